@@ -1,0 +1,6 @@
+"""`python -m cchc_metrics …`: see cchc_metrics.cli."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,96 @@
+"""Command line: monthly loads, history, undo, indicators, scores and the watch list.
+
+Each sub-command parses its arguments here and calls the core; messages for people are Vietnamese,
+machine output (json / csv) keeps stable English keys. Input errors exit 1 with the message on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .errors import CchcError
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="tệp DuckDB (mặc định: data/cchc.duckdb hoặc biến CCHC_DB)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cchc_metrics",
+                                     description="CCHC Dashboard: nạp dữ liệu và tính chỉ số.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    # --- ingest engineer: ingest, uploads, undo -------------------------------------------
+    p = sub.add_parser("ingest", help="nạp tệp xuất từ hệ thống một cửa")
+    _add_db(p)
+    p.add_argument("--mapping", help="tệp JSON ánh xạ cột (trường chuẩn -> tiêu đề cột trong tệp)")
+    p.add_argument("--skip-invalid", action="store_true", help="nạp các dòng hợp lệ, giữ dòng lỗi để xem lại")
+    p.add_argument("--unit", help="đơn vị xử lý cho tệp không có cột đơn vị")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(handler=_cmd_ingest)
+
+    p = sub.add_parser("uploads", help="liệt kê các lần tải dữ liệu")
+    _add_db(p)
+    p.set_defaults(handler=_cmd_uploads)
+
+    p = sub.add_parser("undo", help="hoàn tác một lần tải dữ liệu")
+    _add_db(p)
+    p.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
+    p.set_defaults(handler=_cmd_undo)
+
+    # --- metrics engineer: metrics, score, watchlist -------------------------------------
+    p = sub.add_parser("metrics", help="các số đếm và tỷ lệ trong một kỳ")
+    _add_db(p)
+    p.add_argument("--start", required=True)
+    p.add_argument("--end", required=True)
+    p.add_argument("--by", choices=["unit", "field", "procedure", "officer", "month", "channel"])
+    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.set_defaults(handler=_cmd_metrics)
+
+    p = sub.add_parser("score", help="điểm theo bộ tiêu chí của một năm đánh giá")
+    _add_db(p)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--framework", default="khanh_hoa_department")
+    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.set_defaults(handler=_cmd_score)
+
+    p = sub.add_parser("watchlist", help="hồ sơ sắp đến hạn và quá hạn")
+    _add_db(p)
+    p.add_argument("--as-of", required=True)
+    p.add_argument("--days", type=int, default=2)
+    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.set_defaults(handler=_cmd_watchlist)
+    return parser
+
+
+def _cmd_ingest(args) -> int:
+    raise NotImplementedError
+
+
+def _cmd_uploads(args) -> int:
+    raise NotImplementedError
+
+
+def _cmd_undo(args) -> int:
+    raise NotImplementedError
+
+
+def _cmd_metrics(args) -> int:
+    raise NotImplementedError
+
+
+def _cmd_score(args) -> int:
+    raise NotImplementedError
+
+
+def _cmd_watchlist(args) -> int:
+    raise NotImplementedError
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CchcError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1

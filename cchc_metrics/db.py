@@ -1,0 +1,121 @@
+"""Opening the DuckDB file and creating the schema.
+
+Tables:
+- `uploads`: one row per file handed over (also the undone and duplicate-free history).
+- `dossier_versions`: every version of every dossier each upload carried; undo deletes an
+  upload's versions, so the remaining versions always rebuild the exact earlier state.
+- `dossiers`: the current state, one row per `dossier_id` (the winning version), kept in step by
+  ingest and undo so that the indicator queries read a plain table.
+- `rejected_rows`: rows left out of an upload loaded with "skip invalid rows", for review.
+- `mapping_profiles`: named column mappings saved by users.
+- `setting_overrides`, `calendar_overrides`: user changes to targets, rules, manual values and the
+  working-day calendar (the shipped files stay the defaults).
+
+DuckDB allows one writing process per file; a second one gets `DatabaseBusyError` with a
+Vietnamese message instead of an IOException.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from .errors import DatabaseBusyError
+from .schema import DOSSIER_FIELDS
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "cchc.duckdb"
+
+_DOSSIER_COLUMNS = ",\n    ".join(f"{f.name} {f.sql_type}" for f in DOSSIER_FIELDS)
+
+SCHEMA_SQL = f"""
+CREATE SEQUENCE IF NOT EXISTS upload_id_seq START 1;
+CREATE TABLE IF NOT EXISTS uploads (
+    upload_id BIGINT PRIMARY KEY,
+    file_name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    size_bytes BIGINT,
+    file_format VARCHAR,          -- xlsx | xls | csv
+    layout VARCHAR,               -- JSON: sheet, header rows, delimiter, profile used
+    mapping VARCHAR,              -- JSON: canonical field -> source header
+    period_start DATE,
+    period_end DATE,
+    data_as_of TIMESTAMP,         -- orders versions of a dossier: newest data wins
+    rows_read BIGINT,
+    added BIGINT,
+    updated BIGINT,
+    unchanged BIGINT,
+    rejected BIGINT,
+    uploaded_at TIMESTAMP NOT NULL,
+    undone_at TIMESTAMP,
+    is_sample BOOLEAN DEFAULT false
+);
+CREATE TABLE IF NOT EXISTS dossier_versions (
+    upload_id BIGINT NOT NULL,
+    source_row INTEGER NOT NULL,  -- row number as Excel shows it
+    row_hash UBIGINT NOT NULL,    -- hash of the canonical content, to tell unchanged from updated
+    {_DOSSIER_COLUMNS}
+);
+CREATE TABLE IF NOT EXISTS dossiers (
+    upload_id BIGINT NOT NULL,
+    source_row INTEGER NOT NULL,
+    row_hash UBIGINT NOT NULL,
+    {_DOSSIER_COLUMNS}
+);
+CREATE TABLE IF NOT EXISTS rejected_rows (
+    upload_id BIGINT NOT NULL,
+    source_row INTEGER,
+    column_name VARCHAR,
+    value VARCHAR,
+    message VARCHAR
+);
+CREATE TABLE IF NOT EXISTS mapping_profiles (
+    name VARCHAR PRIMARY KEY,
+    mapping VARCHAR NOT NULL,     -- JSON: canonical field -> source header
+    created_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS setting_overrides (
+    framework VARCHAR NOT NULL,
+    year INTEGER NOT NULL,
+    payload VARCHAR NOT NULL,     -- JSON, see cchc_metrics.settings
+    updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (framework, year)
+);
+CREATE TABLE IF NOT EXISTS calendar_overrides (
+    day DATE PRIMARY KEY,
+    is_working BOOLEAN NOT NULL,
+    note VARCHAR
+);
+"""
+
+
+def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
+    """Explicit path, else $CCHC_DB, else data/cchc.duckdb in the project."""
+    chosen = path or os.environ.get("CCHC_DB") or DEFAULT_DB_PATH
+    return Path(chosen)
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
+            threads: int = 2, memory_limit: str = "4GB") -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the database and make sure the schema exists.
+
+    Hold one connection per process and run each query on `con.cursor()`: duckdb 2.0 refuses
+    concurrent calls on one connection.
+    """
+    db_path = resolve_db_path(path)
+    if not read_only:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(db_path), read_only=read_only,
+                             config={"threads": threads, "memory_limit": memory_limit})
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseBusyError(
+                f"Cơ sở dữ liệu «{db_path}» đang được một chương trình khác mở (thường là ứng dụng "
+                "CCHC Dashboard đang chạy). Hãy tải tệp qua trang «Tải dữ liệu» của ứng dụng, hoặc "
+                "tắt ứng dụng rồi chạy lại lệnh này.") from exc
+        raise
+    if not read_only:
+        con.execute(SCHEMA_SQL)
+    return con

@@ -1,0 +1,50 @@
+"""Errors caused by user input, carrying a Vietnamese message that is safe to show as-is.
+
+The UI shows `str(error)` and nothing else; the CLI prints it to stderr. Anything that is not a
+`CchcError` is a bug in our code, never the user's fault.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad cell: the row number as Excel shows it, the source column header, the raw value."""
+
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def describe(self) -> str:
+        return f"dòng {self.row}, cột «{self.column}», giá trị «{self.value}»: {self.message}"
+
+
+@dataclass
+class CchcError(Exception):
+    """A problem the user can fix; `message` is Vietnamese and says what to do."""
+
+    message: str
+    file_name: str | None = None
+    problems: list[RowProblem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        head = f"Tệp «{self.file_name}»: {self.message}" if self.file_name else self.message
+        if not self.problems:
+            return head
+        shown = "\n".join(f"- {p.describe()}" for p in self.problems[:20])
+        more = len(self.problems) - 20
+        tail = f"\n- … và {more:,} lỗi khác".replace(",", ".") if more > 0 else ""
+        return f"{head}\n{shown}{tail}"
+
+
+class IngestError(CchcError):
+    """The file cannot be loaded; the database was left unchanged."""
+
+
+class DatabaseBusyError(CchcError):
+    """Another process holds the DuckDB file."""
