@@ -1,0 +1,199 @@
+"""Every chart of the app as a pure function returning a `plotly.graph_objects.Figure`.
+
+One template (`CCHC_TEMPLATE`) gives all figures Vietnamese separators (`,` decimal, `.`
+thousands), readable fonts and the same three colours for "đạt chỉ tiêu" (met), "gần đạt"
+(close) and "chưa đạt" (missed), so a colour means the same thing on every page. Ratios come in
+as 0..1 and are drawn as percents; dates on axes read mm/yyyy, in hover dd/mm/yyyy.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .formatting import format_fraction, format_gap_pp, format_percent, is_missing
+
+MET_COLOUR = "#2e7d32"
+CLOSE_COLOUR = "#f0a202"
+MISSED_COLOUR = "#c62828"
+NEUTRAL_COLOUR = "#1f5fa8"
+TARGET_COLOUR = "#212121"
+TRACK_COLOUR = "#e8ecf1"
+
+STATUS_LABELS = {"met": "Đạt chỉ tiêu", "close": "Gần đạt", "missed": "Chưa đạt", "none": "Chưa có dữ liệu"}
+STATUS_COLOURS = {"met": MET_COLOUR, "close": CLOSE_COLOUR, "missed": MISSED_COLOUR, "none": "#9e9e9e"}
+
+# Within this many percentage points below target an indicator counts as "close".
+CLOSE_WITHIN_PP = 5.0
+
+CCHC_TEMPLATE = go.layout.Template(
+    layout=go.Layout(
+        separators=",.",
+        font=dict(family="Segoe UI, Roboto, Noto Sans, Arial, sans-serif", size=14, color="#212121"),
+        title=dict(font=dict(size=17), x=0, xanchor="left"),
+        colorway=[NEUTRAL_COLOUR, "#7b8fa6", "#00897b", "#8e5ea2", "#d9822b", "#5b6770"],
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        margin=dict(l=10, r=20, t=50, b=10),
+        hoverlabel=dict(font=dict(size=14)),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        xaxis=dict(gridcolor="#e0e0e0", zerolinecolor="#bdbdbd", automargin=True),
+        yaxis=dict(gridcolor="#e0e0e0", zerolinecolor="#bdbdbd", automargin=True),
+    )
+)
+
+
+def status_for_gap(gap_pp: float | None) -> str:
+    """'met' at or above target, 'close' within CLOSE_WITHIN_PP below it, else 'missed'."""
+    if is_missing(gap_pp):
+        return "none"
+    if gap_pp >= 0:
+        return "met"
+    return "close" if gap_pp >= -CLOSE_WITHIN_PP else "missed"
+
+
+def _gap_pp(ratio: float | None, target: float | None) -> float | None:
+    if is_missing(ratio) or is_missing(target):
+        return None
+    return (float(ratio) - float(target)) * 100
+
+
+def _percent(value: float | None) -> float | None:
+    return None if is_missing(value) else float(value) * 100
+
+
+def _new_figure(title: str, height: int) -> go.Figure:
+    return go.Figure(layout=dict(template=CCHC_TEMPLATE, separators=",.", title=dict(text=title),
+                                 height=height))
+
+
+def _empty(title: str, message: str = "Chưa có dữ liệu để vẽ biểu đồ") -> go.Figure:
+    fig = _new_figure(title, 260)
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                       font=dict(size=16, color="#616161"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def bullet_chart(rows: pd.DataFrame, title: str = "Kết quả so với chỉ tiêu") -> go.Figure:
+    """Actual vs target per indicator: a 0–100% track, a bar coloured by status, a target tick.
+
+    `rows` has `name`, `ratio` and `target` (0..1); rows without a ratio are left out.
+    """
+    data = rows.dropna(subset=["ratio"]).iloc[::-1]
+    if data.empty:
+        return _empty(title)
+    gaps = [_gap_pp(r, t) for r, t in zip(data["ratio"], data["target"])]
+    statuses = [status_for_gap(g) for g in gaps]
+    names = list(data["name"])
+    fig = _new_figure(title, 90 + 52 * len(data))
+    fig.add_bar(y=names, x=[100] * len(data), orientation="h", marker_color=TRACK_COLOUR,
+                hoverinfo="skip", showlegend=False, width=0.7)
+    fig.add_bar(
+        y=names, x=[_percent(v) for v in data["ratio"]], orientation="h", width=0.4,
+        marker_color=[STATUS_COLOURS[s] for s in statuses], showlegend=False,
+        text=[format_percent(v) for v in data["ratio"]], textposition="outside",
+        customdata=[[format_percent(t), format_gap_pp(g), STATUS_LABELS[s]]
+                    for t, g, s in zip(data["target"], gaps, statuses)],
+        hovertemplate="<b>%{y}</b><br>Kết quả: %{text}<br>Chỉ tiêu: %{customdata[0]}"
+                      "<br>Chênh lệch: %{customdata[1]}<br>%{customdata[2]}<extra></extra>",
+    )
+    fig.add_scatter(
+        y=names, x=[_percent(v) for v in data["target"]], mode="markers", name="Chỉ tiêu",
+        marker=dict(symbol="line-ns", size=30, line=dict(width=4, color=TARGET_COLOUR)),
+        hovertemplate="Chỉ tiêu: %{x:.2f}%<extra></extra>",
+    )
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(range=[0, 112], ticksuffix="%", dtick=20, title=None)
+    fig.update_yaxes(title=None)
+    return fig
+
+
+def unit_bars(rows: pd.DataFrame, target: float | None, title: str) -> go.Figure:
+    """One indicator across units (`unit`, `ratio`, optional `numerator`/`denominator`) with the target line."""
+    data = rows.dropna(subset=["ratio"]).sort_values("ratio")
+    if data.empty:
+        return _empty(title)
+    statuses = [status_for_gap(_gap_pp(r, target)) if not is_missing(target) else "none"
+                for r in data["ratio"]]
+    colours = [STATUS_COLOURS[s] if s != "none" else NEUTRAL_COLOUR for s in statuses]
+    has_counts = {"numerator", "denominator"} <= set(data.columns)
+    detail = ([format_fraction(n, d) for n, d in zip(data["numerator"], data["denominator"])]
+              if has_counts else [""] * len(data))
+    fig = _new_figure(title, 110 + 44 * len(data))
+    fig.add_bar(
+        y=list(data["unit"]), x=[_percent(v) for v in data["ratio"]], orientation="h",
+        marker_color=colours, text=[format_percent(v) for v in data["ratio"]], textposition="outside",
+        customdata=detail, showlegend=False,
+        hovertemplate="<b>%{y}</b><br>%{text}<br>%{customdata}<extra></extra>",
+    )
+    if not is_missing(target):
+        fig.add_vline(x=float(target) * 100, line=dict(color=TARGET_COLOUR, width=2, dash="dash"),
+                      annotation_text=f"Chỉ tiêu {format_percent(target)}",
+                      annotation_position="top")
+    fig.update_xaxes(range=[0, 115], ticksuffix="%", title=None)
+    fig.update_yaxes(title=None)
+    return fig
+
+
+def gap_heatmap(rows: pd.DataFrame, title: str = "Chênh lệch so với chỉ tiêu (điểm %)") -> go.Figure:
+    """Unit × indicator grid of gaps in percentage points: red below target, green at or above.
+
+    `rows` is long: `unit`, `name`, `gap_pp` (as `score_by_unit` returns it).
+    """
+    data = rows.dropna(subset=["gap_pp"])
+    if data.empty:
+        return _empty(title)
+    grid = data.pivot_table(index="unit", columns="name", values="gap_pp", aggfunc="first", sort=False)
+    limit = max(CLOSE_WITHIN_PP, float(grid.abs().max().max()))
+    text = [[format_gap_pp(v, 1).replace(" điểm %", "") if not is_missing(v) else "–" for v in row]
+            for row in grid.to_numpy()]
+    fig = _new_figure(title, 140 + 46 * len(grid.index))
+    fig.add_heatmap(
+        z=grid.to_numpy(), x=list(grid.columns), y=list(grid.index), text=text,
+        texttemplate="%{text}", zmin=-limit, zmax=limit, zmid=0,
+        colorscale=[[0, MISSED_COLOUR], [0.5 - CLOSE_WITHIN_PP / limit / 2, CLOSE_COLOUR],
+                    [0.5, "#fbfbf4"], [1, MET_COLOUR]],
+        colorbar=dict(title="điểm %", ticksuffix=""), xgap=2, ygap=2,
+        hovertemplate="<b>%{y}</b><br>%{x}<br>Chênh lệch: %{text} điểm %<extra></extra>",
+    )
+    fig.update_xaxes(side="top", tickangle=0, showgrid=False)
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    return fig
+
+
+def trend_chart(monthly: pd.DataFrame, target: float | None, title: str,
+                projection: tuple[dt.date, float] | None = None) -> go.Figure:
+    """Monthly ratio (`month`, `ratio`) with the target line and a dashed projection to year end.
+
+    `projection` is (year-end date, projected ratio); it is drawn from the last actual month.
+    """
+    data = monthly.dropna(subset=["ratio"]).sort_values("month")
+    if data.empty:
+        return _empty(title)
+    months = pd.to_datetime(data["month"])
+    fig = _new_figure(title, 380)
+    fig.add_scatter(
+        x=months, y=[_percent(v) for v in data["ratio"]], mode="lines+markers", name="Thực tế",
+        line=dict(color=NEUTRAL_COLOUR, width=3), marker=dict(size=8),
+        text=[format_percent(v) for v in data["ratio"]],
+        hovertemplate="Tháng %{x|%m/%Y}: %{text}<extra></extra>",
+    )
+    if projection is not None and not is_missing(projection[1]):
+        end_date, projected = projection
+        fig.add_scatter(
+            x=[months.iloc[-1], pd.Timestamp(end_date)],
+            y=[_percent(data["ratio"].iloc[-1]), _percent(projected)],
+            mode="lines+markers", name="Dự báo cuối năm",
+            line=dict(color=NEUTRAL_COLOUR, width=2, dash="dot"), marker=dict(size=8, symbol="diamond"),
+            text=["", format_percent(projected)],
+            hovertemplate="Dự báo đến %{x|%d/%m/%Y}: %{text}<extra></extra>",
+        )
+    if not is_missing(target):
+        fig.add_hline(y=float(target) * 100, line=dict(color=MISSED_COLOUR, width=2, dash="dash"),
+                      annotation_text=f"Chỉ tiêu {format_percent(target)}", annotation_position="top left")
+    fig.update_xaxes(tickformat="%m/%Y", dtick="M1", title=None)
+    fig.update_yaxes(ticksuffix="%", rangemode="tozero", title=None)
+    return fig

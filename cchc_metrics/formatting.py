@@ -1,0 +1,82 @@
+"""Vietnamese number, percent, point and date formatting for everything the user reads.
+
+Streamlit has no locale setting, so every figure shown on a page or in a label goes through
+these functions: thousands with ".", decimals with "," (14.697; 99,84%; 84,27 điểm), dates
+dd/mm/yyyy. A missing value is never shown as 0: it reads "chưa có dữ liệu" (or "–" in tables).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import pandas as pd
+
+NO_DATA = "chưa có dữ liệu"
+NO_DATA_SHORT = "–"
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN, NaT and pandas.NA (everything that means 'no data')."""
+    return not isinstance(value, str) and bool(pd.api.types.is_scalar(value) and pd.isna(value))
+
+
+def _vietnamese_decimal(value: float, decimals: int) -> str:
+    """Python's '{:,.Nf}' with the separators swapped to Vietnamese style."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def format_number(value: Any, decimals: int = 0, missing: str = NO_DATA) -> str:
+    """14697 -> '14.697'; 1234.5 with decimals=1 -> '1.234,5'."""
+    if is_missing(value):
+        return missing
+    number = float(value)
+    if decimals == 0:
+        number = math.floor(number + 0.5) if number >= 0 else -math.floor(-number + 0.5)
+    return _vietnamese_decimal(number, decimals)
+
+
+def format_percent(ratio: Any, decimals: int = 2, missing: str = NO_DATA) -> str:
+    """A ratio in 0..1 as a Vietnamese percent: 0.99837 -> '99,84%'."""
+    if is_missing(ratio):
+        return missing
+    return f"{_vietnamese_decimal(float(ratio) * 100, decimals)}%"
+
+
+def format_points(points: Any, decimals: int = 2, missing: str = NO_DATA) -> str:
+    """Score points with two decimals: 84.27 -> '84,27'."""
+    return format_number(points, decimals, missing)
+
+
+def format_gap_pp(gap_pp: Any, decimals: int = 2, missing: str = NO_DATA) -> str:
+    """A gap in percentage points with its sign: -29.0 -> '-29,00 điểm %'; 0 -> '0,00 điểm %'."""
+    if is_missing(gap_pp):
+        return missing
+    sign = "+" if float(gap_pp) > 0 else ""
+    return f"{sign}{format_number(gap_pp, decimals)} điểm %"
+
+
+def format_fraction(numerator: Any, denominator: Any, missing: str = NO_DATA) -> str:
+    """Numerator over denominator as people say it: '14.673 / 14.697 hồ sơ'."""
+    if is_missing(numerator) or is_missing(denominator):
+        return missing
+    return f"{format_number(numerator)} / {format_number(denominator)} hồ sơ"
+
+
+def format_date(value: Any, missing: str = NO_DATA) -> str:
+    """date, datetime, pandas.Timestamp or ISO text -> 'dd/mm/yyyy'."""
+    if is_missing(value):
+        return missing
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: Any, missing: str = NO_DATA) -> str:
+    """-> 'dd/mm/yyyy HH:MM' (upload times, data freshness)."""
+    if is_missing(value):
+        return missing
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.strftime("%d/%m/%Y %H:%M")

@@ -1,0 +1,77 @@
+"""Chart builders: Vietnamese separators, status colours, target lines, no-data figures."""
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from cchc_metrics import charts
+
+
+def test_status_thresholds():
+    assert charts.status_for_gap(0.0) == "met"
+    assert charts.status_for_gap(-5.0) == "close"
+    assert charts.status_for_gap(-5.01) == "missed"
+    assert charts.status_for_gap(None) == "none"
+
+
+def test_bullet_chart_colours_bars_by_status_and_marks_targets():
+    rows = pd.DataFrame({
+        "name": ["Đúng hạn", "Trực tuyến", "Số hóa", "PAKN"],
+        "ratio": [14673 / 14697, 0.21, 1.0, None],
+        "target": [1.0, 0.5, 1.0, 0.9],
+    })
+    fig = charts.bullet_chart(rows)
+    assert isinstance(fig, go.Figure)
+    assert fig.layout.separators == ",."
+    track, actual, target = fig.data
+    # Rows are drawn bottom-up; the indicator without data is left out.
+    assert list(actual.y) == ["Số hóa", "Trực tuyến", "Đúng hạn"]
+    assert list(actual.marker.color) == [charts.MET_COLOUR, charts.MISSED_COLOUR, charts.CLOSE_COLOUR]
+    assert list(actual.text) == ["100,00%", "21,00%", "99,84%"]
+    assert list(target.x) == [100.0, 50.0, 100.0]
+
+
+def test_unit_bars_draw_the_target_line_and_counts():
+    rows = pd.DataFrame({"unit": ["Phòng A", "Phòng B"], "ratio": [0.6, 0.2],
+                         "numerator": [1200, 20], "denominator": [2000, 100]})
+    fig = charts.unit_bars(rows, 0.5, "Tỷ lệ trực tuyến")
+    bar = fig.data[0]
+    assert list(bar.y) == ["Phòng B", "Phòng A"]
+    assert list(bar.customdata) == ["20 / 100 hồ sơ", "1.200 / 2.000 hồ sơ"]
+    assert list(bar.marker.color) == [charts.MISSED_COLOUR, charts.MET_COLOUR]
+    line = fig.layout.shapes[0]
+    assert (line.x0, line.x1) == (50.0, 50.0)
+    assert fig.layout.annotations[0].text == "Chỉ tiêu 50,00%"
+
+
+def test_gap_heatmap_is_unit_by_indicator():
+    rows = pd.DataFrame({"unit": ["A", "A", "B", "B"], "name": ["x", "y", "x", "y"],
+                         "gap_pp": [-30.0, 2.0, -3.0, None]})
+    heat = charts.gap_heatmap(rows).data[0]
+    assert list(heat.y) == ["A", "B"] and list(heat.x) == ["x", "y"]
+    assert heat.text[0] == ["-30,0", "+2,0"]
+    assert heat.text[1] == ["-3,0", "–"]
+    assert heat.zmin == -30.0 and heat.zmax == 30.0
+
+
+def test_trend_chart_projects_from_last_month_to_year_end():
+    monthly = pd.DataFrame({"month": [dt.date(2023, 1, 1), dt.date(2023, 2, 1)], "ratio": [0.2, 0.25]})
+    fig = charts.trend_chart(monthly, 0.5, "Trực tuyến", projection=(dt.date(2023, 12, 14), 0.3))
+    actual, projection = fig.data
+    assert list(actual.y) == [20.0, 25.0]
+    assert list(projection.y) == [25.0, 30.0]
+    assert pd.Timestamp(projection.x[1]) == pd.Timestamp("2023-12-14")
+    assert fig.layout.shapes[0].y0 == 50.0
+    assert fig.layout.xaxis.tickformat == "%m/%Y"
+
+
+@pytest.mark.parametrize("build", [
+    lambda: charts.bullet_chart(pd.DataFrame({"name": ["x"], "ratio": [None], "target": [1.0]})),
+    lambda: charts.unit_bars(pd.DataFrame({"unit": [], "ratio": []}), 0.5, "t"),
+    lambda: charts.gap_heatmap(pd.DataFrame({"unit": [], "name": [], "gap_pp": []})),
+    lambda: charts.trend_chart(pd.DataFrame({"month": [], "ratio": []}), None, "t"),
+])
+def test_empty_data_gives_a_message_not_an_error(build):
+    fig = build()
+    assert fig.layout.annotations[0].text == "Chưa có dữ liệu để vẽ biểu đồ"

@@ -1,0 +1,56 @@
+"""Vietnamese formatting of numbers, percents, points and dates; missing values never read as 0."""
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+from cchc_metrics.formatting import (NO_DATA, format_date, format_datetime, format_fraction,
+                                     format_gap_pp, format_number, format_percent, format_points)
+
+
+@pytest.mark.parametrize("value, decimals, expected", [
+    (14697, 0, "14.697"),
+    (1234567, 0, "1.234.567"),
+    (999, 0, "999"),
+    (0, 0, "0"),
+    (2.5, 0, "3"),
+    (-1500, 0, "-1.500"),
+    (1234.5, 1, "1.234,5"),
+])
+def test_numbers_use_dot_for_thousands_and_comma_for_decimals(value, decimals, expected):
+    assert format_number(value, decimals) == expected
+
+
+@pytest.mark.parametrize("ratio, expected", [
+    (14673 / 14697, "99,84%"),
+    (0.21, "21,00%"),
+    (1.0, "100,00%"),
+    (0.0, "0,00%"),
+])
+def test_percent_of_a_ratio(ratio, expected):
+    assert format_percent(ratio) == expected
+
+
+def test_points_and_gap():
+    assert format_points(84.27) == "84,27"
+    assert format_points(0.31) == "0,31"
+    assert format_gap_pp(-29.0) == "-29,00 điểm %"
+    assert format_gap_pp(1.5) == "+1,50 điểm %"
+    assert format_fraction(14673, 14697) == "14.673 / 14.697 hồ sơ"
+
+
+@pytest.mark.parametrize("missing", [None, math.nan, pd.NA, pd.NaT])
+def test_missing_values_are_never_zero(missing):
+    assert format_number(missing) == NO_DATA
+    assert format_percent(missing) == NO_DATA
+    assert format_percent(missing, missing="–") == "–"
+    assert format_date(missing) == NO_DATA
+    assert format_fraction(missing, 10) == NO_DATA
+
+
+def test_dates_read_day_month_year():
+    assert format_date(dt.date(2023, 12, 14)) == "14/12/2023"
+    assert format_date(pd.Timestamp("2022-12-15 08:30")) == "15/12/2022"
+    assert format_date("2023-01-02") == "02/01/2023"
+    assert format_datetime(dt.datetime(2023, 1, 2, 8, 5)) == "02/01/2023 08:05"
