@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=2)
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.set_defaults(handler=_cmd_watchlist)
+
+    # --- access: hash-password ------------------------------------------------------------
+    p = sub.add_parser("hash-password", help="tạo mã băm mật khẩu cho cấu hình quyền truy cập (đọc từ stdin)")
+    p.set_defaults(handler=_cmd_hash_password)
     return parser
 
 
@@ -85,6 +89,24 @@ def _cmd_score(args) -> int:
 
 def _cmd_watchlist(args) -> int:
     raise NotImplementedError
+
+
+def _cmd_hash_password(args) -> int:
+    """Print the hash of a password read from stdin (asked twice, hidden, when stdin is a terminal)."""
+    import getpass
+
+    from .auth import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Mật khẩu: ")
+        if getpass.getpass("Nhập lại mật khẩu: ") != password:
+            raise CchcError("Hai lần nhập mật khẩu không khớp. Hãy chạy lại lệnh.")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CchcError("Mật khẩu trống. Hãy nhập một mật khẩu.")
+    print(hash_password(password))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
