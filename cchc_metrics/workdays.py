@@ -79,3 +79,13 @@ def load_overrides(con) -> dict[dt.date, bool]:
     """The user's calendar corrections stored in the database."""
     rows = con.cursor().execute("SELECT day, is_working FROM calendar_overrides").fetchall()
     return {day: bool(is_working) for day, is_working in rows}
+
+
+def calendar_covering(days: np.ndarray, *more: dt.date,
+                      overrides: Mapping[dt.date, bool] | None = None) -> WorkCalendar:
+    """A calendar for every year from the earliest to the latest of `days` (datetime64[D]) and
+    `more`, so working-day counts between them see every holiday."""
+    years = [d.year for d in more]
+    if len(days):
+        years += [int(str(days.min())[:4]), int(str(days.max())[:4])]
+    return calendar_for(range(min(years), max(years) + 1), overrides)

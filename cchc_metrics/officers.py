@@ -1,0 +1,55 @@
+"""Officers' late shares: the 2024 plan rates no officer "hoàn thành tốt nhiệm vụ" or better
+when 10% or more of the dossiers they resolved were late.
+
+Resolved and late follow cchc_metrics.metrics (finished in the period; late = finished after the
+due date-time). An officer is counted per unit: the same name in two units is two rows, because
+each unit acts on its own staff. Officers with nothing resolved in the period are left out (a late
+share of "no data" flags nobody).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .metrics import LATE_CONDITION, UNITS_CONDITION, compute_metrics, query_params
+from .workdays import calendar_covering, load_overrides
+
+DEFAULT_THRESHOLD = 0.10
+
+
+def officer_late_shares(con, start: dt.date, end: dt.date, units: Sequence[str] | None = None,
+                        threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """unit, officer, resolved, late, late_share, flagged (late_share >= threshold); worst first."""
+    counts = compute_metrics(con, start, end, by=["unit", "officer"], units=units)
+    shares = (counts[counts["resolved"] > 0][["unit", "officer", "resolved", "resolved_late"]]
+              .rename(columns={"resolved_late": "late"}))
+    shares["late_share"] = shares["late"] / shares["resolved"]
+    shares["flagged"] = shares["late_share"] >= threshold
+    return (shares.sort_values(["late_share", "late", "unit", "officer"],
+                               ascending=[False, False, True, True])
+            .reset_index(drop=True))
+
+
+def late_dossiers(con, start: dt.date, end: dt.date, units: Sequence[str] | None = None,
+                  officers: Sequence[str] | None = None) -> pd.DataFrame:
+    """The late dossiers resolved in [start, end] behind the shares, with the working days each
+    was late (working days after the due day up to and including the finish day), latest first."""
+    params = {**query_params(start, end, units), "officers": list(officers) if officers else None}
+    sql = f"""
+        SELECT dossier_id, unit, officer, procedure_name, field, received_at, due_at, finished_at
+        FROM dossiers
+        WHERE finished_at >= $start AND finished_at < $end_excl AND {LATE_CONDITION}
+          AND {UNITS_CONDITION}
+          AND ($officers IS NULL OR officer IN (SELECT unnest($officers::VARCHAR[])))
+        ORDER BY finished_at DESC, dossier_id
+    """
+    frame = con.cursor().sql(sql, params=params).to_arrow_table().to_pandas()
+    due_days = frame["due_at"].to_numpy(dtype="datetime64[D]")
+    finish_days = frame["finished_at"].to_numpy(dtype="datetime64[D]")
+    calendar = calendar_covering(due_days, start, end, overrides=load_overrides(con))
+    frame["working_days_late"] = np.asarray(
+        calendar.working_days(due_days + np.timedelta64(1, "D"), finish_days), dtype="int64")
+    return frame
