@@ -79,8 +79,50 @@ def _cmd_undo(args) -> int:
     raise NotImplementedError
 
 
+def _open_existing_db(args):
+    """A read-only connection to --db; a missing file is an input error, not a new empty database."""
+    from .db import connect, resolve_db_path
+
+    path = resolve_db_path(args.db)
+    if not path.exists():
+        raise CchcError(f"Không tìm thấy cơ sở dữ liệu «{path}». Hãy nạp dữ liệu trước "
+                        "(python -m cchc_metrics ingest TỆP) hoặc chỉ đúng tệp bằng --db.")
+    return connect(path, read_only=True)
+
+
+def _print_rows(header: dict, frame, fmt: str) -> None:
+    """json: one object, `header` plus "rows" (NaN/NaT -> null, dates ISO); csv: the rows only."""
+    import json
+
+    import pandas as pd
+
+    if fmt == "csv":
+        frame.to_csv(sys.stdout, index=False)
+        return
+
+    def plain(value):
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return value.item() if hasattr(value, "item") else value
+
+    rows = [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    json.dump({**header, "rows": rows}, sys.stdout, ensure_ascii=False, indent=1)
+    print()
+
+
 def _cmd_metrics(args) -> int:
-    raise NotImplementedError
+    from .metrics import compute_metrics
+    from .periods import check_period, parse_date
+
+    start = parse_date(args.start, "--start")
+    end = parse_date(args.end, "--end")
+    check_period(start, end)
+    with _open_existing_db(args) as con:
+        frame = compute_metrics(con, start, end, by=args.by)
+    _print_rows({"start": start.isoformat(), "end": end.isoformat(), "by": args.by}, frame, args.format)
+    return 0
 
 
 def _cmd_score(args) -> int:
@@ -88,7 +130,16 @@ def _cmd_score(args) -> int:
 
 
 def _cmd_watchlist(args) -> int:
-    raise NotImplementedError
+    from .periods import parse_date
+    from .watchlist import due_soon
+
+    as_of = parse_date(args.as_of, "--as-of")
+    if args.days < 0:
+        raise CchcError(f"--days phải là số ngày làm việc không âm (đang là {args.days}).")
+    with _open_existing_db(args) as con:
+        frame = due_soon(con, as_of, days=args.days)
+    _print_rows({"as_of": as_of.isoformat(), "days": args.days}, frame, args.format)
+    return 0
 
 
 def _cmd_hash_password(args) -> int:
