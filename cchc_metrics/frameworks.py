@@ -1,0 +1,195 @@
+"""Scoring frameworks: the shipped TOML files in `framework_files/`, merged with the user's changes.
+
+A framework is data: criteria with their indicator, rule, maximum, targets per year and manual
+values. The effective settings of a year are, in order of precedence: the user's overrides for
+that year (table `setting_overrides`, see `settings.py`), the file's `[criteria.years.YYYY]` values,
+the file's criterion values. A target carries forward from its year until a later year sets one.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import CchcError
+from .rules import RULES, Band, exact, full_marks_level
+
+FRAMEWORK_DIR = Path(__file__).resolve().parent / "framework_files"
+DEFAULT_FRAMEWORK = "khanh_hoa_department"
+DEFAULT_START_DAY = (15, 12)
+
+MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """How a ratio is built from the counts of `metrics.compute_metrics`, and what it counts."""
+
+    numerator: tuple[tuple[str, int], ...]   # (count name, sign)
+    denominator: tuple[str, ...]
+    counted_vi: str                          # "hồ sơ trực tuyến": what "Cần thêm N ..." adds
+
+
+INDICATORS: dict[str, Indicator] = {
+    "on_time_rate": Indicator((("resolved_early", 1), ("resolved_on_time", 1)), ("resolved",),
+                              "hồ sơ giải quyết đúng hạn"),
+    "on_time_rate_766": Indicator(
+        (("resolved_early", 1), ("resolved_on_time", 1), ("pending", 1), ("pending_overdue", -1)),
+        ("resolved", "pending"), "hồ sơ đúng hạn"),
+    "online_rate": Indicator((("online", 1),), ("received",), "hồ sơ trực tuyến"),
+    "bcci_rate": Indicator((("bcci", 1),), ("received",), "hồ sơ qua bưu chính công ích"),
+    "paid_online_rate": Indicator((("paid_online", 1),), ("fee_dossiers",),
+                                  "hồ sơ thanh toán trực tuyến"),
+    "digitized_rate": Indicator((("digitized", 1),), ("resolved",), "hồ sơ được số hóa"),
+    "e_result_rate": Indicator((("e_result", 1),), ("resolved",), "hồ sơ có kết quả điện tử"),
+}
+
+EDITABLE_FIELDS = ("rule", "max_points", "target", "threshold", "bands", "manual_numerator",
+                   "manual_denominator", "manual_points", "deduction", "deduction_base")
+"""Criterion values a user may change per year; everything else is fixed by the file."""
+
+
+@dataclass(frozen=True)
+class FrameworkInfo:
+    key: str
+    title_vi: str
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    name: str
+    indicator: str                  # a key of INDICATORS, or "manual"
+    rule: str                       # one of rules.RULES
+    max_points: float
+    target: Fraction | None
+    threshold: Fraction | None
+    bands: tuple[Band, ...]
+    manual_numerator: float | None
+    manual_denominator: float | None
+    manual_points: float | None
+    deduction: bool
+    deduction_base: float | None
+    note_vi: str
+
+    @property
+    def is_manual(self) -> bool:
+        return self.indicator == MANUAL
+
+    @property
+    def aim(self) -> Fraction | None:
+        """The ratio to reach: the year's target, else the level that gives full points."""
+        if self.target is not None:
+            return self.target
+        return full_marks_level(self.rule, target=self.target, threshold=self.threshold,
+                                bands=self.bands)
+
+
+@dataclass(frozen=True)
+class Framework:
+    key: str
+    title_vi: str
+    note_vi: str
+    year: int
+    start_day: tuple[int, int]      # (day, month) in the previous calendar year
+    decimals: int
+    criteria: tuple[Criterion, ...]
+
+    @property
+    def max_total(self) -> float:
+        return float(sum(exact(c.max_points) for c in self.criteria))
+
+
+def _unknown_framework(key: str) -> CchcError:
+    available = ", ".join(info.key for info in list_frameworks())
+    return CchcError(f"Không có bộ tiêu chí «{key}». Các bộ tiêu chí có sẵn: {available}.")
+
+
+@lru_cache(maxsize=None)
+def _read_file(key: str) -> dict:
+    path = FRAMEWORK_DIR / f"{key}.toml"
+    if not key.replace("_", "").isalnum() or not path.is_file():
+        raise _unknown_framework(key)
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    for raw in data["criteria"]:
+        if raw["rule"] not in RULES:
+            raise ValueError(f"{path.name} {raw['code']}: unknown rule {raw['rule']!r}")
+        if raw["indicator"] != MANUAL and raw["indicator"] not in INDICATORS:
+            raise ValueError(f"{path.name} {raw['code']}: unknown indicator {raw['indicator']!r}")
+    return data
+
+
+def list_frameworks() -> list[FrameworkInfo]:
+    """The shipped frameworks, the default one first."""
+    keys = sorted((p.stem for p in FRAMEWORK_DIR.glob("*.toml")),
+                  key=lambda k: (k != DEFAULT_FRAMEWORK, k))
+    return [FrameworkInfo(k, _read_file(k)["title"]) for k in keys]
+
+
+def default_settings(key: str, year: int) -> dict:
+    """The shipped values of a year, as plain JSON-able data: {"start_day": [d, m],
+    "criteria": {code: {field: value for field in EDITABLE_FIELDS}}}."""
+    data = _read_file(key)
+    criteria = {}
+    for raw in data["criteria"]:
+        years = {int(y): values for y, values in raw.get("years", {}).items()}
+        values = {field: raw.get(field) for field in EDITABLE_FIELDS}
+        values["deduction"] = bool(raw.get("deduction", False))
+        values.update(years.get(year, {}))
+        values["target"] = _target_for(year, raw.get("target"), years)
+        criteria[raw["code"]] = values
+    return {"start_day": list(data.get("start_day", DEFAULT_START_DAY)), "criteria": criteria}
+
+
+def _target_for(year: int, base_target, years: dict[int, dict]):
+    """The latest target set at or before `year`; before the first one, the earliest set."""
+    set_in = sorted(y for y, values in years.items() if "target" in values)
+    earlier = [y for y in set_in if y <= year]
+    if earlier:
+        return years[earlier[-1]]["target"]
+    if base_target is not None or not set_in:
+        return base_target
+    return years[set_in[0]]["target"]
+
+
+def merge_settings(defaults: dict, overrides: dict) -> dict:
+    """Defaults with the user's stored differences applied on top."""
+    merged = {"start_day": overrides.get("start_day", defaults["start_day"]),
+              "criteria": {code: dict(values) for code, values in defaults["criteria"].items()}}
+    for code, changes in overrides.get("criteria", {}).items():
+        if code in merged["criteria"]:  # a criterion dropped from the file loses its overrides
+            merged["criteria"][code].update(changes)
+    return merged
+
+
+def build_framework(key: str, year: int, settings: dict) -> Framework:
+    """A Framework from the file's fixed parts and the given effective settings of the year."""
+    data = _read_file(key)
+    criteria = []
+    for raw in data["criteria"]:
+        values = settings["criteria"][raw["code"]]
+        criteria.append(Criterion(
+            code=raw["code"], name=raw["name"], indicator=raw["indicator"],
+            rule=values["rule"], max_points=float(values["max_points"]),
+            target=exact(values["target"]), threshold=exact(values["threshold"]),
+            bands=tuple(Band(exact(lower), float(points))
+                        for lower, points in (values["bands"] or ())),
+            manual_numerator=values["manual_numerator"],
+            manual_denominator=values["manual_denominator"],
+            manual_points=values["manual_points"], deduction=bool(values["deduction"]),
+            deduction_base=values["deduction_base"], note_vi=raw.get("note", "")))
+    day, month = settings["start_day"]
+    return Framework(key=key, title_vi=data["title"], note_vi=data.get("note", ""), year=year,
+                     start_day=(int(day), int(month)), decimals=int(data.get("decimals", 2)),
+                     criteria=tuple(criteria))
+
+
+def load_framework(con, key: str, year: int) -> Framework:
+    """The framework as it applies to `year`: shipped defaults merged with the user's overrides."""
+    from . import settings  # settings imports this module for the defaults
+
+    merged = merge_settings(default_settings(key, year), settings.stored_overrides(con, key, year))
+    return build_framework(key, year, merged)

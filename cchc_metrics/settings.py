@@ -1,0 +1,236 @@
+"""The user's changes to a framework, per year: targets, rules, manual values, evaluation start day.
+
+Stored in `setting_overrides` (one row per framework and year) as JSON holding only the differences
+from the shipped defaults: {"start_day": [day, month], "criteria": {code: {field: value}}}. So a
+corrected shipped file reaches every value the user did not change, and a reset deletes the row.
+The editing table (`editable_criteria`) shows ratios, targets and thresholds as fractions (0.55 for
+55%) and bands as text in percent, lower bound first: "100:5; 99:4,5; 96:2".
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable
+from fractions import Fraction
+
+import pandas as pd
+
+from . import frameworks
+from .errors import CchcError
+from .rules import RULES, Band, exact
+
+EDITOR_COLUMNS = ("code", "name", "indicator", "rule", "max_points", "target", "threshold",
+                  "bands", "manual_numerator", "manual_denominator", "manual_points", "deduction",
+                  "deduction_base", "note")
+"""Columns of `editable_criteria`; code, name, indicator and note are read-only."""
+
+
+def stored_overrides(con, key: str, year: int) -> dict:
+    """The stored differences for a framework and year ({} when none)."""
+    row = con.cursor().execute(
+        "SELECT payload FROM setting_overrides WHERE framework = ? AND year = ?",
+        [key, year]).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def _write_overrides(con, key: str, year: int, payload: dict) -> None:
+    cur = con.cursor()
+    cur.execute("DELETE FROM setting_overrides WHERE framework = ? AND year = ?", [key, year])
+    if payload:
+        cur.execute("INSERT INTO setting_overrides VALUES (?, ?, ?, ?)",
+                    [key, year, json.dumps(payload, ensure_ascii=False), dt.datetime.now()])
+
+
+def _number_text(value: Fraction | float) -> str:
+    """A short Vietnamese decimal: 4.5 -> '4,5', 99 -> '99'."""
+    text = f"{float(value):.4f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def bands_to_text(bands: Iterable[Band]) -> str:
+    """Bands as '100:5; 99:4,5' (percent lower bound : points, highest band first)."""
+    ordered = sorted(bands, key=lambda band: band.lower, reverse=True)
+    return "; ".join(f"{_number_text(b.lower * 100)}:{_number_text(b.points)}" for b in ordered)
+
+
+def editable_criteria(con, key: str, year: int) -> pd.DataFrame:
+    """One row per criterion with the year's effective values, ready for st.data_editor."""
+    framework = frameworks.load_framework(con, key, year)
+    rows = []
+    for criterion in framework.criteria:
+        rows.append({
+            "code": criterion.code, "name": criterion.name, "indicator": criterion.indicator,
+            "rule": criterion.rule, "max_points": criterion.max_points,
+            "target": _as_float(criterion.target), "threshold": _as_float(criterion.threshold),
+            "bands": bands_to_text(criterion.bands),
+            "manual_numerator": _as_float(criterion.manual_numerator),
+            "manual_denominator": _as_float(criterion.manual_denominator),
+            "manual_points": _as_float(criterion.manual_points),
+            "deduction": criterion.deduction,
+            "deduction_base": _as_float(criterion.deduction_base),
+            "note": criterion.note_vi})
+    return pd.DataFrame(rows, columns=list(EDITOR_COLUMNS))
+
+
+def _as_float(value) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _is_blank(value) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or bool(pd.isna(value))
+
+
+class _Cell:
+    """Parses one cell of the edited table, raising a message naming the criterion and column."""
+
+    def __init__(self, code: str, column: str, value):
+        self.code, self.column, self.value = code, column, value
+
+    def error(self, what: str) -> CchcError:
+        return CchcError(f"Tiêu chí {self.code}, cột «{self.column}»: giá trị «{self.value}» "
+                         f"không hợp lệ. {what}")
+
+    def number(self, *, low: float = 0.0, high: float | None = None,
+               hint: str = "Hãy nhập một số không âm.") -> float | None:
+        if _is_blank(self.value):
+            return None
+        try:
+            number = float(str(self.value).strip().replace(",", ".")) \
+                if isinstance(self.value, str) else float(self.value)
+        except ValueError:
+            raise self.error(hint) from None
+        if not math.isfinite(number) or number < low or (high is not None and number > high):
+            raise self.error(hint)
+        return number
+
+    def bands(self, max_points: float) -> list[list[float]] | None:
+        if _is_blank(self.value):
+            return None
+        hint = ("Hãy nhập các mức dạng «tỷ lệ %:điểm» cách nhau bởi dấu chấm phẩy, "
+                "ví dụ «100:5; 99:4,5; 96:2».")
+        parsed = []
+        for part in str(self.value).split(";"):
+            if not part.strip():
+                continue
+            pieces = part.split(":")
+            if len(pieces) != 2:
+                raise self.error(hint)
+            percent = _Cell(self.code, self.column, pieces[0]).number(high=100, hint=hint)
+            points = _Cell(self.code, self.column, pieces[1]).number(high=max_points, hint=hint)
+            if percent is None or points is None:
+                raise self.error(hint)
+            parsed.append([float(exact(percent) / 100), points])
+        lowers = [lower for lower, _ in parsed]
+        if not parsed or len(set(lowers)) != len(lowers):
+            raise self.error(hint + " Mỗi mức tỷ lệ chỉ được xuất hiện một lần.")
+        return sorted(parsed, reverse=True)
+
+
+def _parse_row(row: pd.Series) -> dict:
+    """The editable values of one edited row, validated."""
+    code = str(row["code"])
+
+    def cell(column: str) -> _Cell:
+        return _Cell(code, column, row.get(column))
+
+    rule = str(row.get("rule", "")).strip()
+    if rule not in RULES:
+        raise cell("rule").error(f"Hãy chọn một trong: {', '.join(RULES)}.")
+    max_points = cell("max_points").number(hint="Hãy nhập điểm tối đa là một số dương.")
+    if not max_points:
+        raise cell("max_points").error("Hãy nhập điểm tối đa là một số dương.")
+    ratio_hint = "Hãy nhập tỷ lệ từ 0 đến 1 (ví dụ 0,55 cho 55%)."
+    values = {
+        "rule": rule, "max_points": max_points,
+        "target": cell("target").number(high=1, hint=ratio_hint),
+        "threshold": cell("threshold").number(high=1, hint=ratio_hint),
+        "bands": cell("bands").bands(max_points),
+        "manual_numerator": cell("manual_numerator").number(),
+        "manual_denominator": cell("manual_denominator").number(),
+        "manual_points": cell("manual_points").number(
+            high=max_points, hint=f"Hãy nhập điểm từ 0 đến {_number_text(max_points)}."),
+        "deduction": bool(row.get("deduction")) if not _is_blank(row.get("deduction")) else False,
+        "deduction_base": cell("deduction_base").number(
+            high=max_points, hint=f"Hãy nhập điểm từ 0 đến {_number_text(max_points)}."),
+    }
+    required = {"proportional_to_target": ("target", "cần chỉ tiêu"),
+                "threshold": ("threshold", "cần ngưỡng đạt điểm tối đa"),
+                "bands": ("bands", "cần các mức điểm")}
+    if rule in required and values[required[rule][0]] is None:
+        column, need = required[rule]
+        raise cell(column).error(f"Cách tính «{rule}» {need}.")
+    if rule in ("proportional_to_target", "threshold") and values[required[rule][0]] == 0:
+        raise cell(required[rule][0]).error("Chỉ tiêu / ngưỡng phải lớn hơn 0.")
+    numerator, denominator = values["manual_numerator"], values["manual_denominator"]
+    if numerator is not None and denominator is not None and numerator > denominator:
+        raise cell("manual_numerator").error("Tử số không được lớn hơn mẫu số.")
+    return values
+
+
+def _same(a, b) -> bool:
+    """Equal as exact numbers (0.55 typed equals 0.55 shipped), lists element-wise."""
+    if isinstance(a, list) or isinstance(b, list):
+        return (isinstance(a, list) and isinstance(b, list) and len(a) == len(b)
+                and all(_same(x, y) for x, y in zip(a, b)))
+    if any(x is None or isinstance(x, (bool, str)) for x in (a, b)):
+        return a == b
+    return exact(a) == exact(b)
+
+
+def save_criteria(con, key: str, year: int, df: pd.DataFrame) -> None:
+    """Validate the edited table and store its differences from the shipped defaults of `year`.
+
+    Rows are matched by code; a criterion left out of the table keeps its default.
+    """
+    defaults = frameworks.default_settings(key, year)
+    overrides = stored_overrides(con, key, year)
+    changed: dict[str, dict] = {}
+    seen = set()
+    for _, row in df.iterrows():
+        code = str(row.get("code"))
+        if code not in defaults["criteria"]:
+            raise CchcError(f"Không có tiêu chí «{code}» trong bộ tiêu chí này. Hãy giữ nguyên "
+                            "cột «code» (mã tiêu chí) khi chỉnh sửa.")
+        if code in seen:
+            raise CchcError(f"Tiêu chí {code} xuất hiện hai lần. Hãy giữ mỗi tiêu chí một dòng.")
+        seen.add(code)
+        values = _parse_row(row)
+        diff = {field: value for field, value in values.items()
+                if not _same(value, _normalised(defaults["criteria"][code][field]))}
+        if diff:
+            changed[code] = diff
+    payload = {k: v for k, v in overrides.items() if k != "criteria"}
+    if changed:
+        payload["criteria"] = changed
+    _write_overrides(con, key, year, payload)
+
+
+def _normalised(value):
+    """Shipped TOML values in the shape the parser produces (bands sorted, numbers as floats)."""
+    if isinstance(value, list):
+        return sorted([float(lower), float(points)] for lower, points in value)[::-1]
+    return value
+
+
+def save_start_day(con, key: str, year: int, day: int, month: int) -> None:
+    """Set the day the evaluation year starts (in the previous calendar year)."""
+    try:
+        dt.date(2000, month, day)  # a leap year accepts 29/02
+    except (TypeError, ValueError):
+        raise CchcError(f"Ngày bắt đầu năm đánh giá «{day}/{month}» không hợp lệ. Hãy nhập ngày "
+                        "và tháng có thật, ví dụ 15/12.") from None
+    defaults = frameworks.default_settings(key, year)
+    payload = stored_overrides(con, key, year)
+    payload.pop("start_day", None)
+    if [day, month] != list(defaults["start_day"]):
+        payload["start_day"] = [day, month]
+    _write_overrides(con, key, year, payload)
+
+
+def reset_criteria(con, key: str, year: int) -> None:
+    """Drop every change of that framework and year: the shipped defaults apply again."""
+    frameworks.default_settings(key, year)  # unknown framework -> Vietnamese error
+    _write_overrides(con, key, year, {})
