@@ -126,7 +126,21 @@ def _cmd_metrics(args) -> int:
 
 
 def _cmd_score(args) -> int:
-    raise NotImplementedError
+    from .frameworks import list_frameworks
+    from .scoring import score_year
+
+    if args.framework not in {info.key for info in list_frameworks()}:
+        available = ", ".join(info.key for info in list_frameworks())
+        raise CchcError(f"Không có bộ tiêu chí «{args.framework}». Các bộ tiêu chí có sẵn: "
+                        f"{available}.")
+    with _open_existing_db(args) as con:
+        report = score_year(con, args.framework, args.year)
+    header = {"framework": report.framework, "year": report.year,
+              "start": report.start.isoformat(), "end": report.end.isoformat(),
+              "as_of": report.as_of.isoformat(), "total": report.total,
+              "max_total": report.max_total, "projected_total": report.projected_total}
+    _print_rows(header, report.rows, args.format)
+    return 0
 
 
 def _cmd_watchlist(args) -> int:

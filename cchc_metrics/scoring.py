@@ -1,0 +1,241 @@
+"""Scores of an evaluation year: points per criterion, gaps, what it takes, year-end projection.
+
+Choices the brief leaves open:
+- `as_of` defaults to the earlier of the period end and the latest date in the data, so a
+  database loaded up to 31/07 is scored "so far" at 31/07, not at a future day.
+- The target a criterion aims at is its year's target, else the ratio that gives full points.
+- Projection: the year-end denominator is the count so far scaled by working days (period /
+  elapsed, Vietnamese calendar with the user's overrides). The remaining dossiers are expected at
+  the rate of the last RECENT_DAYS calendar days up to `as_of` (the year's rate when those days
+  hold none): recent behaviour tells more about the coming weeks than January does. When the year
+  is over, projected = actual.
+- For on_time_rate_766 the open dossiers are a stock, not a flow; scaling them by working days is
+  only a rough estimate.
+Counts come from `metrics.compute_metrics` (DuckDB aggregates); pandas only sees the aggregates.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import pandas as pd
+
+from . import frameworks, metrics, periods, rules
+from .formatting import format_number, format_percent
+from .frameworks import INDICATORS, Criterion, Framework
+from .workdays import calendar_for, load_overrides
+
+RECENT_DAYS = 30
+NO_DATA_VI = "chưa có dữ liệu"
+CANNOT_REACH_VI = "không thể đạt"
+
+ROW_COLUMNS = (
+    "code", "name", "indicator", "rule", "numerator", "denominator", "ratio", "target", "gap_pp",
+    "points", "max_points", "points_lost", "status_vi", "projected_ratio", "projected_points",
+    "needed_more", "needed_rate", "what_it_takes_vi", "recoverable_points", "responsible_unit",
+    "note")
+UNIT_COLUMNS = ("unit", "code", "name", "indicator", "numerator", "denominator", "ratio", "target",
+                "gap_pp", "shortfall", "points_lost_share")
+SERIES_COLUMNS = ("month", "unit", "code", "indicator", "numerator", "denominator", "ratio",
+                  "target")
+
+
+@dataclass
+class ScoreReport:
+    framework: str
+    framework_title: str
+    year: int
+    start: dt.date
+    end: dt.date
+    as_of: dt.date
+    total: float
+    max_total: float
+    projected_total: float
+    rows: pd.DataFrame
+
+
+def parts(counts: pd.DataFrame, indicator: str) -> tuple[pd.Series, pd.Series]:
+    """Numerator and denominator of a ratio indicator, per row of a compute_metrics frame."""
+    definition = INDICATORS[indicator]
+    numerator = sum(sign * counts[name] for name, sign in definition.numerator)
+    denominator = sum(counts[name] for name in definition.denominator)
+    return numerator.astype("int64"), denominator.astype("int64")
+
+
+def _evaluation_window(con, framework: Framework, as_of: dt.date | None):
+    start, end = periods.evaluation_period(framework.year, framework.start_day)
+    if as_of is None:
+        latest = metrics.data_freshness(con)["latest_dossier_at"]
+        as_of = end if latest is None else latest.date()
+    return start, end, max(start, min(end, as_of))
+
+
+def _points(criterion: Criterion, ratio: Fraction | None, decimals: int) -> float | None:
+    raw = rules.rule_points(criterion.rule, ratio, criterion.max_points, target=criterion.target,
+                            threshold=criterion.threshold, bands=criterion.bands,
+                            manual_points=criterion.manual_points)
+    return rules.round_points(rules.apply_deduction(raw, criterion.deduction,
+                                                    criterion.deduction_base), decimals)
+
+
+def _gap_pp(aim: Fraction | None, ratio: Fraction | None) -> float | None:
+    if aim is None or ratio is None:
+        return None
+    return float(max(Fraction(0), aim - ratio) * 100)
+
+
+def _status(criterion: Criterion, points: float | None, gap_pp: float | None) -> str:
+    if points is None:
+        return NO_DATA_VI
+    if criterion.rule == "manual_points":
+        return "nhập tay"
+    return "chưa đạt chỉ tiêu" if gap_pp else "đạt chỉ tiêu"
+
+
+def _what_it_takes(criterion: Criterion, needed: int, rate: Fraction | None) -> str:
+    counted = INDICATORS[criterion.indicator].counted_vi
+    head = f"Cần thêm {format_number(needed)} {counted}"
+    if rate is None:
+        return (f"{head}; {CANNOT_REACH_VI} chỉ tiêu {format_percent(float(criterion.aim), 1)} "
+                "trong năm đánh giá này")
+    return f"{head}; phần còn lại của năm phải đạt {format_percent(float(rate), 1)}"
+
+
+def unit_shortfalls(by_unit: pd.DataFrame, criterion: Criterion) -> pd.DataFrame:
+    """Per unit: counts, ratio, gap and the dossiers missing to reach the aim, with each unit's
+    share of the criterion's total shortfall (NaN when no unit falls short)."""
+    numerator, denominator = parts(by_unit, criterion.indicator)
+    aim = criterion.aim
+    ratio = numerator / denominator.where(denominator > 0)
+    target = float(aim) if aim is not None else float("nan")
+    shortfall = (target * denominator - numerator).clip(lower=0)
+    total = shortfall.sum()
+    return pd.DataFrame({
+        "unit": by_unit["unit"], "code": criterion.code, "name": criterion.name,
+        "indicator": criterion.indicator, "numerator": numerator, "denominator": denominator,
+        "ratio": ratio, "target": target, "gap_pp": ((target - ratio) * 100).clip(lower=0),
+        "shortfall": shortfall,
+        "points_lost_share": shortfall / total if total > 0 else float("nan")})
+
+
+def _score_row(criterion: Criterion, decimals: int, so_far: pd.DataFrame, recent: pd.DataFrame,
+               by_unit: pd.DataFrame, scale: Fraction | None) -> dict:
+    """One criterion's row; `scale` = expected year-end / so far (None when the year is over)."""
+    row = {"code": criterion.code, "name": criterion.name, "indicator": criterion.indicator,
+           "rule": criterion.rule, "max_points": criterion.max_points, "note": criterion.note_vi,
+           "numerator": None, "denominator": None, "needed_more": None, "needed_rate": None,
+           "what_it_takes_vi": None, "responsible_unit": None}
+    if criterion.is_manual:
+        if criterion.rule != "manual_points":
+            row["numerator"], row["denominator"] = (criterion.manual_numerator,
+                                                    criterion.manual_denominator)
+    else:
+        numerator, denominator = (int(s.iloc[0]) for s in parts(so_far, criterion.indicator))
+        row["numerator"], row["denominator"] = numerator, denominator
+    ratio = rules.ratio_of(row["numerator"], row["denominator"])
+    aim = criterion.aim if criterion.rule != "manual_points" else None
+    points = _points(criterion, ratio, decimals)
+    gap = _gap_pp(aim, ratio)
+    projected_ratio = ratio
+    if not criterion.is_manual and ratio is not None and scale is not None:
+        recent_num, recent_den = (int(s.iloc[0]) for s in parts(recent, criterion.indicator))
+        recent_rate = rules.ratio_of(recent_num, recent_den)
+        if recent_rate is None:
+            recent_rate = ratio
+        expected = denominator * scale
+        projected_ratio = (numerator + recent_rate * (expected - denominator)) / expected
+    projected_points = points if criterion.is_manual else _points(criterion, projected_ratio,
+                                                                    decimals)
+    if not criterion.is_manual and gap:
+        needed = rules.needed_more(numerator, denominator, aim)
+        expected = denominator * scale if scale is not None else denominator
+        rate = rules.needed_rate(numerator, aim, expected, denominator)
+        shortfalls = unit_shortfalls(by_unit, criterion).dropna(subset=["unit"])
+        shortfalls = shortfalls[shortfalls["shortfall"] > 0]
+        row.update(needed_more=needed, needed_rate=None if rate is None else float(rate),
+                   what_it_takes_vi=_what_it_takes(criterion, needed, rate),
+                   responsible_unit=(shortfalls.loc[shortfalls["shortfall"].idxmax(), "unit"]
+                                     if len(shortfalls) else None))
+    row.update(
+        ratio=None if ratio is None else float(ratio), target=None if aim is None else float(aim),
+        gap_pp=gap, points=points,
+        points_lost=None if points is None else rules.round_points(
+            criterion.max_points - points, decimals),
+        status_vi=_status(criterion, points, gap),
+        projected_ratio=None if projected_ratio is None else float(projected_ratio),
+        projected_points=projected_points,
+        recoverable_points=None if projected_points is None else rules.round_points(
+            criterion.max_points - projected_points, decimals))
+    return row
+
+
+def _year_scale(con, start: dt.date, end: dt.date, as_of: dt.date) -> Fraction | None:
+    """Working days of the whole period / working days elapsed; None once the period is over."""
+    if as_of >= end:
+        return None
+    calendar = calendar_for(range(start.year, end.year + 1), load_overrides(con))
+    elapsed = calendar.working_days(start, as_of)
+    return Fraction(calendar.working_days(start, end), elapsed) if elapsed else Fraction(1)
+
+
+def _sum_points(values: pd.Series, decimals: int) -> float:
+    return rules.round_points(float(sum(rules.exact(v) for v in values.dropna())), decimals)
+
+
+def score_year(con, key: str, year: int, *, as_of: dt.date | None = None,
+               units: Sequence[str] | None = None) -> ScoreReport:
+    """Every criterion of the framework for the evaluation year ending in `year`, so far (up to
+    `as_of`) and projected to the year end; see the module docstring for the choices made."""
+    framework = frameworks.load_framework(con, key, year)
+    start, end, as_of = _evaluation_window(con, framework, as_of)
+    so_far = metrics.compute_metrics(con, start, as_of, units=units)
+    recent = metrics.compute_metrics(con, max(start, as_of - dt.timedelta(days=RECENT_DAYS - 1)),
+                                     as_of, units=units)
+    by_unit = metrics.compute_metrics(con, start, as_of, by="unit", units=units)
+    scale = _year_scale(con, start, end, as_of)
+    rows = pd.DataFrame([_score_row(c, framework.decimals, so_far, recent, by_unit, scale)
+                         for c in framework.criteria], columns=list(ROW_COLUMNS))
+    return ScoreReport(
+        framework=key, framework_title=framework.title_vi, year=year, start=start, end=end,
+        as_of=as_of, total=_sum_points(rows["points"], framework.decimals),
+        max_total=framework.max_total,
+        projected_total=_sum_points(rows["projected_points"], framework.decimals), rows=rows)
+
+
+def _data_criteria(framework: Framework) -> list[Criterion]:
+    return [c for c in framework.criteria if not c.is_manual]
+
+
+def score_by_unit(con, key: str, year: int, *, units: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per unit and data-fed criterion over the whole evaluation year: counts, ratio, target, gap
+    and the unit's share of the dossiers missing to reach the target (its share of the points lost)."""
+    framework = frameworks.load_framework(con, key, year)
+    start, end = periods.evaluation_period(year, framework.start_day)
+    by_unit = metrics.compute_metrics(con, start, end, by="unit", units=units)
+    frames = [unit_shortfalls(by_unit, c) for c in _data_criteria(framework)]
+    if not frames or by_unit.empty:
+        return pd.DataFrame(columns=list(UNIT_COLUMNS))
+    return pd.concat(frames, ignore_index=True)[list(UNIT_COLUMNS)]
+
+
+def monthly_series(con, key: str, year: int, *, units: Sequence[str] | None = None,
+                   per_unit: bool = False) -> pd.DataFrame:
+    """Per month ("YYYY-MM") and data-fed criterion: numerator, denominator, ratio and target, for
+    the selected units together (unit None) or, with per_unit, for each unit."""
+    framework = frameworks.load_framework(con, key, year)
+    start, end = periods.evaluation_period(year, framework.start_day)
+    by = ["unit", "month"] if per_unit else "month"
+    counts = metrics.compute_metrics(con, start, end, by=by, units=units)
+    frames = []
+    for criterion in _data_criteria(framework):
+        numerator, denominator = parts(counts, criterion.indicator)
+        frames.append(pd.DataFrame({
+            "month": counts["month"], "unit": counts["unit"] if per_unit else None,
+            "code": criterion.code, "indicator": criterion.indicator, "numerator": numerator,
+            "denominator": denominator, "ratio": numerator / denominator.where(denominator > 0),
+            "target": float(criterion.aim) if criterion.aim is not None else float("nan")}))
+    if not frames:
+        return pd.DataFrame(columns=list(SERIES_COLUMNS))
+    return pd.concat(frames, ignore_index=True)[list(SERIES_COLUMNS)]
