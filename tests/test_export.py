@@ -1,0 +1,190 @@
+"""The giao ban workbook, read back with openpyxl: values, formats, fills, print settings, injection."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from types import SimpleNamespace
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from cchc_metrics.export import build_giao_ban_workbook
+
+NAN = math.nan
+GREEN, AMBER, RED = "FFC6EFCE", "FFFFEB9C", "FFFFC7CE"
+HOSTILE = ['=HYPERLINK("http://x","y")', "+1+2", "@SUM(A1)", "-2+3", "\t=1+1"]
+LONG_NAME = ("Tỷ lệ hồ sơ thủ tục hành chính được giải quyết trước hạn và đúng hạn "
+             "trên tổng số hồ sơ đã giải quyết")  # 100 characters, wider than the 45 cap
+
+
+def _report():
+    rows = pd.DataFrame([
+        # code, name, num, den, ratio, target, gap_pp, points, max, lost, projected, what it takes, unit
+        ("II.2.4.2.1", LONG_NAME, 14673, 14697, 0.9984, 1.0, -0.16, 4.5, 5.0, 0.5, 4.5,
+         "Giải quyết đúng hạn thêm 24 hồ sơ", "Văn phòng Sở"),
+        ("II.6.5.2", "Tỷ lệ hồ sơ trực tuyến", 3159, 15047, 0.21, 0.5, -29.0, 1.46, 3.0, 1.54, 1.5,
+         "Cần thêm 4.365 hồ sơ trực tuyến", "Phòng Hành chính tư pháp"),
+        ("II.2.3.3.1", "Kết quả điện tử", 9129, 9129, 1.0, 1.0, 0.0, 0.5, 0.5, 0.0, 0.5, None, None),
+        ("II.6.4.2", "Hài lòng xử lý PAKN", None, None, None, None, None, None, 1.0, None, None, None, None),
+    ], columns=["code", "name", "numerator", "denominator", "ratio", "target", "gap_pp", "points",
+                "max_points", "points_lost", "projected_points", "what_it_takes_vi", "responsible_unit"])
+    return SimpleNamespace(framework="khanh_hoa_department", framework_title="Chỉ số CCHC cấp sở",
+                           year=2026, start=dt.date(2025, 12, 15), end=dt.date(2026, 12, 14),
+                           as_of=dt.date(2026, 11, 20), total=6.46, max_total=9.5, projected_total=6.5,
+                           rows=rows)
+
+
+def _unit_scores():
+    return pd.DataFrame({
+        "unit": ["Văn phòng Sở", "Phòng Hành chính tư pháp"],
+        "code": ["II.6.5.2", "II.6.5.2"],
+        "name": ["Tỷ lệ hồ sơ trực tuyến"] * 2,
+        "numerator": [459, NAN],
+        "denominator": [1000, NAN],
+        "ratio": [0.459, NAN],
+        "target": [0.5, 0.5],
+        "gap_pp": [-4.1, NAN],
+        "points_lost_share": [0.25, NAN],
+    })
+
+
+def _due_soon():
+    return pd.DataFrame({
+        "dossier_id": [HOSTILE[3], "000123"],
+        "unit": [HOSTILE[0], "Văn phòng Sở"],
+        "officer": [HOSTILE[1], "Nguyễn Văn A"],
+        "procedure_name": [HOSTILE[2], "Cấp Phiếu lý lịch tư pháp"],
+        "field": [HOSTILE[4], "Lý lịch tư pháp"],
+        "received_at": pd.to_datetime(["2026-11-10 08:30:00", "2026-11-02 14:00:00"]),
+        "due_at": pd.to_datetime(["2026-11-24 23:59:59", "2026-11-19 17:00:00"]),
+        "working_days_left": [1, -2],
+        "state": ["sắp đến hạn", "quá hạn"],
+    })
+
+
+@pytest.fixture(scope="module")
+def workbook():
+    data = build_giao_ban_workbook(_report(), _unit_scores(), _due_soon(),
+                                   data_as_of=dt.datetime(2026, 11, 20, 16, 45),
+                                   generated_at=dt.datetime(2026, 11, 23, 7, 5),
+                                   department_name="Sở Tư pháp tỉnh Khánh Hòa")
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def _fill(cell) -> str | None:
+    return cell.fill.fgColor.rgb if cell.fill.fill_type == "solid" else None
+
+
+def test_sheet_names_and_title_block(workbook):
+    assert workbook.sheetnames == ["Bảng chênh lệch", "Theo đơn vị", "Hồ sơ sắp đến hạn"]
+    ws = workbook["Bảng chênh lệch"]
+    assert ws["A1"].value == "Sở Tư pháp tỉnh Khánh Hòa"
+    assert ws["A2"].value == "BẢNG CHÊNH LỆCH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2026"
+    assert ws["A3"].value == "Bộ tiêu chí: Chỉ số CCHC cấp sở"
+    assert ws["A4"].value == ("Kỳ đánh giá: 15/12/2025 – 14/12/2026. Số liệu đến ngày 20/11/2026. "
+                              "Lập lúc 23/11/2026 07:05.")
+    assert [c.value for c in ws[6]] == [
+        "Mã tiêu chí", "Tiêu chí", "Giá trị", "Tử số", "Mẫu số", "Chỉ tiêu", "Chênh lệch (điểm %)", "Điểm",
+        "Điểm tối đa", "Điểm bị mất", "Điểm dự kiến cuối năm", "Cần làm gì để đạt", "Đơn vị chịu trách nhiệm"]
+
+
+def test_gap_table_values_and_number_formats(workbook):
+    ws = workbook["Bảng chênh lệch"]
+    assert [c.value for c in ws[7]] == [
+        "II.2.4.2.1", LONG_NAME, 0.9984, 14673, 14697, 1, -0.16, 4.5, 5, 0.5, 4.5,
+        "Giải quyết đúng hạn thêm 24 hồ sơ", "Văn phòng Sở"]
+    assert [ws.cell(7, col).number_format for col in range(3, 12)] == [
+        "0.00%", "#,##0", "#,##0", "0.00%", "+0.00;-0.00;0.00", "0.00", "0.00", "0.00", "0.00"]
+    assert ws["L9"].value is None and ws["M9"].value is None
+
+
+def test_missing_values_are_not_zero(workbook):
+    ws = workbook["Bảng chênh lệch"]
+    assert [c.value for c in ws[10]][:11] == [
+        "II.6.4.2", "Hài lòng xử lý PAKN", "chưa có dữ liệu", "–", "–", "–", "–", "chưa có dữ liệu", 1, "–", "–"]
+    assert ws["C10"].data_type == "s"
+    units = workbook["Theo đơn vị"]
+    assert units["D7"].value == "chưa có dữ liệu"
+
+
+def test_total_row(workbook):
+    ws = workbook["Bảng chênh lệch"]
+    total = [c.value for c in ws[11]]
+    assert total[0] == "Tổng cộng"
+    assert total[7:11] == [6.46, 9.5, pytest.approx(2.04), 6.5]  # 0.5 + 1.54 + 0 points lost
+    assert ws["H11"].font.b
+    assert ws.max_row == 11
+
+
+def test_status_fills(workbook):
+    ws = workbook["Bảng chênh lệch"]
+    # -0.16 pp is within 5 pp: amber; -29 pp: red; at target: green; no data: no fill.
+    assert [_fill(ws[f"C{row}"]) for row in range(7, 11)] == [AMBER, RED, GREEN, None]
+    assert [_fill(ws[f"G{row}"]) for row in range(7, 11)] == [AMBER, RED, GREEN, None]
+    assert _fill(ws["A7"]) is None
+    units = workbook["Theo đơn vị"]
+    assert _fill(units["D7"]) is None and _fill(units["D8"]) == AMBER  # -4.1 pp, after sorting by unit
+    due = workbook["Hồ sơ sắp đến hạn"]
+    assert (_fill(due["I7"]), _fill(due["I8"])) == (AMBER, RED)
+
+
+def test_unit_sheet_sorted_by_unit(workbook):
+    ws = workbook["Theo đơn vị"]
+    assert [c.value for c in ws[6]] == ["Đơn vị", "Mã tiêu chí", "Tiêu chí", "Giá trị", "Tử số", "Mẫu số",
+                                       "Chỉ tiêu", "Chênh lệch (điểm %)", "Tỷ trọng điểm bị mất"]
+    assert [c.value for c in ws[7]][:4] == ["Phòng Hành chính tư pháp", "II.6.5.2", "Tỷ lệ hồ sơ trực tuyến",
+                                           "chưa có dữ liệu"]
+    assert [c.value for c in ws[8]] == ["Văn phòng Sở", "II.6.5.2", "Tỷ lệ hồ sơ trực tuyến", 0.459, 459, 1000,
+                                       0.5, -4.1, 0.25]
+    assert ws["I8"].number_format == "0.00%"
+
+
+def test_due_soon_dates_are_real_dates(workbook):
+    ws = workbook["Hồ sơ sắp đến hạn"]
+    received, due = ws["F7"], ws["G7"]
+    assert received.is_date and received.value == dt.datetime(2026, 11, 10, 8, 30)
+    assert due.value == dt.datetime(2026, 11, 24, 23, 59, 59)
+    assert received.number_format == due.number_format == "dd/mm/yyyy"
+    assert [ws["H7"].value, ws["H8"].value] == [1, -2]
+    assert ws["A8"].value == "000123" and ws["A8"].data_type == "s"
+
+
+def test_upload_text_never_becomes_a_formula(workbook):
+    ws = workbook["Hồ sơ sắp đến hạn"]
+    cells = [ws["B7"], ws["C7"], ws["D7"], ws["A7"], ws["E7"]]
+    assert [c.value for c in cells] == HOSTILE
+    assert all(c.data_type == "s" for c in cells)
+    assert not any(c.hyperlink for c in cells)
+
+
+def test_print_settings(workbook):
+    for ws in workbook.worksheets:
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.page_setup.paperSize == 9
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth in (None, 1)  # absent means 1 page wide in OOXML
+        assert ws.page_setup.fitToHeight == 0
+        assert ws.print_title_rows == "$6:$6"
+        assert ws.freeze_panes == "A7"
+
+
+def test_column_widths_fit_content_and_long_text_wraps(workbook):
+    ws = workbook["Bảng chênh lệch"]
+    # xlsxwriter stores width + about 0.71 character of padding.
+    assert 45 <= ws.column_dimensions["B"].width < 46  # 100-character name capped at 45
+    assert ws["B7"].alignment.wrap_text
+    assert 12 <= ws.column_dimensions["A"].width < 13  # "II.2.4.2.1" and "II.6.5.2" (10) + 2
+    assert 8 <= ws.column_dimensions["D"].width < 9  # "14,673" (6) + 2
+
+
+def test_empty_frames_say_so():
+    empty_report = _report()
+    empty_report.rows = empty_report.rows.iloc[0:0]
+    data = build_giao_ban_workbook(empty_report, _unit_scores().iloc[0:0], _due_soon().iloc[0:0],
+                                   data_as_of=dt.datetime(2026, 11, 20))
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb["Bảng chênh lệch"]["A7"].value == "Chưa có tiêu chí nào được chấm điểm."
+    assert wb["Hồ sơ sắp đến hạn"]["A7"].value == "Không có hồ sơ nào sắp đến hạn hoặc quá hạn."
+    assert wb["Bảng chênh lệch"].max_row == 7
