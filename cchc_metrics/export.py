@@ -3,7 +3,9 @@
 Numbers are written as numbers with Excel number formats, not as pre-formatted text, so the workbook
 stays computable. Format codes always use "," for thousands and "." for decimals; Excel shows them with
 the viewer's locale, so on a Vietnamese Windows '#,##0' reads 14.697 and '0.00%' reads 99,84%. Dates
-are real dates formatted dd/mm/yyyy. A missing value is written as the text "chưa có dữ liệu" (or "–"
+are real dates formatted dd/mm/yyyy. The gap column is the shortfall below target in percentage points,
+as scoring reports it (0 when the target is met); fills compare ratio and target with the app's shared
+thresholds (charts.status_for_gap). A missing value is written as the text "chưa có dữ liệu" (or "–"
 in secondary columns), never as 0.
 
 Every text cell is written with `write_string` in a workbook created with strings_to_formulas,
@@ -24,6 +26,7 @@ import xlsxwriter
 
 from .charts import status_for_gap
 from .formatting import NO_DATA, NO_DATA_SHORT, format_date, format_datetime, is_missing
+from .watchlist import STATE_DUE_SOON, STATE_OVERDUE
 
 GAP_SHEET = "Bảng chênh lệch"
 UNIT_SHEET = "Theo đơn vị"
@@ -32,7 +35,7 @@ DUE_SOON_SHEET = "Hồ sơ sắp đến hạn"
 NUMBER_FORMATS = {
     "int": "#,##0",
     "pct": "0.00%",
-    "pp": "+0.00;-0.00;0.00",
+    "pp": "0.00",
     "points": "0.00",
     "date": "dd/mm/yyyy",
 }
@@ -42,7 +45,7 @@ STATUS_STYLES = {
     "close": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
     "missed": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
 }
-DUE_STATE_STATUS = {"quá hạn": "missed", "sắp đến hạn": "close"}
+DUE_STATE_STATUS = {STATE_OVERDUE: "missed", STATE_DUE_SOON: "close"}
 
 TITLE_ROWS = 4  # department, sheet title, framework, period and date of data; then one blank row
 HEADER_ROW = TITLE_ROWS + 1
@@ -189,7 +192,7 @@ GAP_COLUMNS = [
     _Column("Tử số", "int"),
     _Column("Mẫu số", "int"),
     _Column("Chỉ tiêu", "pct"),
-    _Column("Chênh lệch (điểm %)", "pp"),
+    _Column("Còn thiếu so với chỉ tiêu (điểm %)", "pp"),
     _Column("Điểm", "points", missing=NO_DATA),
     _Column("Điểm tối đa", "points"),
     _Column("Điểm bị mất", "points"),
@@ -206,7 +209,7 @@ UNIT_COLUMNS = [
     _Column("Tử số", "int"),
     _Column("Mẫu số", "int"),
     _Column("Chỉ tiêu", "pct"),
-    _Column("Chênh lệch (điểm %)", "pp"),
+    _Column("Còn thiếu so với chỉ tiêu (điểm %)", "pp"),
     _Column("Tỷ trọng điểm bị mất", "pct"),
 ]
 
@@ -224,8 +227,13 @@ DUE_SOON_COLUMNS = [
 
 
 def _gap_status(row) -> str | None:
-    status = status_for_gap(row.gap_pp)
-    return None if status == "none" else status
+    """Fill key from ratio vs target (the app's shared thresholds); None when either is missing.
+
+    Rounded so that a gap of exactly 5 points is not lost to float noise (0.95 - 1.0 = -0.05000...04).
+    """
+    if is_missing(row.ratio) or is_missing(row.target):
+        return None
+    return status_for_gap(round((float(row.ratio) - float(row.target)) * 100, 9))
 
 
 def _gap_rows(rows: pd.DataFrame) -> list[list[_Cell]]:

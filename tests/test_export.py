@@ -22,9 +22,9 @@ LONG_NAME = ("Tỷ lệ hồ sơ thủ tục hành chính được giải quyế
 def _report():
     rows = pd.DataFrame([
         # code, name, num, den, ratio, target, gap_pp, points, max, lost, projected, what it takes, unit
-        ("II.2.4.2.1", LONG_NAME, 14673, 14697, 0.9984, 1.0, -0.16, 4.5, 5.0, 0.5, 4.5,
+        ("II.2.4.2.1", LONG_NAME, 14673, 14697, 0.9984, 1.0, 0.16, 4.5, 5.0, 0.5, 4.5,
          "Giải quyết đúng hạn thêm 24 hồ sơ", "Văn phòng Sở"),
-        ("II.6.5.2", "Tỷ lệ hồ sơ trực tuyến", 3159, 15047, 0.21, 0.5, -29.0, 1.46, 3.0, 1.54, 1.5,
+        ("II.6.5.2", "Tỷ lệ hồ sơ trực tuyến", 3159, 15047, 0.21, 0.5, 29.0, 1.46, 3.0, 1.54, 1.5,
          "Cần thêm 4.365 hồ sơ trực tuyến", "Phòng Hành chính tư pháp"),
         ("II.2.3.3.1", "Kết quả điện tử", 9129, 9129, 1.0, 1.0, 0.0, 0.5, 0.5, 0.0, 0.5, None, None),
         ("II.6.4.2", "Hài lòng xử lý PAKN", None, None, None, None, None, None, 1.0, None, None, None, None),
@@ -41,11 +41,11 @@ def _unit_scores():
         "unit": ["Văn phòng Sở", "Phòng Hành chính tư pháp"],
         "code": ["II.6.5.2", "II.6.5.2"],
         "name": ["Tỷ lệ hồ sơ trực tuyến"] * 2,
-        "numerator": [459, NAN],
+        "numerator": [450, NAN],
         "denominator": [1000, NAN],
-        "ratio": [0.459, NAN],
+        "ratio": [0.45, NAN],
         "target": [0.5, 0.5],
-        "gap_pp": [-4.1, NAN],
+        "gap_pp": [5.0, NAN],
         "points_lost_share": [0.25, NAN],
     })
 
@@ -60,7 +60,7 @@ def _due_soon():
         "received_at": pd.to_datetime(["2026-11-10 08:30:00", "2026-11-02 14:00:00"]),
         "due_at": pd.to_datetime(["2026-11-24 23:59:59", "2026-11-19 17:00:00"]),
         "working_days_left": [1, -2],
-        "state": ["sắp đến hạn", "quá hạn"],
+        "state": ["Sắp đến hạn", "Quá hạn"],
     })
 
 
@@ -86,17 +86,17 @@ def test_sheet_names_and_title_block(workbook):
     assert ws["A4"].value == ("Kỳ đánh giá: 15/12/2025 – 14/12/2026. Số liệu đến ngày 20/11/2026. "
                               "Lập lúc 23/11/2026 07:05.")
     assert [c.value for c in ws[6]] == [
-        "Mã tiêu chí", "Tiêu chí", "Giá trị", "Tử số", "Mẫu số", "Chỉ tiêu", "Chênh lệch (điểm %)", "Điểm",
+        "Mã tiêu chí", "Tiêu chí", "Giá trị", "Tử số", "Mẫu số", "Chỉ tiêu", "Còn thiếu so với chỉ tiêu (điểm %)", "Điểm",
         "Điểm tối đa", "Điểm bị mất", "Điểm dự kiến cuối năm", "Cần làm gì để đạt", "Đơn vị chịu trách nhiệm"]
 
 
 def test_gap_table_values_and_number_formats(workbook):
     ws = workbook["Bảng chênh lệch"]
     assert [c.value for c in ws[7]] == [
-        "II.2.4.2.1", LONG_NAME, 0.9984, 14673, 14697, 1, -0.16, 4.5, 5, 0.5, 4.5,
+        "II.2.4.2.1", LONG_NAME, 0.9984, 14673, 14697, 1, 0.16, 4.5, 5, 0.5, 4.5,
         "Giải quyết đúng hạn thêm 24 hồ sơ", "Văn phòng Sở"]
     assert [ws.cell(7, col).number_format for col in range(3, 12)] == [
-        "0.00%", "#,##0", "#,##0", "0.00%", "+0.00;-0.00;0.00", "0.00", "0.00", "0.00", "0.00"]
+        "0.00%", "#,##0", "#,##0", "0.00%", "0.00", "0.00", "0.00", "0.00", "0.00"]
     assert ws["L9"].value is None and ws["M9"].value is None
 
 
@@ -120,12 +120,12 @@ def test_total_row(workbook):
 
 def test_status_fills(workbook):
     ws = workbook["Bảng chênh lệch"]
-    # -0.16 pp is within 5 pp: amber; -29 pp: red; at target: green; no data: no fill.
+    # 0.16 pp short is within 5 pp: amber; -29 pp: red; at target: green; no data: no fill.
     assert [_fill(ws[f"C{row}"]) for row in range(7, 11)] == [AMBER, RED, GREEN, None]
     assert [_fill(ws[f"G{row}"]) for row in range(7, 11)] == [AMBER, RED, GREEN, None]
     assert _fill(ws["A7"]) is None
     units = workbook["Theo đơn vị"]
-    assert _fill(units["D7"]) is None and _fill(units["D8"]) == AMBER  # -4.1 pp, after sorting by unit
+    assert _fill(units["D7"]) is None and _fill(units["D8"]) == AMBER  # exactly 5 pp short
     due = workbook["Hồ sơ sắp đến hạn"]
     assert (_fill(due["I7"]), _fill(due["I8"])) == (AMBER, RED)
 
@@ -133,11 +133,11 @@ def test_status_fills(workbook):
 def test_unit_sheet_sorted_by_unit(workbook):
     ws = workbook["Theo đơn vị"]
     assert [c.value for c in ws[6]] == ["Đơn vị", "Mã tiêu chí", "Tiêu chí", "Giá trị", "Tử số", "Mẫu số",
-                                       "Chỉ tiêu", "Chênh lệch (điểm %)", "Tỷ trọng điểm bị mất"]
+                                       "Chỉ tiêu", "Còn thiếu so với chỉ tiêu (điểm %)", "Tỷ trọng điểm bị mất"]
     assert [c.value for c in ws[7]][:4] == ["Phòng Hành chính tư pháp", "II.6.5.2", "Tỷ lệ hồ sơ trực tuyến",
                                            "chưa có dữ liệu"]
-    assert [c.value for c in ws[8]] == ["Văn phòng Sở", "II.6.5.2", "Tỷ lệ hồ sơ trực tuyến", 0.459, 459, 1000,
-                                       0.5, -4.1, 0.25]
+    assert [c.value for c in ws[8]] == ["Văn phòng Sở", "II.6.5.2", "Tỷ lệ hồ sơ trực tuyến", 0.45, 450, 1000,
+                                       0.5, 5.0, 0.25]
     assert ws["I8"].number_format == "0.00%"
 
 
