@@ -9,7 +9,9 @@ from types import SimpleNamespace
 import openpyxl
 import pandas as pd
 import pytest
+from dossier_factory import insert_dossiers
 
+from cchc_metrics import db, scoring, watchlist
 from cchc_metrics.export import build_giao_ban_workbook
 
 NAN = math.nan
@@ -188,3 +190,37 @@ def test_empty_frames_say_so():
     assert wb["Bảng chênh lệch"]["A7"].value == "Chưa có tiêu chí nào được chấm điểm."
     assert wb["Hồ sơ sắp đến hạn"]["A7"].value == "Không có hồ sơ nào sắp đến hạn hoặc quá hạn."
     assert wb["Bảng chênh lệch"].max_row == 7
+
+
+def test_workbook_from_real_scores_and_watch_list(tmp_path):
+    """Scoring and watch-list outputs on three hand-made dossiers flow into the workbook unchanged."""
+    con = db.connect(tmp_path / "cchc.duckdb")
+    insert_dossiers(con, [
+        # resolved 09/03 before the due day 10/03 (on time), resolved 13/03 after it (late)
+        dict(unit="Văn phòng Sở", received_at="2023-03-01T08:00:00", due_at="2023-03-10",
+             finished_at="2023-03-09T10:00:00", channel="online_full"),
+        dict(unit="Văn phòng Sở", received_at="2023-03-02T08:00:00", due_at="2023-03-10",
+             finished_at="2023-03-13T10:00:00"),
+        # open, due Thursday 23/11/2023: one working day left on Wednesday 22/11
+        dict(unit=HOSTILE[0], officer=HOSTILE[1], received_at="2023-11-20T08:00:00", due_at="2023-11-23"),
+    ])
+    report = scoring.score_year(con, "khanh_hoa_department", 2023, as_of=dt.date(2023, 11, 22))
+    data = build_giao_ban_workbook(report, scoring.score_by_unit(con, "khanh_hoa_department", 2023),
+                                   watchlist.due_soon(con, dt.date(2023, 11, 22)),
+                                   data_as_of=dt.datetime(2023, 11, 22))
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+
+    gaps = wb["Bảng chênh lệch"]
+    assert gaps["A4"].value.startswith("Kỳ đánh giá: 15/12/2022 – 14/12/2023. Số liệu đến ngày 22/11/2023.")
+    by_code = {row[0].value: row for row in gaps.iter_rows(min_row=7)}
+    on_time = [c.value for c in by_code["II.2.4.2.1"]]
+    assert on_time[2:7] == [0.5, 1, 2, 1, 50]  # 1 of 2 resolved on time, 50 points short of 100%
+    assert _fill(by_code["II.2.4.2.1"][2]) == RED
+    assert by_code["Tổng cộng"][7].value == report.total
+    assert len(by_code) == len(report.rows) + 1
+
+    due = wb["Hồ sơ sắp đến hạn"]
+    assert [due["B7"].value, due["C7"].value, due["H7"].value, due["I7"].value] == [
+        HOSTILE[0], HOSTILE[1], 1, "Sắp đến hạn"]
+    assert due["B7"].data_type == "s" and _fill(due["I7"]) == AMBER
+    assert due["G7"].value == dt.datetime(2023, 11, 23, 23, 59, 59)
