@@ -80,3 +80,26 @@ def format_datetime(value: Any, missing: str = NO_DATA) -> str:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value.strftime("%d/%m/%Y %H:%M")
+
+
+_FORMATTERS = {
+    "int": format_number,
+    "percent": format_percent,
+    "points": format_points,
+    "gap": format_gap_pp,
+    "date": format_date,
+    "datetime": format_datetime,
+}
+
+
+def display_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """A copy ready to show: only `columns` ({name: (Vietnamese header, kind)}), in that order,
+    values formatted by kind (int, percent, points, gap, date, datetime, text); missing -> "–"."""
+    shown = {}
+    for name, (label, kind) in columns.items():
+        if kind == "text":
+            shown[label] = frame[name].astype("object").where(frame[name].notna(), NO_DATA_SHORT)
+        else:
+            formatter = _FORMATTERS[kind]
+            shown[label] = [formatter(v, missing=NO_DATA_SHORT) for v in frame[name]]
+    return pd.DataFrame(shown, index=range(len(frame)))

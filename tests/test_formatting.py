@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from cchc_metrics.formatting import (NO_DATA, format_date, format_datetime, format_fraction,
+from cchc_metrics.formatting import (NO_DATA, display_table, format_date, format_datetime, format_fraction,
                                      format_gap_pp, format_number, format_percent, format_points)
 
 
@@ -54,3 +54,15 @@ def test_dates_read_day_month_year():
     assert format_date(pd.Timestamp("2022-12-15 08:30")) == "15/12/2022"
     assert format_date("2023-01-02") == "02/01/2023"
     assert format_datetime(dt.datetime(2023, 1, 2, 8, 5)) == "02/01/2023 08:05"
+
+
+def test_display_table_formats_each_column_by_kind_and_renames_it():
+    frame = pd.DataFrame({
+        "unit": ["Phòng A", None], "resolved": [14697, 0], "on_time_rate": [14673 / 14697, None],
+        "due_at": [pd.Timestamp("2023-12-14 23:59:59"), pd.NaT], "ignored": [1, 2],
+    })
+    shown = display_table(frame, {"unit": ("Đơn vị", "text"), "resolved": ("Đã giải quyết", "int"),
+                                  "on_time_rate": ("Đúng hạn", "percent"), "due_at": ("Hạn trả", "date")})
+    assert list(shown.columns) == ["Đơn vị", "Đã giải quyết", "Đúng hạn", "Hạn trả"]
+    assert shown.iloc[0].tolist() == ["Phòng A", "14.697", "99,84%", "14/12/2023"]
+    assert shown.iloc[1].tolist() == ["–", "0", "–", "–"]

@@ -1,0 +1,45 @@
+"""Hồ sơ sắp đến hạn: open dossiers due within a few working days and those already overdue."""
+import datetime as dt
+
+import streamlit as st
+
+from cchc_metrics import app_services, metrics, watchlist
+from cchc_metrics.formatting import display_table, format_date, format_number
+from app_pages import common
+
+COLUMNS = {
+    "state": ("Trạng thái", "text"), "working_days_left": ("Ngày làm việc còn lại", "int"),
+    "due_at": ("Hạn trả", "date"), "dossier_id": ("Mã hồ sơ", "text"), "unit": ("Đơn vị", "text"),
+    "officer": ("Cán bộ xử lý", "text"), "procedure_name": ("Thủ tục", "text"), "field": ("Lĩnh vực", "text"),
+    "received_at": ("Ngày tiếp nhận", "date"),
+}
+
+chosen = common.filters()
+st.title("Hồ sơ sắp đến hạn")
+with common.user_errors():
+    freshness = common.cached(metrics.data_freshness)
+    default_day = app_services.default_as_of(freshness.get("latest_dossier_at"), dt.date.today())
+    left, middle, right = st.columns([1, 1, 2])
+    as_of = left.date_input("Tính đến ngày", default_day, format="DD/MM/YYYY", key="due_as_of")
+    days = middle.number_input("Sắp đến hạn trong (ngày làm việc)", 0, 30, 2, key="due_days")
+    officers = right.multiselect("Cán bộ xử lý", common.cached(metrics.list_officers, chosen.units),
+                                 placeholder="Tất cả cán bộ", key="due_officers")
+    if default_day < dt.date.today():
+        st.caption(f"Dữ liệu chỉ đến ngày {format_date(default_day)} nên danh sách mặc định tính đến ngày đó.")
+    due = common.cached(watchlist.due_soon, as_of, int(days), units=chosen.units, officers=officers or None)
+    overdue = int((due["state"] == watchlist.STATE_OVERDUE).sum())
+    first, second = st.columns(2)
+    first.metric("Quá hạn", format_number(overdue), border=True)
+    second.metric(f"Sắp đến hạn trong {days} ngày làm việc", format_number(len(due) - overdue), border=True)
+    if due.empty:
+        st.success("Không có hồ sơ nào sắp đến hạn hoặc quá hạn.", icon=":material/check_circle:")
+    else:
+        shown = display_table(due, COLUMNS)
+        st.dataframe(shown, hide_index=True)
+        name = f"ho-so-sap-den-han-{as_of:%d-%m-%Y}"
+        csv_col, xlsx_col = st.columns([1, 5])
+        csv_col.download_button("Tải CSV", app_services.table_to_csv(shown), f"{name}.csv", "text/csv",
+                                icon=":material/download:", on_click="ignore")
+        xlsx_col.download_button("Tải Excel", app_services.table_to_xlsx(shown, "Sắp đến hạn"), f"{name}.xlsx",
+                                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                 icon=":material/download:", on_click="ignore")

@@ -1,0 +1,75 @@
+"""Tổng quan: the year's score per criterion, where points are lost and how fresh the data is."""
+import datetime as dt
+
+import streamlit as st
+
+from cchc_metrics import app_services, charts, metrics, scoring
+from cchc_metrics.formatting import (display_table, format_date, format_fraction, format_gap_pp,
+                                     format_number, format_percent, format_points, is_missing)
+from app_pages import common
+
+CARDS_PER_ROW = 3
+
+
+def criterion_card(row) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{row.name}**  \n:gray[{row.code}]")
+        if is_missing(row.ratio) and row.indicator == "manual":
+            st.metric("Điểm (nhập tay)", f"{format_points(row.points)} / {format_points(row.max_points)}")
+            return
+        st.metric("Kết quả", format_percent(row.ratio),
+                  delta=f"{format_gap_pp(row.gap_pp)} so với chỉ tiêu" if not is_missing(row.gap_pp) else None)
+        st.caption(f"Chỉ tiêu: {format_percent(row.target)} · {format_fraction(row.numerator, row.denominator)}  \n"
+                   f"Điểm: **{format_points(row.points)} / {format_points(row.max_points)}** · "
+                   f"dự kiến cuối năm: {format_points(row.projected_points)}")
+
+
+def freshness_notice(freshness: dict) -> None:
+    latest = freshness.get("latest_dossier_at")
+    age = app_services.stale_days(latest, dt.date.today())
+    if freshness.get("dossier_count", 0) == 0:
+        st.warning("Chưa có hồ sơ nào trong cơ sở dữ liệu. Hãy tải tệp xuất từ phần mềm Một cửa ở trang "
+                   "«Tải dữ liệu».", icon=":material/info:")
+    elif age is not None:
+        st.warning(f"Dữ liệu mới nhất là ngày {format_date(latest)}, cách đây {format_number(age)} ngày. "
+                   "Số liệu có thể đã cũ: hãy tải tệp xuất mới nhất ở trang «Tải dữ liệu».",
+                   icon=":material/schedule:")
+
+
+chosen = common.filters()
+st.title("Tổng quan")
+with common.user_errors():
+    report = common.cached(scoring.score_year, chosen.framework, chosen.year, units=chosen.units)
+    freshness = common.cached(metrics.data_freshness)
+    st.caption(f"{report.framework_title} · năm đánh giá {report.year}: {format_date(report.start)} – "
+               f"{format_date(report.end)} · số liệu đến ngày {format_date(report.as_of)} · {chosen.units_label}")
+    freshness_notice(freshness)
+
+    rows = report.rows
+    total, projected, lost = st.columns(3)
+    total.metric("Tổng điểm hiện tại", f"{format_points(report.total)} / {format_points(report.max_total)}",
+                 border=True)
+    projected.metric("Dự kiến cuối năm", format_points(report.projected_total), border=True)
+    lost.metric("Điểm bị mất", format_points(rows["points_lost"].sum(min_count=1)), border=True)
+
+    st.subheader("Kết quả từng tiêu chí")
+    records = list(rows.itertuples(index=False))
+    for start in range(0, len(records), CARDS_PER_ROW):
+        for column, row in zip(st.columns(CARDS_PER_ROW), records[start:start + CARDS_PER_ROW]):
+            with column:
+                criterion_card(row)
+
+    scored = rows[rows["indicator"] != "manual"]
+    st.plotly_chart(charts.bullet_chart(scored), theme=None, key="bullet")
+
+    st.subheader("Nơi có thể lấy lại nhiều điểm nhất")
+    recoverable = rows[rows["recoverable_points"].fillna(0) > 0].sort_values("recoverable_points",
+                                                                             ascending=False)
+    if recoverable.empty:
+        st.success("Không còn tiêu chí nào có thể lấy lại điểm trong năm nay.", icon=":material/check_circle:")
+    else:
+        st.dataframe(display_table(recoverable, {
+            "code": ("Mã", "text"), "name": ("Tiêu chí", "text"),
+            "recoverable_points": ("Điểm có thể lấy lại", "points"), "points_lost": ("Điểm bị mất", "points"),
+            "what_it_takes_vi": ("Cần làm gì", "text"), "responsible_unit": ("Đơn vị chịu trách nhiệm", "text"),
+        }), hide_index=True)

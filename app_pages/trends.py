@@ -1,0 +1,27 @@
+"""Xu hướng: each indicator month by month against its target, with the projection to year end."""
+import streamlit as st
+
+from cchc_metrics import charts, metrics, scoring
+from app_pages import common
+
+ALL_UNITS = "Tất cả đơn vị đang chọn"
+
+chosen = common.filters()
+st.title("Xu hướng theo tháng")
+with common.user_errors():
+    units = chosen.units or common.cached(metrics.list_units)
+    unit = st.selectbox("Đơn vị", [ALL_UNITS, *units], key="trend_unit")
+    scope = chosen.units if unit == ALL_UNITS else [unit]
+    report = common.cached(scoring.score_year, chosen.framework, chosen.year, units=scope)
+    series = common.cached(scoring.monthly_series, chosen.framework, chosen.year, units=scope)
+    scored = report.rows[report.rows["indicator"] != "manual"]
+    if scored.empty:
+        st.info("Bộ tiêu chí này không có chỉ số nào tính từ dữ liệu hồ sơ.")
+        st.stop()
+    st.caption("Đường liền: kết quả từng tháng. Đường chấm: dự kiến đến cuối năm đánh giá nếu giữ nhịp "
+               "hiện tại. Đường đỏ gạch: chỉ tiêu.")
+    for row in scored.itertuples(index=False):
+        st.plotly_chart(charts.trend_chart(series[series["code"] == row.code], row.target,
+                                           f"{row.name} ({row.code})",
+                                           projection=(report.end, row.projected_ratio)),
+                        theme=None, key=f"trend_{row.code}")

@@ -1,0 +1,45 @@
+"""So sánh đơn vị: units side by side against the target, gaps per unit × criterion, one unit in detail."""
+import streamlit as st
+
+from cchc_metrics import charts, metrics, periods, scoring
+from cchc_metrics.formatting import display_table
+from app_pages import common
+
+DETAIL_COLUMNS = {
+    "received": ("Tiếp nhận", "int"), "resolved": ("Đã giải quyết", "int"),
+    "resolved_late": ("Trễ hạn", "int"), "on_time_rate": ("Đúng hạn", "percent"),
+    "online_rate": ("Trực tuyến", "percent"), "paid_online_rate": ("Thanh toán trực tuyến", "percent"),
+    "digitized_rate": ("Số hóa", "percent"), "e_result_rate": ("Kết quả điện tử", "percent"),
+}
+DRILL_LEVELS = {"field": "Lĩnh vực", "procedure": "Thủ tục", "officer": "Cán bộ"}
+
+chosen = common.filters()
+st.title("So sánh đơn vị")
+with common.user_errors():
+    by_unit = common.cached(scoring.score_by_unit, chosen.framework, chosen.year, units=chosen.units)
+    if by_unit.empty:
+        st.info("Chưa có dữ liệu theo đơn vị cho năm đánh giá này.")
+        st.stop()
+    criteria = by_unit.drop_duplicates("code")[["code", "name", "target"]]
+    labels = dict(zip(criteria["code"], criteria["name"]))
+    code = st.selectbox("Tiêu chí", list(labels), format_func=labels.get, key="units_criterion")
+    one = by_unit[by_unit["code"] == code]
+    target = criteria.set_index("code").loc[code, "target"]
+    st.plotly_chart(charts.unit_bars(one, target, labels[code]), theme=None, key="unit_bars")
+    st.caption("Tỷ trọng điểm bị mất: phần điểm bị mất của tiêu chí này do từng đơn vị gây ra.")
+    st.dataframe(display_table(one.sort_values("points_lost_share", ascending=False), {
+        "unit": ("Đơn vị", "text"), "ratio": ("Kết quả", "percent"), "numerator": ("Tử số", "int"),
+        "denominator": ("Mẫu số", "int"), "gap_pp": ("Chênh lệch", "gap"),
+        "points_lost_share": ("Tỷ trọng điểm bị mất", "percent"),
+    }), hide_index=True)
+
+    st.plotly_chart(charts.gap_heatmap(by_unit), theme=None, key="gap_heatmap")
+
+    st.subheader("Chi tiết một đơn vị")
+    unit = st.selectbox("Đơn vị", sorted(by_unit["unit"].dropna().unique()), key="units_drill_unit")
+    start, end = periods.evaluation_period(chosen.year)
+    for tab, (level, label) in zip(st.tabs(list(DRILL_LEVELS.values())), DRILL_LEVELS.items()):
+        with tab:
+            detail = common.cached(metrics.compute_metrics, start, end, by=level, units=[unit])
+            st.dataframe(display_table(detail.sort_values("received", ascending=False),
+                                       {level: (label, "text"), **DETAIL_COLUMNS}), hide_index=True)

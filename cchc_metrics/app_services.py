@@ -1,0 +1,110 @@
+"""Small helpers the Streamlit pages call, so that no page runs SQL itself.
+
+`data_version` is the cache key of every cached query: it changes whenever an upload, an undo,
+a settings save or a calendar change alters what the indicators would say.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import duckdb
+import pandas as pd
+
+from . import frameworks, periods
+from .db import resolve_db_path
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
+    """(database file, newest upload id, undone uploads, last settings save, calendar overrides)."""
+    row = con.cursor().execute(
+        """
+        SELECT (SELECT coalesce(max(upload_id), 0) FROM uploads),
+               (SELECT count(*) FROM uploads WHERE undone_at IS NOT NULL),
+               (SELECT coalesce(max(updated_at)::VARCHAR, '') FROM setting_overrides),
+               (SELECT count(*) FROM setting_overrides),
+               (SELECT count(*) FROM calendar_overrides)
+        """
+    ).fetchone()
+    return (str(resolve_db_path()), *row)
+
+
+def has_dossiers(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.cursor().execute("SELECT EXISTS (SELECT 1 FROM dossiers)").fetchone()[0]
+
+
+def has_uploads(con: duckdb.DuckDBPyConnection) -> bool:
+    """True once anything was ever uploaded (even if since undone): then no sample data reload."""
+    return con.cursor().execute("SELECT EXISTS (SELECT 1 FROM uploads)").fetchone()[0]
+
+
+def evaluation_years(con: duckdb.DuckDBPyConnection, start_day: tuple[int, int] = (15, 12)) -> list[int]:
+    """Evaluation years that hold at least one received dossier, newest first.
+
+    Year Y runs from `start_day` of Y-1 to the day before it in Y, so shifting a date by the
+    days from the start day to 1 January lands it in its evaluation year.
+    """
+    day, month = start_day
+    shift = (dt.date(2001, 1, 1) - dt.date(2000, month, day)).days % 366  # 2000 is a leap year
+    rows = con.cursor().execute(
+        "SELECT DISTINCT year(received_at + to_days(?)) AS y FROM dossiers "
+        "WHERE received_at IS NOT NULL ORDER BY y DESC",
+        [shift],
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def default_as_of(latest_dossier_at: dt.datetime | dt.date | None, today: dt.date) -> dt.date:
+    """The watch list's reference day: today, or the latest data date when the data is older."""
+    if latest_dossier_at is None:
+        return today
+    latest = latest_dossier_at.date() if isinstance(latest_dossier_at, dt.datetime) else latest_dossier_at
+    return min(latest, today)
+
+
+def stale_days(latest_dossier_at: dt.datetime | dt.date | None, today: dt.date,
+               max_age_days: int = 10) -> int | None:
+    """Age in days of the newest dossier date when it is older than `max_age_days`, else None."""
+    if latest_dossier_at is None:
+        return None
+    latest = latest_dossier_at.date() if isinstance(latest_dossier_at, dt.datetime) else latest_dossier_at
+    age = (today - latest).days
+    return age if age > max_age_days else None
+
+
+def evaluation_period(con: duckdb.DuckDBPyConnection, framework_key: str, year: int) -> tuple[dt.date, dt.date]:
+    """The year's period with the framework's start day (a user setting), for pages that need dates."""
+    framework = frameworks.load_framework(con, framework_key, year)
+    return periods.evaluation_period(year, framework.start_day)
+
+
+def table_to_xlsx(frame: pd.DataFrame, sheet_name: str) -> bytes:
+    """A shown table as a one-sheet workbook; text stays text (no formulas from uploaded values)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter",
+                        engine_kwargs={"options": {"strings_to_formulas": False,
+                                                   "strings_to_urls": False}}) as writer:
+        frame.to_excel(writer, sheet_name=sheet_name[:31], index=False)
+        sheet = writer.sheets[sheet_name[:31]]
+        for position, column in enumerate(frame.columns):
+            width = max([len(str(column)), *(len(str(v)) for v in frame[column].head(200))])
+            sheet.set_column(position, position, min(width + 2, 50))
+        sheet.freeze_panes(1, 0)
+    return buffer.getvalue()
+
+
+def table_to_csv(frame: pd.DataFrame) -> bytes:
+    """UTF-8 with a BOM so that Excel opens the Vietnamese text correctly."""
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def giao_ban_workbook(con: duckdb.DuckDBPyConnection, framework_key: str, year: int,
+                      units: list[str] | None, as_of: dt.date) -> bytes:
+    """The giao ban workbook for the sidebar's choices, with the due-soon list as of `as_of`."""
+    from . import export, metrics, scoring, watchlist
+
+    report = scoring.score_year(con, framework_key, year, units=units)
+    unit_scores = scoring.score_by_unit(con, framework_key, year, units=units)
+    due = watchlist.due_soon(con, as_of, units=units)
+    latest = metrics.data_freshness(con)["latest_dossier_at"] or dt.datetime.combine(as_of, dt.time())
+    return export.build_giao_ban_workbook(report, unit_scores, due, data_as_of=latest)

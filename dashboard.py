@@ -1,0 +1,105 @@
+"""CCHC Dashboard: `streamlit run dashboard.py`.
+
+Builds the navigation, the sidebar shared by every page (framework, evaluation year, units,
+sign-in) and catches whatever a page lets escape, so no traceback ever reaches the user.
+On an empty database the sample data is loaded and every page says so.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from cchc_metrics import app_services, frameworks, metrics
+from cchc_metrics.errors import CchcError
+from cchc_metrics.formatting import format_date, format_datetime
+from app_pages import common
+
+st.set_page_config(page_title="CCHC Dashboard", page_icon=":material/monitoring:", layout="wide")
+
+def sign_in_page() -> None:
+    st.title("CCHC Dashboard")
+    st.write("Ứng dụng này yêu cầu mật khẩu. Vui lòng đăng nhập để xem số liệu.")
+    common.sign_in_form("viewer_sign_in", "Mật khẩu")
+
+
+def sidebar_filters() -> None:
+    """Framework, year and units; created here so that their values survive page switches."""
+    choices = {f.key: f.title_vi for f in frameworks.list_frameworks()}
+    st.sidebar.selectbox("Bộ tiêu chí chấm điểm", list(choices), format_func=choices.get,
+                         key=common.FRAMEWORK_KEY)
+    years = common.cached(app_services.evaluation_years) or [st.session_state.get(common.YEAR_KEY, 2023)]
+    if st.session_state.get(common.YEAR_KEY) not in years:
+        st.session_state.pop(common.YEAR_KEY, None)  # default to the newest year with data
+    st.sidebar.selectbox("Năm đánh giá", years, key=common.YEAR_KEY,
+                         help="Năm đánh giá Y tính từ 15/12 năm Y-1 đến 14/12 năm Y.")
+    units = common.cached(metrics.list_units)
+    st.sidebar.multiselect("Đơn vị", units, key=common.UNITS_KEY, placeholder="Tất cả đơn vị")
+
+
+def sidebar_access() -> None:
+    config = common.access_config()
+    if config.is_open:
+        st.sidebar.caption(":material/lock_open: Ứng dụng không đặt mật khẩu: ai mở được trang này "
+                           "đều xem và sửa được dữ liệu.")
+        return
+    role = common.role()
+    if role == "editor":
+        st.sidebar.caption(":material/verified_user: Đang đăng nhập với quyền chỉnh sửa.")
+        with st.sidebar:
+            common.sign_out_button()
+        return
+    with st.sidebar.expander("Đăng nhập" if not role else "Đăng nhập quyền chỉnh sửa"):
+        if config.editor_hash is None:
+            st.caption("Ứng dụng chưa đặt mật khẩu chỉnh sửa.")
+        else:
+            common.sign_in_form("editor_sign_in", "Mật khẩu chỉnh sửa")
+    if role:
+        with st.sidebar:
+            common.sign_out_button()
+
+
+def sidebar_freshness() -> None:
+    freshness = common.cached(metrics.data_freshness)
+    if freshness.get("is_sample"):
+        st.sidebar.warning("Đang hiển thị **dữ liệu mẫu**. Hãy tải dữ liệu thật của đơn vị ở trang "
+                           "«Tải dữ liệu».", icon=":material/science:")
+    st.sidebar.caption(f"Lần tải gần nhất: {format_datetime(freshness.get('last_upload_at'))}  \n"
+                       f"Hồ sơ mới nhất: {format_date(freshness.get('latest_dossier_at'))}")
+
+
+def all_pages() -> dict[str, list]:
+        return {
+        "Theo dõi": [
+            st.Page("app_pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
+            st.Page("app_pages/units.py", title="So sánh đơn vị", icon=":material/compare:"),
+            st.Page("app_pages/trends.py", title="Xu hướng", icon=":material/trending_up:"),
+            st.Page("app_pages/due_soon.py", title="Hồ sơ sắp đến hạn", icon=":material/alarm:"),
+            st.Page("app_pages/officers.py", title="Cán bộ", icon=":material/badge:"),
+        ],
+        "Dữ liệu và báo cáo": [
+            st.Page("app_pages/upload.py", title="Tải dữ liệu", icon=":material/upload_file:"),
+            st.Page("app_pages/targets.py", title="Chỉ tiêu & thang điểm", icon=":material/tune:"),
+            st.Page("app_pages/export.py", title="Xuất báo cáo", icon=":material/description:"),
+        ],
+    }
+
+
+def main() -> None:
+    config = common.access_config()
+    if not config.is_open and not common.role() and config.viewer_required:
+        st.navigation([st.Page(sign_in_page, title="Đăng nhập", icon=":material/login:")]).run()
+        return
+    page = st.navigation(all_pages())
+    common.connection()
+    sidebar_filters()
+    sidebar_freshness()
+    sidebar_access()
+    page.run()
+
+
+try:
+    main()
+except CchcError as err:
+    st.error(str(err), icon=":material/error:")
+except Exception:
+    common.LOG.exception("Unexpected error in the dashboard")
+    st.error(common.APOLOGY, icon=":material/sentiment_dissatisfied:")
