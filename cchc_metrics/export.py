@@ -10,13 +10,15 @@ in secondary columns), never as 0.
 
 Every text cell is written with `write_string` in a workbook created with strings_to_formulas,
 strings_to_numbers and strings_to_urls off: text from uploads such as "=HYPERLINK(...)" or "+1+2"
-stays inert text and never becomes a formula, number or link.
+stays inert text and never becomes a formula, number or link. Control characters other than tab and
+line breaks (NUL...) are dropped from text, since xlsx can only store them escaped.
 """
 from __future__ import annotations
 
 import datetime as dt
 import io
 import numbers
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +51,8 @@ DUE_STATE_STATUS = {STATE_OVERDUE: "missed", STATE_DUE_SOON: "close"}
 
 TITLE_ROWS = 4  # department, sheet title, framework, period and date of data; then one blank row
 HEADER_ROW = TITLE_ROWS + 1
+# C0 control characters other than tab, LF and CR: invisible garbage that xlsx can only store escaped.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 WORKBOOK_OPTIONS = {
     "in_memory": True,
     "strings_to_formulas": False,
@@ -113,9 +117,7 @@ def _shown_width(value: Any, column: _Column) -> int:
         return len(f"{value:,.0f}")
     if kind == "pct":
         return len(f"{value * 100:.2f}%")
-    if kind == "pp":
-        return len(f"{value:+.2f}")
-    if kind == "points":
+    if kind in ("pp", "points"):
         return len(f"{value:.2f}")
     return len(str(value))
 
@@ -137,7 +139,7 @@ def _write_value(ws, row: int, col: int, cell: _Cell, column: _Column, styles: _
     elif isinstance(value, str) and not value:
         ws.write_blank(row, col, None, styles.cell("text", cell.status, bold))
     else:
-        ws.write_string(row, col, str(value), styles.cell("text", cell.status, bold))
+        ws.write_string(row, col, CONTROL_CHARACTERS.sub("", str(value)), styles.cell("text", cell.status, bold))
 
 
 def _write_table(workbook: xlsxwriter.Workbook, styles: _Styles, name: str, titles: Sequence[str],

@@ -57,7 +57,7 @@ def _due_soon():
         "dossier_id": [HOSTILE[3], "000123"],
         "unit": [HOSTILE[0], "Văn phòng Sở"],
         "officer": [HOSTILE[1], "Nguyễn Văn A"],
-        "procedure_name": [HOSTILE[2], "Cấp Phiếu lý lịch tư pháp"],
+        "procedure_name": [HOSTILE[2], "\x00=1+1 Cấp Phiếu\x07 lý lịch tư pháp"],
         "field": [HOSTILE[4], "Lý lịch tư pháp"],
         "received_at": pd.to_datetime(["2026-11-10 08:30:00", "2026-11-02 14:00:00"]),
         "due_at": pd.to_datetime(["2026-11-24 23:59:59", "2026-11-19 17:00:00"]),
@@ -159,6 +159,8 @@ def test_upload_text_never_becomes_a_formula(workbook):
     assert [c.value for c in cells] == HOSTILE
     assert all(c.data_type == "s" for c in cells)
     assert not any(c.hyperlink for c in cells)
+    # NUL and other control characters are dropped; what is left is still text, not a formula.
+    assert (ws["D8"].value, ws["D8"].data_type) == ("=1+1 Cấp Phiếu lý lịch tư pháp", "s")
 
 
 def test_print_settings(workbook):
