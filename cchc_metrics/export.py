@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import numbers
 import re
 from collections.abc import Sequence
@@ -123,10 +124,10 @@ def _shown_width(value: Any, column: _Column) -> int:
 
 
 def _column_width(column: _Column, values: list[Any]) -> float:
-    """Fit the longest value, but never narrower than the header's longest word (headers wrap)."""
-    header_word = max(len(word) for word in column.header.split())
+    """Fit the longest value; headers wrap, but over two lines at most and never mid-word."""
+    header = max(max(len(word) for word in column.header.split()), math.ceil(len(column.header) / 2))
     content = max((_shown_width(v, column) for v in values), default=0)
-    return min(max(content, header_word) + 2, column.max_width)
+    return min(max(content, header) + 2, column.max_width)
 
 
 def _write_value(ws, row: int, col: int, cell: _Cell, column: _Column, styles: _Styles, bold: bool) -> None:
@@ -194,7 +195,7 @@ GAP_COLUMNS = [
     _Column("Tử số", "int"),
     _Column("Mẫu số", "int"),
     _Column("Chỉ tiêu", "pct"),
-    _Column("Còn thiếu so với chỉ tiêu (điểm %)", "pp"),
+    _Column("Còn thiếu (điểm %)", "pp"),
     _Column("Điểm", "points", missing=NO_DATA),
     _Column("Điểm tối đa", "points"),
     _Column("Điểm bị mất", "points"),
@@ -211,7 +212,7 @@ UNIT_COLUMNS = [
     _Column("Tử số", "int"),
     _Column("Mẫu số", "int"),
     _Column("Chỉ tiêu", "pct"),
-    _Column("Còn thiếu so với chỉ tiêu (điểm %)", "pp"),
+    _Column("Còn thiếu (điểm %)", "pp"),
     _Column("Tỷ trọng điểm bị mất", "pct"),
 ]
 

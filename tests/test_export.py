@@ -88,7 +88,7 @@ def test_sheet_names_and_title_block(workbook):
     assert ws["A4"].value == ("Kỳ đánh giá: 15/12/2025 – 14/12/2026. Số liệu đến ngày 20/11/2026. "
                               "Lập lúc 23/11/2026 07:05.")
     assert [c.value for c in ws[6]] == [
-        "Mã tiêu chí", "Tiêu chí", "Giá trị", "Tử số", "Mẫu số", "Chỉ tiêu", "Còn thiếu so với chỉ tiêu (điểm %)", "Điểm",
+        "Mã tiêu chí", "Tiêu chí", "Giá trị", "Tử số", "Mẫu số", "Chỉ tiêu", "Còn thiếu (điểm %)", "Điểm",
         "Điểm tối đa", "Điểm bị mất", "Điểm dự kiến cuối năm", "Cần làm gì để đạt", "Đơn vị chịu trách nhiệm"]
 
 
@@ -135,7 +135,7 @@ def test_status_fills(workbook):
 def test_unit_sheet_sorted_by_unit(workbook):
     ws = workbook["Theo đơn vị"]
     assert [c.value for c in ws[6]] == ["Đơn vị", "Mã tiêu chí", "Tiêu chí", "Giá trị", "Tử số", "Mẫu số",
-                                       "Chỉ tiêu", "Còn thiếu so với chỉ tiêu (điểm %)", "Tỷ trọng điểm bị mất"]
+                                       "Chỉ tiêu", "Còn thiếu (điểm %)", "Tỷ trọng điểm bị mất"]
     assert [c.value for c in ws[7]][:4] == ["Phòng Hành chính tư pháp", "II.6.5.2", "Tỷ lệ hồ sơ trực tuyến",
                                            "chưa có dữ liệu"]
     assert [c.value for c in ws[8]] == ["Văn phòng Sở", "II.6.5.2", "Tỷ lệ hồ sơ trực tuyến", 0.45, 450, 1000,
@@ -181,6 +181,7 @@ def test_column_widths_fit_content_and_long_text_wraps(workbook):
     assert ws["B7"].alignment.wrap_text
     assert 12 <= ws.column_dimensions["A"].width < 13  # "II.2.4.2.1" and "II.6.5.2" (10) + 2
     assert 8 <= ws.column_dimensions["D"].width < 9  # "14,673" (6) + 2
+    assert 13 <= ws.column_dimensions["K"].width < 14  # "Điểm dự kiến cuối năm": 21 characters on 2 lines + 2
 
 
 def test_empty_frames_say_so():
