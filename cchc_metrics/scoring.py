@@ -184,16 +184,23 @@ def _sum_points(values: pd.Series, decimals: int) -> float:
     return rules.round_points(float(sum(rules.exact(v) for v in values.dropna())), decimals)
 
 
+def _totals(by_unit: pd.DataFrame) -> pd.DataFrame:
+    """One row of totals from the per-unit counts (every count adds up over units), which saves
+    a second scan of the dossiers."""
+    counts = by_unit[list(metrics.COUNT_NAMES)].sum().to_frame().T.astype("int64")
+    return metrics.add_ratios(counts)
+
+
 def score_year(con, key: str, year: int, *, as_of: dt.date | None = None,
                units: Sequence[str] | None = None) -> ScoreReport:
     """Every criterion of the framework for the evaluation year ending in `year`, so far (up to
     `as_of`) and projected to the year end; see the module docstring for the choices made."""
     framework = frameworks.load_framework(con, key, year)
     start, end, as_of = _evaluation_window(con, framework, as_of)
-    so_far = metrics.compute_metrics(con, start, as_of, units=units)
+    by_unit = metrics.compute_metrics(con, start, as_of, by="unit", units=units)
+    so_far = _totals(by_unit)
     recent = metrics.compute_metrics(con, max(start, as_of - dt.timedelta(days=RECENT_DAYS - 1)),
                                      as_of, units=units)
-    by_unit = metrics.compute_metrics(con, start, as_of, by="unit", units=units)
     scale = _year_scale(con, start, end, as_of)
     rows = pd.DataFrame([_score_row(c, framework.decimals, so_far, recent, by_unit, scale)
                          for c in framework.criteria], columns=list(ROW_COLUMNS))
