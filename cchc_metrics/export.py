@@ -38,7 +38,6 @@ DUE_SOON_SHEET = "Hồ sơ sắp đến hạn"
 NUMBER_FORMATS = {
     "int": "#,##0",
     "pct": "0.00%",
-    "pp": "0.00",
     "points": "0.00",
     "date": "dd/mm/yyyy",
 }
@@ -118,7 +117,7 @@ def _shown_width(value: Any, column: _Column) -> int:
         return len(f"{value:,.0f}")
     if kind == "pct":
         return len(f"{value * 100:.2f}%")
-    if kind in ("pp", "points"):
+    if kind == "points":
         return len(f"{value:.2f}")
     return len(str(value))
 
@@ -195,7 +194,7 @@ GAP_COLUMNS = [
     _Column("Tử số", "int"),
     _Column("Mẫu số", "int"),
     _Column("Chỉ tiêu", "pct"),
-    _Column("Còn thiếu (điểm %)", "pp"),
+    _Column("Còn thiếu (điểm %)", "points"),
     _Column("Điểm", "points", missing=NO_DATA),
     _Column("Điểm tối đa", "points"),
     _Column("Điểm bị mất", "points"),
@@ -212,7 +211,7 @@ UNIT_COLUMNS = [
     _Column("Tử số", "int"),
     _Column("Mẫu số", "int"),
     _Column("Chỉ tiêu", "pct"),
-    _Column("Còn thiếu (điểm %)", "pp"),
+    _Column("Còn thiếu (điểm %)", "points"),
     _Column("Tỷ trọng điểm bị mất", "pct"),
 ]
 
@@ -287,6 +286,11 @@ def _due_soon_rows(due_soon: pd.DataFrame) -> list[list[_Cell]]:
             _Cell(row.working_days_left), _Cell(row.state, DUE_STATE_STATUS.get(row.state)),
         ])
     return table
+
+
+def giao_ban_file_name(year: int, generated_at: dt.datetime) -> str:
+    """ASCII download name, e.g. "giao-ban-cchc-2026_23-11-2026.xlsx" (safe in any browser or share)."""
+    return f"giao-ban-cchc-{year}_{generated_at:%d-%m-%Y}.xlsx"
 
 
 def build_giao_ban_workbook(report, unit_scores: pd.DataFrame, due_soon: pd.DataFrame, *,

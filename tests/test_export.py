@@ -12,7 +12,7 @@ import pytest
 from dossier_factory import insert_dossiers
 
 from cchc_metrics import db, scoring, watchlist
-from cchc_metrics.export import build_giao_ban_workbook
+from cchc_metrics.export import build_giao_ban_workbook, giao_ban_file_name
 
 NAN = math.nan
 GREEN, AMBER, RED = "FFC6EFCE", "FFFFEB9C", "FFFFC7CE"
@@ -182,6 +182,10 @@ def test_column_widths_fit_content_and_long_text_wraps(workbook):
     assert 12 <= ws.column_dimensions["A"].width < 13  # "II.2.4.2.1" and "II.6.5.2" (10) + 2
     assert 8 <= ws.column_dimensions["D"].width < 9  # "14,673" (6) + 2
     assert 13 <= ws.column_dimensions["K"].width < 14  # "Điểm dự kiến cuối năm": 21 characters on 2 lines + 2
+
+
+def test_download_file_name():
+    assert giao_ban_file_name(2026, dt.datetime(2026, 11, 23, 7, 5)) == "giao-ban-cchc-2026_23-11-2026.xlsx"
 
 
 def test_empty_frames_say_so():
