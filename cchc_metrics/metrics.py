@@ -81,73 +81,77 @@ def query_params(start: dt.date, end: dt.date, units: Sequence[str] | None) -> d
 
 
 def _counts_sql(keys: list[str], by_month: bool) -> str:
-    """One query: received / resolved aggregates and pending open/close events, summed per group."""
+    """The counts per group (and month): one scan of `dossiers` into a small aggregate keyed by
+    the months of each event, then the events summed per month and run through running sums."""
     key_select = "".join(f'"{GROUP_COLUMNS[k]}" AS "{k}", ' for k in keys)
     key_list = "".join(f'"{k}", ' for k in keys)
 
     def bucket(ts: str) -> str:
-        # Events before the period belong to its first month, so running sums start right.
-        return f"greatest(date_trunc('month', {ts}), $first_month)" if by_month else "$first_month"
+        # NULL when the event has not happened by the end of the period. Events before the
+        # period belong to its first month, so the running sums start from the right state.
+        month = f"greatest(date_trunc('month', {ts}), $first_month)" if by_month else "$first_month"
+        return f"CASE WHEN {ts} < $end_excl THEN {month} END"
+
+    def when(condition: str, ts: str) -> str:
+        return f"CASE WHEN {condition} THEN {ts} END"  # greatest() skips NULLs: guard it
 
     online = ", ".join(f"'{c}'" for c in ONLINE_CHANNELS)
-    closed = "greatest(received_at, finished_at)"
-    overdue_from = "greatest(received_at, due_at)"
-    overdue_closed = "greatest(received_at, due_at, finished_at)"
+    received = "received_at >= $start AND received_at < $end_excl"
+    resolved = "finished_at >= $start AND finished_at < $end_excl"
+    # (month column, counts it carries, sign of the pending / overdue change it makes)
     events = [
-        ("received_at", "1", "0", "TRUE"),
-        (closed, "-1", "0", "finished_at IS NOT NULL"),
-        (overdue_from, "0", "1", "due_at IS NOT NULL"),
-        (overdue_closed, "0", "-1", "due_at IS NOT NULL AND finished_at IS NOT NULL"),
+        ("opened", "sum(received) AS received, sum(online) AS online, sum(bcci) AS bcci, "
+                   "sum(fee_dossiers) AS fee_dossiers, sum(paid_online) AS paid_online, "
+                   "sum(dossiers) AS pending_change"),
+        ("finished", "sum(resolved) AS resolved, sum(resolved_early) AS resolved_early, "
+                     "sum(resolved_late) AS resolved_late, sum(digitized) AS digitized, "
+                     "sum(e_result) AS e_result"),
+        ("closed", "-sum(dossiers) AS pending_change"),
+        ("overdue_opened", "sum(dossiers) AS overdue_change"),
+        ("overdue_closed", "-sum(dossiers) AS overdue_change"),
     ]
-    event_sql = "\n        UNION ALL ".join(
-        f"SELECT {key_list}{bucket(ts)} AS month, {p} AS pending_change, {o} AS overdue_change "
-        f"FROM base WHERE {cond} AND {ts} < $end_excl"
-        for ts, p, o, cond in events)
-    if keys:
-        spine = (f"SELECT DISTINCT {key_list}months.month FROM parts "
-                 f"CROSS JOIN (SELECT unnest(generate_series($first_month, $last_month, INTERVAL 1 MONTH)) "
-                 f"AS month) AS months")
-    else:
-        spine = ("SELECT unnest(generate_series($first_month, $last_month, INTERVAL 1 MONTH)) AS month"
-                 if by_month else "SELECT $first_month AS month")
+    event_sql = "\n        UNION ALL BY NAME\n        ".join(
+        f"SELECT {key_list}{column} AS month, {sums} FROM grouped WHERE {column} IS NOT NULL GROUP BY ALL"
+        for column, sums in events)
+    months = "SELECT unnest(generate_series($first_month, $last_month, INTERVAL 1 MONTH)) AS month"
+    spine = f"SELECT DISTINCT {key_list}months.month FROM parts CROSS JOIN ({months}) AS months" if keys else months
     partition = f"PARTITION BY {key_list.rstrip(', ')}" if keys else ""
-    keep_active = (f"QUALIFY max(received + resolved + pending) OVER ({partition}) > 0" if keys else "")
-    sums = ",\n        ".join(
-        f"coalesce(sum({c}), 0)::BIGINT AS {c}" for c in
-        ("received", "online", "bcci", "fee_dossiers", "paid_online", "resolved", "resolved_early",
-         "resolved_late", "digitized", "e_result"))
+    keep_active = f"QUALIFY max(received + resolved + pending) OVER ({partition}) > 0" if keys else ""
+    count_columns = ("received", "online", "bcci", "fee_dossiers", "paid_online", "resolved",
+                     "resolved_early", "resolved_late", "digitized", "e_result")
+    sums = ",\n            ".join(f"coalesce(sum({c}), 0)::BIGINT AS {c}" for c in count_columns)
     return f"""
-    WITH base AS (
-        SELECT {key_select}received_at, finished_at, due_at, channel, has_fee, paid_online,
-               digitized, e_result
-        FROM dossiers WHERE {UNITS_CONDITION}
+    WITH grouped AS MATERIALIZED (
+        SELECT {key_select}
+            {bucket('received_at')} AS opened,
+            {bucket('finished_at')} AS finished,
+            {bucket(when('finished_at IS NOT NULL', 'greatest(received_at, finished_at)'))} AS closed,
+            {bucket(when('due_at IS NOT NULL', 'greatest(received_at, due_at)'))} AS overdue_opened,
+            {bucket(when('due_at IS NOT NULL AND finished_at IS NOT NULL',
+                         'greatest(received_at, due_at, finished_at)'))} AS overdue_closed,
+            count(*) AS dossiers,
+            count(*) FILTER ({received}) AS received,
+            count(*) FILTER ({received} AND channel IN ({online})) AS online,
+            count(*) FILTER ({received} AND channel = 'bcci') AS bcci,
+            count(*) FILTER ({received} AND has_fee) AS fee_dossiers,
+            count(*) FILTER ({received} AND has_fee AND paid_online) AS paid_online,
+            count(*) FILTER ({resolved}) AS resolved,
+            count(*) FILTER ({resolved} AND {EARLY_CONDITION}) AS resolved_early,
+            count(*) FILTER ({resolved} AND {LATE_CONDITION}) AS resolved_late,
+            count(*) FILTER ({resolved} AND digitized) AS digitized,
+            count(*) FILTER ({resolved} AND e_result) AS e_result
+        FROM dossiers
+        WHERE (received_at < $end_excl OR finished_at < $end_excl) AND {UNITS_CONDITION}
+        GROUP BY ALL
     ),
     parts AS (
-        SELECT {key_list}{bucket('received_at')} AS month,
-               count(*) AS received,
-               count(*) FILTER (channel IN ({online})) AS online,
-               count(*) FILTER (channel = 'bcci') AS bcci,
-               count(*) FILTER (has_fee) AS fee_dossiers,
-               count(*) FILTER (has_fee AND paid_online) AS paid_online
-        FROM base WHERE received_at >= $start AND received_at < $end_excl GROUP BY ALL
-        UNION ALL BY NAME
-        SELECT {key_list}{bucket('finished_at')} AS month,
-               count(*) AS resolved,
-               count(*) FILTER ({EARLY_CONDITION}) AS resolved_early,
-               count(*) FILTER ({LATE_CONDITION}) AS resolved_late,
-               count(*) FILTER (digitized) AS digitized,
-               count(*) FILTER (e_result) AS e_result
-        FROM base WHERE finished_at >= $start AND finished_at < $end_excl GROUP BY ALL
-        UNION ALL BY NAME
-        SELECT {key_list}month, sum(pending_change) AS pending_change,
-               sum(overdue_change) AS overdue_change
-        FROM ({event_sql}) AS events GROUP BY ALL
+        {event_sql}
     ),
     per_month AS (
         SELECT {key_list}month,
-        {sums},
-        coalesce(sum(pending_change), 0) AS pending_change,
-        coalesce(sum(overdue_change), 0) AS overdue_change
+            {sums},
+            coalesce(sum(pending_change), 0) AS pending_change,
+            coalesce(sum(overdue_change), 0) AS overdue_change
         FROM (SELECT * FROM parts UNION ALL BY NAME {spine}) AS filled
         GROUP BY ALL
     ),
@@ -159,7 +163,8 @@ def _counts_sql(keys: list[str], by_month: bool) -> str:
         WINDOW w AS ({partition} ORDER BY month)
     )
     SELECT {key_list}strftime(month, '%Y-%m') AS month,
-           received, resolved, resolved_early, resolved - resolved_early - resolved_late AS resolved_on_time,
+           received, resolved, resolved_early,
+           resolved - resolved_early - resolved_late AS resolved_on_time,
            resolved_late, pending, pending_overdue, online, bcci, fee_dossiers, paid_online,
            digitized, e_result
     FROM running
