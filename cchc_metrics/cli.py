@@ -126,13 +126,10 @@ def _cmd_metrics(args) -> int:
 
 
 def _cmd_score(args) -> int:
-    from .frameworks import list_frameworks
+    from .frameworks import check_framework
     from .scoring import score_year
 
-    if args.framework not in {info.key for info in list_frameworks()}:
-        available = ", ".join(info.key for info in list_frameworks())
-        raise CchcError(f"Không có bộ tiêu chí «{args.framework}». Các bộ tiêu chí có sẵn: "
-                        f"{available}.")
+    check_framework(args.framework)
     with _open_existing_db(args) as con:
         report = score_year(con, args.framework, args.year)
     header = {"framework": report.framework, "year": report.year,

@@ -102,16 +102,17 @@ class Framework:
         return float(sum(exact(c.max_points) for c in self.criteria))
 
 
-def _unknown_framework(key: str) -> CchcError:
-    available = ", ".join(info.key for info in list_frameworks())
-    return CchcError(f"Không có bộ tiêu chí «{key}». Các bộ tiêu chí có sẵn: {available}.")
+def check_framework(key: str) -> None:
+    """Raise a Vietnamese error listing the shipped frameworks when `key` is not one of them."""
+    if not key.replace("_", "").isalnum() or not (FRAMEWORK_DIR / f"{key}.toml").is_file():
+        available = ", ".join(info.key for info in list_frameworks())
+        raise CchcError(f"Không có bộ tiêu chí «{key}». Các bộ tiêu chí có sẵn: {available}.")
 
 
 @lru_cache(maxsize=None)
 def _read_file(key: str) -> dict:
+    check_framework(key)
     path = FRAMEWORK_DIR / f"{key}.toml"
-    if not key.replace("_", "").isalnum() or not path.is_file():
-        raise _unknown_framework(key)
     with path.open("rb") as handle:
         data = tomllib.load(handle)
     for raw in data["criteria"]:
