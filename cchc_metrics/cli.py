@@ -6,9 +6,13 @@ machine output (json / csv) keeps stable English keys. Input errors exit 1 with 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
+from .db import connect
 from .errors import CchcError
+from .ingest import ingest_file, list_uploads, undo_upload
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -68,15 +72,66 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_ingest(args) -> int:
-    raise NotImplementedError
+    """Load each file in its own transaction; a failed file leaves the database as it was."""
+    mapping = None
+    if args.mapping:
+        try:
+            mapping = json.loads(Path(args.mapping).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CchcError(f"Không đọc được tệp ánh xạ cột «{args.mapping}» (cần JSON dạng "
+                            f"{{\"dossier_id\": \"Số biên nhận\", ...}}): {exc}") from exc
+    con = connect(args.db)
+    failed = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(f"Không mở được tệp «{name}»: {exc.strerror}.", file=sys.stderr)
+            failed += 1
+            continue
+        try:
+            result = ingest_file(con, data, path.name, mapping=mapping,
+                                 skip_invalid=args.skip_invalid, default_unit=args.unit)
+        except CchcError as exc:
+            print(str(exc), file=sys.stderr)
+            failed += 1
+            continue
+        print(f"[{result.upload_id}] {result.message_vi}")
+    con.close()
+    return 1 if failed else 0
 
 
 def _cmd_uploads(args) -> int:
-    raise NotImplementedError
+    con = connect(args.db)
+    uploads = list_uploads(con)
+    con.close()
+    if uploads.empty:
+        print("Chưa có lần tải dữ liệu nào.")
+        return 0
+    def day(value) -> str:
+        return "" if value is None or value != value else f"{value:%d/%m/%Y}"
+    table = [["Số", "Tệp", "Kỳ dữ liệu", "Dòng", "Mới", "Cập nhật", "Không đổi", "Lỗi", "Lúc tải",
+              "Trạng thái"]]
+    for u in uploads.itertuples():
+        table.append([str(u.upload_id), u.file_name, f"{day(u.period_start)}–{day(u.period_end)}",
+                      *(f"{int(v):,}".replace(",", ".") if v == v and v is not None else ""
+                        for v in (u.rows_read, u.added, u.updated, u.unchanged, u.rejected)),
+                      f"{u.uploaded_at:%H:%M %d/%m/%Y}",
+                      "đã hoàn tác" if u.undone_at == u.undone_at and u.undone_at is not None
+                      else "đang dùng"])
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return 0
 
 
 def _cmd_undo(args) -> int:
-    raise NotImplementedError
+    con = connect(args.db)
+    result = undo_upload(con, args.upload_id)
+    con.close()
+    print(result.message_vi)
+    return 0
 
 
 def _open_existing_db(args):

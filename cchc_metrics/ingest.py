@@ -1,0 +1,374 @@
+"""Loading an export into DuckDB: validate, version, and keep `dossiers` at the newest data.
+
+One transaction per upload. The rows of an upload go to `dossier_versions`; `dossiers` is then
+rebuilt for the dossier ids the upload touched: the winning version of a dossier comes from the
+upload with the newest data (`uploads.data_as_of`: the period end in the file's title, else the
+latest date in it), ties going to the later upload. Uploads in any order therefore end in the
+same state, and undo (delete an upload's versions, rebuild) restores the state before it.
+
+Rules worth knowing:
+- a row with no readable date and no dossier id (or a totals / signature line) is not a dossier
+  and is ignored, not rejected;
+- the same dossier id twice in one file: the later row wins (exports list newer states lower);
+- a date-time at exactly 00:00 in a due-date column is a date without time: 23:59:59 that day;
+- without a finish-date column, `finished_at` is taken from the return-date column.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+from .db import PROJECT_ROOT
+from .errors import IngestError, RowProblem
+from .normalize import (FLAG_FIELDS, TEXT_FIELDS, amount_sql, channel_sql, end_of_day_sql, flag_sql,
+                        fold_sql, sql_ident, sql_literal, text_sql, timestamp_sql)
+from .reader import ROW_COLUMN, RawExport, read_export
+from .schema import DOSSIER_FIELDS, FIELD_BY_NAME
+
+SAMPLE_DIR = PROJECT_ROOT / "sample_data"
+SAMPLE_SUFFIXES = (".xlsx", ".xls", ".csv")
+MAX_PROBLEMS_KEPT = 1000
+
+
+def _n(count: int) -> str:
+    """Vietnamese thousands separator: 14697 -> '14.697'."""
+    return f"{count:,}".replace(",", ".")
+# First words of totals and signature lines that may sit in the dossier-id column.
+SUMMARY_PREFIXES = ("tong", "cong", "ghi chu", "nguoi lap", "thu truong", "giam doc", "xac nhan")
+
+Progress = Callable[[str, float], None]
+FIELD_NAMES = [f.name for f in DOSSIER_FIELDS]
+
+
+@dataclass
+class ExportPreview:
+    headers: list[str]
+    mapping: dict[str, str]
+    missing_required: list[str]
+    layout: dict
+    sample: pd.DataFrame
+    personal_headers: list[str] = field(default_factory=list)
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+
+
+@dataclass
+class UploadResult:
+    upload_id: int
+    file_name: str
+    status: str                     # "loaded" | "already_loaded"
+    sha256: str
+    layout: dict
+    mapping: dict[str, str]
+    period_start: dt.date | None
+    period_end: dt.date | None
+    rows_read: int
+    added: int
+    updated: int
+    unchanged: int
+    rejected: int
+    uploaded_at: dt.datetime
+    message_vi: str
+
+
+@dataclass
+class UndoResult:
+    upload_id: int
+    file_name: str
+    dossiers_removed: int           # dossiers that existed only through this upload
+    dossiers_restored: int          # dossiers back to an earlier version
+    message_vi: str
+
+
+def preview_export(data: bytes, file_name: str, *, mapping: dict | None = None,
+                   rows: int = 20) -> ExportPreview:
+    """What the upload page shows before loading: headers, detected mapping, first rows."""
+    export = read_export(data, file_name, mapping=mapping)
+    sample = export.table.slice(0, rows).to_pandas().set_index(ROW_COLUMN)
+    sample.index.name = "Dòng"
+    return ExportPreview(headers=export.headers, mapping=export.mapping,
+                         missing_required=export.missing_required, layout=export.layout,
+                         sample=sample, personal_headers=export.personal_headers,
+                         period_start=export.period_start, period_end=export.period_end)
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *,
+                mapping: dict | None = None, skip_invalid: bool = False,
+                default_unit: str | None = None, progress: Progress | None = None,
+                is_sample: bool = False) -> UploadResult:
+    """Load one export in one transaction; raises IngestError (database unchanged) when the file
+    or, unless skip_invalid, any row is bad."""
+    report = progress or (lambda stage, fraction: None)
+    sha256 = hashlib.sha256(data).hexdigest()
+    cur = con.cursor()
+    earlier = cur.execute(
+        "SELECT upload_id, uploaded_at FROM uploads WHERE sha256 = ? AND undone_at IS NULL "
+        "ORDER BY upload_id LIMIT 1", [sha256]).fetchone()
+    if earlier:
+        return _already_loaded(cur, earlier[0], file_name)
+
+    report("read", 0.0)
+    export = read_export(data, file_name, mapping=mapping)
+    missing = [m for m in export.missing_required if not (m == "unit" and default_unit)]
+    if missing:
+        raise IngestError(
+            "thiếu cột bắt buộc: " + ", ".join(FIELD_BY_NAME[m].label_vi for m in missing)
+            + ". Các cột trong tệp: " + ", ".join(f"«{h}»" for h in export.headers)
+            + ". Hãy chỉ rõ cột tương ứng (ánh xạ cột)"
+            + (", hoặc chọn đơn vị xử lý cho cả tệp." if "unit" in missing else "."), file_name)
+    report("read", 1.0)
+
+    cur.register("source_rows", export.table)
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        report("validate", 0.0)
+        _stage(cur, export, default_unit)
+        problems, problem_count, problem_rows = _problems(cur, export, default_unit)
+        if problems and not skip_invalid:
+            raise IngestError(
+                f"có {_n(problem_count)} lỗi ở {_n(problem_rows)} dòng nên tệp chưa được nạp. Hãy sửa "
+                "các ô dưới đây trong tệp rồi tải lại, hoặc chọn «bỏ qua dòng lỗi» để nạp các dòng "
+                "hợp lệ.", file_name, problems)
+        rows_read = cur.execute("SELECT count(*) FROM staged WHERE is_dossier").fetchone()[0]
+        if rows_read == 0:
+            raise IngestError("không có dòng hồ sơ nào dưới dòng tiêu đề. Hãy kiểm tra lại tệp xuất.",
+                              file_name)
+        report("validate", 1.0)
+        report("write", 0.0)
+        result = _write(cur, export, sha256, len(data), is_sample, rows_read, problem_rows, report)
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.unregister("source_rows")
+    report("write", 1.0)
+    return result
+
+
+def _already_loaded(cur, upload_id: int, file_name: str) -> UploadResult:
+    row = cur.execute(
+        "SELECT file_name, sha256, layout, mapping, period_start, period_end, rows_read, uploaded_at "
+        "FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
+    first_name, sha256, layout, mapping, start, end, rows_read, uploaded_at = row
+    message = (f"Tệp «{file_name}» giống hệt tệp «{first_name}» đã nạp lúc "
+               f"{uploaded_at:%H:%M %d/%m/%Y} (lần tải số {upload_id}): không có gì thay đổi.")
+    return UploadResult(upload_id, file_name, "already_loaded", sha256, json.loads(layout),
+                        json.loads(mapping), start, end, rows_read, 0, 0, 0, 0, uploaded_at, message)
+
+
+FOLDED_FIELDS = ("dossier_id", "channel", "has_fee", "fee_amount") + FLAG_FIELDS
+
+
+def _stage(cur, export: RawExport, default_unit: str | None) -> None:
+    """Temp table `staged`: per source row the trimmed source text (raw_*), the parsed canonical
+    fields, the fee readings (for the problem checks) and is_dossier. Built in layers so that each
+    value is trimmed, folded and parsed once."""
+    mapped = export.mapping
+    raw = ", ".join(f"{text_sql(sql_ident(mapped[n])) if n in mapped else 'CAST(NULL AS VARCHAR)'}"
+                    f" AS raw_{n}" for n in FIELD_NAMES)
+    folded = ", ".join(f"{fold_sql(f'raw_{n}')} AS fold_{n}" for n in FOLDED_FIELDS)
+    unit = f"coalesce(raw_unit, {sql_literal(default_unit)})" if default_unit else "raw_unit"
+    finish_source = "raw_finished_at" if "finished_at" in mapped else "raw_returned_at"
+    flags = ", ".join((flag_sql(f"raw_{n}", f"fold_{n}") if n in mapped else "CAST(NULL AS BOOLEAN)")
+                      + f" AS {n}" for n in FLAG_FIELDS)
+    summary = "|".join(SUMMARY_PREFIXES)
+    # Fee: a flag column may hold amounts, an amount column may hold Có/Không.
+    has_fee = ", ".join(e for n, e in (
+        ("has_fee", "CASE WHEN fee_flag_col_amount > 1 THEN true ELSE fee_flag_col_flag END"),
+        ("fee_amount", "coalesce(fee_col_amount > 0, fee_col_flag)")) if n in mapped)
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE staged AS
+        WITH raw AS (SELECT {ROW_COLUMN} AS source_row, {raw} FROM source_rows),
+        folded AS (SELECT *, {folded} FROM raw),
+        parsed AS (
+            SELECT source_row, {", ".join(f"raw_{n}" for n in FIELD_NAMES)},
+                   {", ".join(f"raw_{n} AS {n}" for n in TEXT_FIELDS if n != "unit")},
+                   {unit} AS unit,
+                   {timestamp_sql("raw_received_at")} AS received_at,
+                   {timestamp_sql("raw_due_at")} AS due_day_or_time,
+                   {timestamp_sql(finish_source)} AS finished_at,
+                   {timestamp_sql("raw_returned_at")} AS returned_at,
+                   {channel_sql("fold_channel")} AS channel,
+                   {flags},
+                   {amount_sql("raw_has_fee")} AS fee_flag_col_amount,
+                   {flag_sql("raw_has_fee", "fold_has_fee")} AS fee_flag_col_flag,
+                   {amount_sql("raw_fee_amount")} AS fee_col_amount,
+                   {flag_sql("raw_fee_amount", "fold_fee_amount")} AS fee_col_flag,
+                   regexp_matches(fold_dossier_id, '^({summary})') AS looks_like_summary
+            FROM folded)
+        SELECT *, {end_of_day_sql("due_day_or_time")} AS due_at,
+               {f"coalesce({has_fee})" if has_fee else "CAST(NULL AS BOOLEAN)"} AS has_fee,
+               coalesce(fee_col_amount, CASE WHEN fee_flag_col_amount > 1 THEN fee_flag_col_amount END)
+                   AS fee_amount,
+               coalesce(received_at, due_day_or_time, finished_at, returned_at) IS NOT NULL
+                   OR (raw_dossier_id IS NOT NULL AND NOT coalesce(looks_like_summary, false))
+                   AS is_dossier
+        FROM parsed
+    """)
+
+
+def _problem_checks(export: RawExport, default_unit: str | None) -> list[tuple[str, str, str]]:
+    """(SQL condition over `staged`, source column, Vietnamese message) per kind of bad cell."""
+    date_help = "không đọc được ngày; hãy ghi dạng dd/mm/yyyy, dd/mm/yyyy HH:MM hoặc dùng ô ngày của Excel"
+    flag_help = "không hiểu giá trị; hãy ghi Có/Không, Đã/Chưa, x hoặc để trống, 1/0"
+    checks = [("raw_dossier_id IS NULL", "dossier_id", "thiếu mã hồ sơ"),
+              ("raw_received_at IS NULL", "received_at", "thiếu ngày tiếp nhận"),
+              ("raw_channel IS NOT NULL AND channel IS NULL", "channel",
+               "không nhận ra hình thức nộp; hãy ghi Trực tiếp, Trực tuyến toàn trình, Trực tuyến một "
+               "phần, Bưu chính công ích hoặc mã 1/2/3")]
+    if "unit" in export.mapping and not default_unit:
+        checks.append(("unit IS NULL", "unit", "thiếu đơn vị xử lý"))
+    procedure = "procedure_name" if "procedure_name" in export.mapping else "procedure_code"
+    checks.append(("procedure_name IS NULL AND procedure_code IS NULL", procedure, "thiếu thủ tục"))
+    for name in ("received_at", "due_at", "finished_at", "returned_at"):
+        checks.append((f"raw_{name} IS NOT NULL AND {name} IS NULL", name, date_help))
+    for name in FLAG_FIELDS:
+        checks.append((f"raw_{name} IS NOT NULL AND {name} IS NULL", name, flag_help))
+    checks.append(("raw_has_fee IS NOT NULL AND fee_flag_col_amount IS NULL AND fee_flag_col_flag IS NULL",
+                   "has_fee", flag_help + " hoặc số tiền"))
+    checks.append(("raw_fee_amount IS NOT NULL AND fee_col_amount IS NULL AND fee_col_flag IS NULL",
+                   "fee_amount",
+                   "không đọc được số tiền; hãy ghi số (ví dụ 15.000) hoặc Có/Không"))
+    return [c for c in checks if c[1] in export.mapping or c[1] in ("dossier_id", "received_at")]
+
+
+def _problems(cur, export: RawExport, default_unit: str | None):
+    """Temp table `problems` (one row per bad cell of a dossier row); returns the first ones,
+    the number of bad cells and of bad rows."""
+    selects = [f"SELECT source_row, {sql_literal(export.mapping.get(col, FIELD_BY_NAME[col].label_vi))}"
+               f" AS column_name, coalesce(raw_{col}, '') AS value, {sql_literal(msg)} AS message "
+               f"FROM staged WHERE is_dossier AND ({cond})"
+               for cond, col, msg in _problem_checks(export, default_unit)]
+    cur.execute("CREATE OR REPLACE TEMP TABLE problems AS " + " UNION ALL ".join(selects))
+    count, rows = cur.execute("SELECT count(*), count(DISTINCT source_row) FROM problems").fetchone()
+    first = cur.execute("SELECT * FROM problems ORDER BY source_row, column_name LIMIT ?",
+                        [MAX_PROBLEMS_KEPT]).fetchall()
+    return [RowProblem(*row) for row in first], count, rows
+
+
+def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows_read: int,
+           rejected: int, report: Progress) -> UploadResult:
+    upload_id = cur.execute("SELECT nextval('upload_id_seq')").fetchone()[0]
+    fields = ", ".join(FIELD_NAMES)
+    # Valid dossier rows; the later row wins for an id listed twice.
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE incoming AS
+        SELECT {upload_id} AS upload_id, source_row, hash({fields}) AS row_hash, {fields}
+        FROM staged
+        WHERE is_dossier AND source_row NOT IN (SELECT source_row FROM problems)
+        QUALIFY row_number() OVER (PARTITION BY dossier_id ORDER BY source_row DESC) = 1
+    """)
+    dates = cur.execute("""
+        SELECT min(received_at), greatest(max(received_at), max(finished_at), max(returned_at))
+        FROM incoming""").fetchone()
+    period_start = export.period_start or (dates[0].date() if dates[0] else None)
+    period_end = export.period_end or (dates[1].date() if dates[1] else None)
+    data_as_of = (dt.datetime.combine(export.period_end, dt.time(23, 59, 59)) if export.period_end
+                  else dates[1])
+    uploaded_at = dt.datetime.now().replace(microsecond=0)
+    cur.execute("""
+        INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, file_format, layout, mapping,
+                             period_start, period_end, data_as_of, rows_read, rejected, uploaded_at,
+                             is_sample)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [upload_id, export.file_name, sha256, size, export.file_format,
+                 json.dumps(export.layout, ensure_ascii=False),
+                 json.dumps(export.mapping, ensure_ascii=False), period_start, period_end,
+                 data_as_of, rows_read, rejected, uploaded_at, is_sample])
+    cur.execute(f"INSERT INTO rejected_rows SELECT {upload_id}, * FROM problems")
+    cur.execute("INSERT INTO dossier_versions SELECT * FROM incoming")
+    report("write", 0.5)
+    cur.execute("""
+        CREATE OR REPLACE TEMP TABLE previous AS
+        SELECT d.dossier_id, d.row_hash FROM dossiers d SEMI JOIN incoming i USING (dossier_id)""")
+    _rebuild(cur, "incoming")
+    added, updated, total = cur.execute("""
+        SELECT count(*) FILTER (WHERE p.dossier_id IS NULL),
+               count(*) FILTER (WHERE p.dossier_id IS NOT NULL AND d.upload_id = ?
+                                AND d.row_hash <> p.row_hash),
+               count(*)
+        FROM incoming i JOIN dossiers d USING (dossier_id) LEFT JOIN previous p USING (dossier_id)
+    """, [upload_id]).fetchone()
+    unchanged = total - added - updated
+    cur.execute("UPDATE uploads SET added = ?, updated = ?, unchanged = ? WHERE upload_id = ?",
+                [added, updated, unchanged, upload_id])
+    cur.execute("DROP TABLE incoming; DROP TABLE previous; DROP TABLE staged; DROP TABLE problems")
+    message = (f"Đã nạp «{export.file_name}»: {_n(rows_read)} dòng hồ sơ, {_n(added)} hồ sơ mới, "
+               f"{_n(updated)} cập nhật, {_n(unchanged)} không đổi, {_n(rejected)} dòng lỗi bị bỏ qua"
+               + (f" (kỳ {period_start:%d/%m/%Y}–{period_end:%d/%m/%Y})" if period_start and period_end
+                  else "") + ".")
+    return UploadResult(upload_id, export.file_name, "loaded", sha256, export.layout, export.mapping,
+                        period_start, period_end, rows_read, added, updated, unchanged, rejected,
+                        uploaded_at, message)
+
+
+def _rebuild(cur, touched: str) -> None:
+    """Replace the `dossiers` rows of the ids in table `touched` by their winning versions."""
+    cur.execute(f"""
+        DELETE FROM dossiers WHERE dossier_id IN (SELECT dossier_id FROM {touched});
+        INSERT INTO dossiers
+        SELECT v.* FROM dossier_versions v JOIN uploads u USING (upload_id)
+        WHERE v.dossier_id IN (SELECT dossier_id FROM {touched})
+        QUALIFY row_number() OVER (PARTITION BY v.dossier_id
+                                   ORDER BY u.data_as_of DESC NULLS LAST, v.upload_id DESC) = 1;
+    """)
+
+
+def list_uploads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every upload, newest first, undone ones included (with undone_at)."""
+    return con.cursor().sql(
+        "SELECT * FROM uploads ORDER BY upload_id DESC").to_arrow_table().to_pandas()
+
+
+def undo_upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> UndoResult:
+    """Remove one upload's versions and rebuild its dossiers from the remaining versions."""
+    cur = con.cursor()
+    row = cur.execute("SELECT file_name, undone_at FROM uploads WHERE upload_id = ?",
+                      [upload_id]).fetchone()
+    if row is None:
+        raise IngestError(f"không có lần tải dữ liệu số {upload_id}. Xem danh sách bằng lệnh «uploads».")
+    file_name, undone_at = row
+    if undone_at is not None:
+        raise IngestError(f"lần tải số {upload_id} đã được hoàn tác lúc {undone_at:%H:%M %d/%m/%Y}.",
+                          file_name)
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute("""CREATE OR REPLACE TEMP TABLE touched AS
+                       SELECT DISTINCT dossier_id FROM dossier_versions WHERE upload_id = ?""",
+                    [upload_id])
+        cur.execute("DELETE FROM dossier_versions WHERE upload_id = ?", [upload_id])
+        _rebuild(cur, "touched")
+        removed, restored = cur.execute("""
+            SELECT count(*) FILTER (WHERE d.dossier_id IS NULL), count(d.dossier_id)
+            FROM touched t LEFT JOIN dossiers d USING (dossier_id)""").fetchone()
+        cur.execute("UPDATE uploads SET undone_at = ? WHERE upload_id = ?",
+                    [dt.datetime.now().replace(microsecond=0), upload_id])
+        cur.execute("DROP TABLE touched")
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    message = (f"Đã hoàn tác lần tải số {upload_id} («{file_name}»): bỏ {_n(removed)} hồ sơ chỉ có "
+               f"trong tệp này, {_n(restored)} hồ sơ trở về phiên bản trước.")
+    return UndoResult(upload_id, file_name, removed, restored, message)
+
+
+def rejected_rows(con: duckdb.DuckDBPyConnection, upload_id: int) -> pd.DataFrame:
+    """Bad cells kept from an upload loaded with skip_invalid, in file order."""
+    return con.cursor().sql(
+        "SELECT source_row, column_name, value, message FROM rejected_rows WHERE upload_id = ? "
+        "ORDER BY source_row, column_name", params=[upload_id]).to_arrow_table().to_pandas()
+
+
+def load_sample_data(con: duckdb.DuckDBPyConnection, sample_dir: Path = SAMPLE_DIR) -> list[UploadResult]:
+    """Load every export in sample_data/ (marked is_sample), oldest file name first."""
+    files = sorted(p for p in sample_dir.iterdir() if p.suffix.lower() in SAMPLE_SUFFIXES)
+    return [ingest_file(con, p.read_bytes(), p.name, is_sample=True) for p in files]

@@ -1,0 +1,177 @@
+"""Recognising columns and parsing values: the vendor-independent vocabulary of the ingest.
+
+Header matching runs in Python on a few dozen header cells; value parsing is generated as DuckDB SQL
+so that a million rows are parsed in one vectorised pass. Both read their vocabulary from
+`column_synonyms.toml`, so supporting a new vendor's wording is a data change.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .schema import DOSSIER_FIELDS
+
+SYNONYMS_PATH = Path(__file__).with_name("column_synonyms.toml")
+
+DATE_FIELDS = tuple(f.name for f in DOSSIER_FIELDS if f.sql_type == "TIMESTAMP")
+FLAG_FIELDS = ("digitized", "e_result", "paid_online", "reused_data")
+TEXT_FIELDS = ("dossier_id", "procedure_code", "procedure_name", "field", "unit", "officer", "status")
+
+# Text dates as exports write them; real Excel dates arrive from the reader as ISO text.
+DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S.%f",
+                "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+                "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def fold(text: str) -> str:
+    """Lower-case, Vietnamese diacritics removed (đ -> d): 'Ngày Tiếp Nhận' -> 'ngay tiep nhan'."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def _words(text: str) -> list[str]:
+    # camelCase: "MaHoSo" -> "Ma Ho So" (character classes, since Vietnamese ranges mix cases)
+    spaced = "".join(f" {ch}" if ch.isupper() and prev.islower() else ch
+                     for prev, ch in zip(" " + text, text))
+    return re.findall(r"[a-z0-9]+", fold(spaced))
+
+
+def header_key(text: str) -> str:
+    """The comparison key of a header: folded, abbreviations expanded, no spaces or punctuation."""
+    abbreviations = vocabulary().abbreviations
+    return "".join(abbreviations.get(word, word) for word in _words(text)).replace(" ", "")
+
+
+def header_keys(text: str) -> list[str]:
+    """Keys to try for one header: as written, then without its parenthesised parts."""
+    keys = [header_key(text)]
+    bare = re.sub(r"\([^)]*\)", " ", text)
+    if bare != text:
+        keys.append(header_key(bare))
+    return [k for k in keys if k]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    abbreviations: dict[str, str]
+    flag_true: tuple[str, ...]
+    flag_false: tuple[str, ...]
+    channel_codes: dict[str, str]
+    channel_phrases: tuple[tuple[str, str], ...]
+
+
+@functools.cache
+def vocabulary() -> Vocabulary:
+    """The value vocabulary and abbreviations of column_synonyms.toml, loaded once."""
+    data = tomllib.loads(SYNONYMS_PATH.read_text(encoding="utf-8"))
+    values = data["values"]
+    vocab = Vocabulary(
+        abbreviations=dict(data["abbreviations"]),
+        flag_true=tuple(values["flag_true"]), flag_false=tuple(values["flag_false"]),
+        channel_codes=dict(values["channel_codes"]),
+        channel_phrases=tuple((p, c) for p, c in values["channel_phrases"]))
+    return vocab
+
+
+@functools.cache
+def _lookups() -> tuple[dict[str, str], frozenset[str]]:
+    """Header key -> canonical field, and the personal-data keys; a wording listed under two
+    fields is a bug in the table."""
+    data = tomllib.loads(SYNONYMS_PATH.read_text(encoding="utf-8"))
+    field_by_key: dict[str, str] = {}
+    for field, wordings in data["fields"].items():
+        for wording in wordings:
+            key = header_key(wording)
+            if field_by_key.setdefault(key, field) != field:
+                raise ValueError(f"column_synonyms.toml: «{wording}» is listed for "
+                                 f"{field_by_key[key]} and {field}")
+    personal = frozenset(header_key(h) for h in data["personal"]["headers"])
+    return field_by_key, personal
+
+
+def field_for_header(header: str) -> str | None:
+    """The canonical field a header names, or None."""
+    field_by_key, _ = _lookups()
+    for key in header_keys(header):
+        if key in field_by_key:
+            return field_by_key[key]
+    return None
+
+
+def is_personal(header: str) -> bool:
+    """True for applicant name, address, phone, ID number, e-mail columns (never stored)."""
+    _, personal = _lookups()
+    return any(key in personal for key in header_keys(header))
+
+
+# --- value parsing, as DuckDB SQL over VARCHAR columns --------------------------------------
+
+def sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sql_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def fold_sql(col: str) -> str:
+    """SQL: the value folded like fold(), punctuation turned into single spaces, trimmed."""
+    return (f"trim(regexp_replace(lower(strip_accents(replace(replace({col}, 'đ', 'd'), 'Đ', 'd'))),"
+            f" '[^a-z0-9]+', ' ', 'g'))")
+
+
+def text_sql(col: str) -> str:
+    return f"nullif(trim({col}), '')"
+
+
+def timestamp_sql(col: str) -> str:
+    """SQL: trimmed text -> TIMESTAMP (dd/mm/yyyy forms, ISO as Excel dates arrive, or an Excel
+    serial number); NULL when it cannot be read. Formats are chosen by shape to try few."""
+    day_first = ", ".join(sql_literal(f) for f in DATE_FORMATS if f.startswith("%d"))
+    iso = ", ".join(sql_literal(f) for f in DATE_FORMATS if f.startswith("%Y"))
+    return (f"CASE WHEN regexp_full_match({col}, '\\d{{5}}(\\.\\d+)?') "
+            f"THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({col} AS DOUBLE)"
+            f" * 86400000000) AS BIGINT)) "
+            f"WHEN {col}[3] IN ('/', '-', '.') OR {col}[2] IN ('/', '-', '.') "
+            f"THEN try_strptime({col}, [{day_first}]) "
+            f"ELSE try_strptime({col}, [{iso}]) END")
+
+
+def end_of_day_sql(ts: str) -> str:
+    """SQL: a due date without a time (midnight) means the end of that day."""
+    return (f"CASE WHEN CAST({ts} AS TIME) = TIME '00:00:00' "
+            f"THEN {ts} + INTERVAL '23 hours 59 minutes 59 seconds' ELSE {ts} END")
+
+
+def flag_sql(raw: str, folded: str) -> str:
+    """SQL: Có/Không, Đã/Chưa, x/blank, 1/0, True/False, Yes/No -> BOOLEAN from the trimmed value
+    and its fold_sql(); blank is false, anything else unreadable is NULL (a bad value)."""
+    vocab = vocabulary()
+    first_word = f"split_part({folded}, ' ', 1)"
+    true_list = ", ".join(sql_literal(w) for w in vocab.flag_true)
+    false_list = ", ".join(sql_literal(w) for w in vocab.flag_false)
+    return (f"CASE WHEN {raw} IS NULL THEN false "
+            f"WHEN {first_word} IN ({true_list}) THEN true "
+            f"WHEN {first_word} IN ({false_list}) THEN false END")
+
+
+def channel_sql(folded: str) -> str:
+    """SQL: fold_sql() of a channel code or free text -> online_full | online_partial | direct | bcci."""
+    vocab = vocabulary()
+    whens = [f"WHEN {folded} = {sql_literal(code)} THEN {sql_literal(ch)}"
+             for code, ch in vocab.channel_codes.items()]
+    whens += [f"WHEN contains({folded}, {sql_literal(phrase)}) THEN {sql_literal(ch)}"
+              for phrase, ch in vocab.channel_phrases]
+    return f"CASE {' '.join(whens)} END"
+
+
+def amount_sql(col: str) -> str:
+    """SQL: '15.000', '15,000 đồng', '15000 (VNĐ)', '15000.5' -> DOUBLE; NULL when not a number."""
+    bare = f"regexp_replace(lower({col}), '\\s|đồng|dong|vnđ|vnd|đ|\\(|\\)', '', 'g')"
+    return (f"CASE WHEN regexp_full_match({bare}, '\\d{{1,3}}([.,]\\d{{3}})+') "
+            f"THEN CAST(regexp_replace({bare}, '[.,]', '', 'g') AS DOUBLE) "
+            f"ELSE try_cast(replace({bare}, ',', '.') AS DOUBLE) END")

@@ -1,0 +1,390 @@
+"""Reading one-stop exports of any vendor layout into a table of text columns.
+
+The format is detected from the content (zip / OLE2 / text), never from the file name. Hostile
+files are refused before any parsing: size, zip-bomb (central-directory sizes and compression
+ratios), encrypted workbooks. Excel files are read by fastexcel straight to Arrow with every cell
+as text (identifiers keep their leading zeros, real Excel dates arrive as ISO text); nothing is
+evaluated (cached formula values only) and no macro runs. Values are typed later, in DuckDB.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+
+import fastexcel
+import pyarrow as pa
+
+from .errors import IngestError
+from .normalize import field_for_header, fold, is_personal
+from .schema import FIELD_BY_NAME
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 3 * 1024 * 1024 * 1024   # a 2M-row sheet of inline strings is ~2.4 GB of XML
+MAX_COMPRESSION_RATIO = 100                        # real sheets compress 5-20x; zeros compress 1000x
+MAX_ROWS = 2_000_000
+HEADER_SEARCH_ROWS = 25
+MAX_SHEETS_TRIED = 3
+ROW_COLUMN = "__source_row"   # Excel row number of each data row, kept beside the source columns
+
+REQUIRED_HELP = ("mã hồ sơ, ngày tiếp nhận, đơn vị xử lý (hoặc chọn đơn vị cho cả tệp) và thủ tục "
+                 "(mã hoặc tên thủ tục)")
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_DATE_OR_NUMBER = re.compile(r"^\s*(\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}.*|[\d.,]+)\s*$")
+_PERIOD = re.compile(r"tu(?:\s+ngay)?\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"
+                     r".{0,40}?den(?:\s+ngay)?\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+
+@dataclass
+class RawExport:
+    """An export as read: source headers, detected mapping, data rows as Arrow text columns."""
+
+    file_name: str
+    file_format: str                  # xlsx | xls | csv
+    sheet: str | None
+    headers: list[str]                # display headers, unique, in source order
+    header_rows: list[int]            # Excel row numbers of the header (two for a merged header)
+    mapping: dict[str, str]           # canonical field -> source header
+    personal_headers: list[str]       # dropped, never stored
+    table: pa.Table                   # ROW_COLUMN + one text column per header
+    period_start: date | None = None
+    period_end: date | None = None
+    delimiter: str | None = None
+
+    @property
+    def layout(self) -> dict:
+        layout = {"format": self.file_format, "header_rows": self.header_rows,
+                  "first_data_row": self.header_rows[-1] + 1}
+        if self.sheet is not None:
+            layout["sheet"] = self.sheet
+        if self.delimiter is not None:
+            layout["delimiter"] = self.delimiter
+        return layout
+
+    @property
+    def missing_required(self) -> list[str]:
+        """Canonical fields the mapping lacks: dossier id, received date, a procedure, a unit."""
+        missing = [name for name in ("dossier_id", "received_at") if name not in self.mapping]
+        if "procedure_code" not in self.mapping and "procedure_name" not in self.mapping:
+            missing.append("procedure_name")
+        if "unit" not in self.mapping:
+            missing.append("unit")
+        return missing
+
+
+@dataclass
+class _Grid:
+    """Cells of one sheet as text: `table` columns c0..cN, row i is Excel row first_row + i."""
+
+    table: pa.Table
+    first_row: int
+    sheet: str | None = None
+    delimiter: str | None = None
+    top: list[list[str | None]] = field(default_factory=list)
+    row_numbers: list[int] | None = None   # CSV: physical line of each record (quoted newlines)
+
+    def row_number(self, index: int) -> int:
+        return self.row_numbers[index] if self.row_numbers is not None else self.first_row + index
+
+
+def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> RawExport:
+    """Read any supported export: detect format and header, map columns, keep rows as text."""
+    file_format = detect_format(data, file_name)
+    grids = _read_csv(data, file_name) if file_format == "csv" else _read_excel(data, file_name, file_format)
+    best, seen = None, []
+    for grid in grids:
+        seen += [c for row in grid.top for c in row if c]
+        found = _find_header(grid.top, mapping)
+        if found and (best is None or found[0] > best[1][0]):
+            best = (grid, found)
+        if found and found[0] >= 4:
+            break
+    if best is None and not seen:
+        raise IngestError("tệp trống, không có ô dữ liệu nào. Hãy xuất lại tệp từ hệ thống một cửa.",
+                          file_name)
+    if best is None:
+        raise IngestError(
+            "không tìm thấy dòng tiêu đề cột nào nhận ra được trong 25 dòng đầu. Các ô tìm thấy: "
+            + ", ".join(f"«{c}»" for c in seen[:30])
+            + f". Tệp cần có các cột: {REQUIRED_HELP}. Hãy kiểm tra lại tệp xuất hoặc chỉ rõ "
+            "cột nào ứng với trường nào (ánh xạ cột).", file_name)
+    grid, (_, header_index, header_count, headers) = best
+    return _build_export(grid, file_name, file_format, header_index, header_count, headers, mapping)
+
+
+def detect_format(data: bytes, file_name: str) -> str:
+    """xlsx / xls / csv from the content; refuses empty, oversized, encrypted and foreign files."""
+    if not data:
+        raise IngestError("tệp trống (0 byte). Hãy xuất lại tệp từ hệ thống một cửa.", file_name)
+    if len(data) > MAX_FILE_BYTES:
+        raise IngestError(f"tệp quá lớn ({len(data) / 1e6:.0f} MB, tối đa {MAX_FILE_BYTES // 2**20} MB)."
+                          " Hãy xuất theo từng tháng hoặc từng quý.", file_name)
+    if data.startswith(_OLE2_MAGIC):
+        if _ENCRYPTED_STREAM in data:
+            raise IngestError("tệp Excel được đặt mật khẩu nên không đọc được. Hãy mở tệp bằng Excel,"
+                              " gỡ mật khẩu (Tệp > Thông tin > Bảo vệ sổ làm việc) rồi tải lại.", file_name)
+        return "xls"
+    if data.startswith(_ZIP_MAGIC):
+        _check_zip(data, file_name)
+        return "xlsx"
+    head = data[:4096]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError("đây không phải tệp Excel (.xlsx, .xls) hay CSV. Hãy xuất dữ liệu từ hệ "
+                          "thống một cửa ra Excel rồi tải tệp đó lên.", file_name)
+    if re.search(rb"<\s*(html|table)\b", head[:2048], re.IGNORECASE):
+        raise IngestError("tệp là trang HTML mang đuôi Excel, không phải bảng tính thật. Hãy mở tệp "
+                          "bằng Excel và lưu lại dạng «Excel Workbook (.xlsx)» rồi tải lại.", file_name)
+    return "csv"
+
+
+def _check_zip(data: bytes, file_name: str) -> None:
+    """Refuse corrupt / non-Excel zips and zip bombs from the central directory alone."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            members = zf.infolist()
+    except zipfile.BadZipFile as exc:
+        raise IngestError("tệp Excel bị hỏng hoặc không đầy đủ (có thể tải về bị ngắt giữa chừng). "
+                          "Hãy xuất lại tệp từ hệ thống một cửa.", file_name) from exc
+    if not any(m.filename == "xl/workbook.xml" for m in members):
+        raise IngestError("tệp nén này không phải bảng tính Excel (.xlsx). Hãy tải lên tệp Excel "
+                          "hoặc CSV xuất từ hệ thống một cửa.", file_name)
+    total = sum(m.file_size for m in members)
+    suspicious = [m for m in members if m.file_size > 2**20
+                  and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1)]
+    if total > MAX_UNCOMPRESSED_BYTES or suspicious:
+        raise IngestError(f"tệp Excel khi giải nén quá lớn ({total / 2**20:,.0f} MB) hoặc nén bất "
+                          "thường, có thể là tệp độc hại nên đã bị từ chối. Hãy xuất lại tệp từ hệ "
+                          "thống một cửa, chia nhỏ theo tháng nếu cần.".replace(",", "."), file_name)
+
+
+# --- Excel --------------------------------------------------------------------------------
+
+def _read_excel(data: bytes, file_name: str, file_format: str):
+    """Yield a text grid per sheet (first sheets first), loaded lazily one at a time."""
+    try:
+        reader = fastexcel.read_excel(data)
+        names = reader.sheet_names
+    except fastexcel.FastExcelError as exc:
+        raise _corrupt(file_name, file_format) from exc
+    if not names:
+        raise IngestError("tệp Excel không có trang tính nào.", file_name)
+    for index, name in enumerate(names[:MAX_SHEETS_TRIED]):
+        try:
+            batch = reader.load_sheet(index, header_row=None, dtypes="string", eager=True)
+        except fastexcel.FastExcelError as exc:
+            raise _corrupt(file_name, file_format) from exc
+        if batch.num_rows > MAX_ROWS:
+            raise IngestError(f"trang «{name}» có {batch.num_rows:,} dòng, vượt giới hạn "
+                              f"{MAX_ROWS:,} dòng. Hãy xuất theo từng tháng hoặc quý."
+                              .replace(",", "."), file_name)
+        table = pa.Table.from_batches([batch]).rename_columns([f"c{i}" for i in range(batch.num_columns)])
+        first_row = _first_row_xlsx(data, index) if file_format == "xlsx" else _first_row_xls(data, index)
+        yield _Grid(table, first_row, sheet=name, top=_top_rows(table))
+
+
+def _corrupt(file_name: str, file_format: str) -> IngestError:
+    return IngestError(f"không đọc được tệp {file_format.upper()}: tệp bị hỏng, không đầy đủ hoặc "
+                       "được đặt mật khẩu. Hãy mở thử bằng Excel; nếu mở được, lưu lại dạng .xlsx "
+                       "(không mật khẩu) rồi tải lại, nếu không hãy xuất lại từ hệ thống một cửa.",
+                       file_name)
+
+
+def _top_rows(table: pa.Table) -> list[list[str | None]]:
+    top = table.slice(0, HEADER_SEARCH_ROWS).to_pydict()
+    columns = list(top.values())
+    return [[col[i] for col in columns] for i in range(len(columns[0]) if columns else 0)]
+
+
+def _first_row_xlsx(data: bytes, sheet_index: int) -> int:
+    """Excel row number of the first row holding a value (where fastexcel's row 0 is).
+
+    fastexcel starts at the first non-empty cell; the sheet XML names the rows, so peek at its
+    beginning instead of parsing the sheet a second time.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+        rel_ids = re.findall(r"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", workbook)
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        targets = {}
+        for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
+            rel_id, target = re.search(r'\bId="([^"]+)"', tag), re.search(r'\bTarget="([^"]+)"', tag)
+            if rel_id and target:
+                targets[rel_id.group(1)] = target.group(1)
+        target = targets.get(rel_ids[sheet_index]) if sheet_index < len(rel_ids) else None
+        if target is None:
+            return 1
+        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        with zf.open(path) as sheet_xml:
+            head = sheet_xml.read(1 << 20).decode("utf-8", "replace")
+    for count, row in enumerate(re.finditer(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", head, re.DOTALL), 1):
+        if row.group(2) and re.search(r"<v>[^<]|<t(?:\s[^>]*)?>[^<]", row.group(2)):
+            number = re.search(r'\br="(\d+)"', row.group(1))
+            return int(number.group(1)) if number else count
+    return 1
+
+
+def _first_row_xls(data: bytes, sheet_index: int) -> int:
+    """Excel row number of the first non-empty row of a legacy .xls sheet (via calamine)."""
+    import python_calamine
+
+    sheet = python_calamine.CalamineWorkbook.from_object(io.BytesIO(data)).get_sheet_by_index(sheet_index)
+    return (sheet.start or (0, 0))[0] + 1
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+def _read_csv(data: bytes, file_name: str):
+    """UTF-8 (with or without BOM) or UTF-16 text; delimiter chosen by the header it yields."""
+    try:
+        text = data.decode("utf-16") if data.startswith((b"\xff\xfe", b"\xfe\xff")) else data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError("tệp CSV không ở bảng mã UTF-8 nên tiếng Việt sẽ bị lỗi. Hãy mở tệp bằng "
+                          "Excel và lưu lại dạng «CSV UTF-8 (Comma delimited)» rồi tải lại.",
+                          file_name) from exc
+    if not text.strip():
+        raise IngestError("tệp trống, không có dòng nào. Hãy xuất lại tệp từ hệ thống một cửa.", file_name)
+    head = text[:65536].splitlines()[:HEADER_SEARCH_ROWS]
+    scored = []
+    for delimiter in (";", ",", "\t"):
+        top = [[c or None for c in row] for row in csv.reader(head, delimiter=delimiter)]
+        found = _find_header(top, None)
+        scored.append((found[0] if found else 0, head[0].count(delimiter) if head else 0, delimiter))
+    delimiter = max(scored)[2]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, row_numbers = [], []
+    for row in reader:
+        rows.append(row)
+        row_numbers.append(reader.line_num)
+        if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+            raise IngestError(f"tệp có hơn {MAX_ROWS:,} dòng, vượt giới hạn. Hãy xuất theo từng tháng"
+                              " hoặc quý.".replace(",", "."), file_name)
+    width = max(len(r) for r in rows)
+    columns = {f"c{i}": pa.array([(r[i] or None) if i < len(r) else None for r in rows], pa.string())
+               for i in range(width)}
+    table = pa.table(columns)
+    return [_Grid(table, first_row=1, delimiter=delimiter, top=_top_rows(table), row_numbers=row_numbers)]
+
+
+# --- header -------------------------------------------------------------------------------
+
+def _clean(cell: str | None) -> str:
+    return re.sub(r"\s+", " ", cell).strip() if cell else ""
+
+
+def _header_cells(top: list, index: int, two_rows: bool) -> list[tuple[str, list[str]]]:
+    """(display header, texts to match) per column, combining a merged group row with its sub row.
+
+    Merged cells keep their value in the first cell only, so a group ("Thời gian") spans the
+    following blank cells while the sub row has a value under them.
+    """
+    group = [_clean(c) for c in top[index]]
+    if not two_rows:
+        return [(g, [g]) for g in group]
+    sub = [_clean(c) for c in top[index + 1]]
+    cells, span = [], ""
+    for g, s in zip(group, sub):
+        if g:
+            span = g if s else ""
+        if not s:
+            cells.append((g, [g]))
+        elif span:
+            cells.append((f"{span} - {s}", [f"{span} {s}", s]))
+        else:
+            cells.append((s, [s]))
+    return cells
+
+
+def _match(cells, explicit: dict | None) -> dict[str, int]:
+    """Canonical field -> column index: the explicit mapping first (a field mapped to nothing
+    stays unmapped), then the synonym table on the other columns, first column wins."""
+    explicit = explicit or {}
+    index = {display: j for j, (display, _) in enumerate(cells)}
+    found = {name: index[header] for name, header in explicit.items() if header in index}
+    taken = set(found.values())
+    for j, (_, texts) in enumerate(cells):
+        name = next((f for f in map(field_for_header, texts) if f), None)
+        if name and j not in taken and name not in found and name not in explicit:
+            found[name] = j
+    return found
+
+
+def _is_sub_header(group: list, sub: list) -> bool:
+    """A second header row holds no dates or numbers and sits under at least one group cell."""
+    return (any(g and s for g, s in zip(group, sub))
+            and not any(s and _DATE_OR_NUMBER.match(s) for s in sub))
+
+
+def _find_header(top: list, explicit: dict | None):
+    """(score, row index, 1 or 2 header rows, cells) of the best header in the first rows."""
+    best = None
+    for i in range(len(top)):
+        for two_rows in (False, True):
+            if two_rows and not _is_sub_header(top[i], top[i + 1] if i + 1 < len(top) else []):
+                continue
+            cells = _header_cells(top, i, two_rows)
+            score = len(_match(cells, explicit))
+            if score >= 2 and (best is None or score > best[0]):
+                best = (score, i, 2 if two_rows else 1, cells)
+    return best
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    unique = []
+    for j, name in enumerate(names):
+        name = name or f"Cột {j + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return unique
+
+
+def _build_export(grid: _Grid, file_name, file_format, header_index, header_count, cells,
+                  explicit) -> RawExport:
+    headers = _unique([display for display, _ in cells])
+    if explicit:
+        unknown = [k for k in explicit if k not in FIELD_BY_NAME]
+        absent = [v for v in explicit.values() if v and v not in headers]
+        if unknown or absent:
+            raise IngestError(
+                "ánh xạ cột không khớp với tệp: "
+                + "; ".join([f"không có trường chuẩn «{k}»" for k in unknown]
+                            + [f"không có cột «{v}»" for v in absent])
+                + ". Các cột trong tệp: " + ", ".join(f"«{h}»" for h in headers) + ".", file_name)
+    named = [(display, texts) for (_, texts), display in zip(cells, headers)]
+    mapping = {name: headers[j] for name, j in _match(named, explicit).items()}
+    personal = [h for (h, (_, texts)) in zip(headers, cells)
+                if any(is_personal(t) for t in texts) and h not in mapping.values()]
+
+    data_start = header_index + header_count
+    table = grid.table.slice(data_start)
+    if grid.row_numbers is not None:
+        rows = pa.array(grid.row_numbers[data_start:], pa.int32())
+    else:
+        rows = pa.array(range(grid.first_row + data_start, grid.first_row + grid.table.num_rows), pa.int32())
+    kept = [j for j, h in enumerate(headers) if h not in personal]
+    table = pa.table([rows] + [table.column(j) for j in kept],
+                     names=[ROW_COLUMN] + [headers[j] for j in kept])
+    header_rows = [grid.row_number(header_index + k) for k in range(header_count)]
+    period = _period(grid.top[:header_index])
+    return RawExport(file_name=file_name, file_format=file_format, sheet=grid.sheet, headers=headers,
+                     header_rows=header_rows, mapping=mapping, personal_headers=personal, table=table,
+                     period_start=period[0], period_end=period[1], delimiter=grid.delimiter)
+
+
+def _period(title_rows: list) -> tuple[date | None, date | None]:
+    """"Từ ngày dd/mm/yyyy đến ngày dd/mm/yyyy" in a title row above the header."""
+    for row in title_rows:
+        match = _PERIOD.search(fold(" ".join(c for c in row if c)))
+        if match:
+            d1, m1, y1, d2, m2, y2 = map(int, match.groups())
+            try:
+                return date(y1, m1, d1), date(y2, m2, d2)
+            except ValueError:
+                continue
+    return None, None
