@@ -120,54 +120,70 @@ def unit_shortfalls(by_unit: pd.DataFrame, criterion: Criterion) -> pd.DataFrame
         "points_lost_share": shortfall / total if total > 0 else float("nan")})
 
 
+def _observed(criterion: Criterion, counts: pd.DataFrame) -> tuple:
+    """Numerator and denominator: typed in for manual ratios, counted for data-fed criteria."""
+    if criterion.rule == "manual_points":
+        return None, None
+    if criterion.is_manual:
+        return criterion.manual_numerator, criterion.manual_denominator
+    return tuple(int(series.iloc[0]) for series in parts(counts, criterion.indicator))
+
+
+def _projected_ratio(criterion: Criterion, numerator: int, denominator: int,
+                     recent: pd.DataFrame, scale: Fraction) -> Fraction:
+    """Year-end ratio: the dossiers still expected arrive at the recent rate (else the year's)."""
+    recent_rate = rules.ratio_of(*_observed(criterion, recent))
+    if recent_rate is None:
+        recent_rate = Fraction(numerator, denominator)
+    expected = denominator * scale
+    return (numerator + recent_rate * (expected - denominator)) / expected
+
+
+def _what_it_takes_fields(criterion: Criterion, numerator: int, denominator: int,
+                          by_unit: pd.DataFrame, scale: Fraction | None) -> dict:
+    aim = criterion.aim
+    needed = rules.needed_more(numerator, denominator, aim)
+    expected = denominator * scale if scale is not None else denominator
+    rate = rules.needed_rate(numerator, aim, expected, denominator)
+    shortfalls = unit_shortfalls(by_unit, criterion).dropna(subset=["unit"])
+    shortfalls = shortfalls[shortfalls["shortfall"] > 0]
+    return {"needed_more": needed, "needed_rate": _as_float(rate),
+            "what_it_takes_vi": _what_it_takes(criterion, needed, rate),
+            "responsible_unit": (shortfalls.loc[shortfalls["shortfall"].idxmax(), "unit"]
+                                 if len(shortfalls) else None)}
+
+
+def _as_float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _lost(criterion: Criterion, points: float | None, decimals: int) -> float | None:
+    return None if points is None else rules.round_points(criterion.max_points - points, decimals)
+
+
 def _score_row(criterion: Criterion, decimals: int, so_far: pd.DataFrame, recent: pd.DataFrame,
                by_unit: pd.DataFrame, scale: Fraction | None) -> dict:
     """One criterion's row; `scale` = expected year-end / so far (None when the year is over)."""
-    row = {"code": criterion.code, "name": criterion.name, "indicator": criterion.indicator,
-           "rule": criterion.rule, "max_points": criterion.max_points, "note": criterion.note_vi,
-           "numerator": None, "denominator": None, "needed_more": None, "needed_rate": None,
-           "what_it_takes_vi": None, "responsible_unit": None}
-    if criterion.is_manual:
-        if criterion.rule != "manual_points":
-            row["numerator"], row["denominator"] = (criterion.manual_numerator,
-                                                    criterion.manual_denominator)
-    else:
-        numerator, denominator = (int(s.iloc[0]) for s in parts(so_far, criterion.indicator))
-        row["numerator"], row["denominator"] = numerator, denominator
-    ratio = rules.ratio_of(row["numerator"], row["denominator"])
-    aim = criterion.aim if criterion.rule != "manual_points" else None
+    numerator, denominator = _observed(criterion, so_far)
+    ratio = rules.ratio_of(numerator, denominator)
+    aim = None if criterion.rule == "manual_points" else criterion.aim
     points = _points(criterion, ratio, decimals)
     gap = _gap_pp(aim, ratio)
-    projected_ratio = ratio
+    projected_ratio, projected_points = ratio, points
     if not criterion.is_manual and ratio is not None and scale is not None:
-        recent_num, recent_den = (int(s.iloc[0]) for s in parts(recent, criterion.indicator))
-        recent_rate = rules.ratio_of(recent_num, recent_den)
-        if recent_rate is None:
-            recent_rate = ratio
-        expected = denominator * scale
-        projected_ratio = (numerator + recent_rate * (expected - denominator)) / expected
-    projected_points = points if criterion.is_manual else _points(criterion, projected_ratio,
-                                                                    decimals)
+        projected_ratio = _projected_ratio(criterion, numerator, denominator, recent, scale)
+        projected_points = _points(criterion, projected_ratio, decimals)
+    row = {"code": criterion.code, "name": criterion.name, "indicator": criterion.indicator,
+           "rule": criterion.rule, "numerator": numerator, "denominator": denominator,
+           "ratio": _as_float(ratio), "target": _as_float(aim), "gap_pp": gap, "points": points,
+           "max_points": criterion.max_points, "points_lost": _lost(criterion, points, decimals),
+           "status_vi": _status(criterion, points, gap),
+           "projected_ratio": _as_float(projected_ratio), "projected_points": projected_points,
+           "needed_more": None, "needed_rate": None, "what_it_takes_vi": None,
+           "recoverable_points": _lost(criterion, projected_points, decimals),
+           "responsible_unit": None, "note": criterion.note_vi}
     if not criterion.is_manual and gap:
-        needed = rules.needed_more(numerator, denominator, aim)
-        expected = denominator * scale if scale is not None else denominator
-        rate = rules.needed_rate(numerator, aim, expected, denominator)
-        shortfalls = unit_shortfalls(by_unit, criterion).dropna(subset=["unit"])
-        shortfalls = shortfalls[shortfalls["shortfall"] > 0]
-        row.update(needed_more=needed, needed_rate=None if rate is None else float(rate),
-                   what_it_takes_vi=_what_it_takes(criterion, needed, rate),
-                   responsible_unit=(shortfalls.loc[shortfalls["shortfall"].idxmax(), "unit"]
-                                     if len(shortfalls) else None))
-    row.update(
-        ratio=None if ratio is None else float(ratio), target=None if aim is None else float(aim),
-        gap_pp=gap, points=points,
-        points_lost=None if points is None else rules.round_points(
-            criterion.max_points - points, decimals),
-        status_vi=_status(criterion, points, gap),
-        projected_ratio=None if projected_ratio is None else float(projected_ratio),
-        projected_points=projected_points,
-        recoverable_points=None if projected_points is None else rules.round_points(
-            criterion.max_points - projected_points, decimals))
+        row.update(_what_it_takes_fields(criterion, numerator, denominator, by_unit, scale))
     return row
 
 
