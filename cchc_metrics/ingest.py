@@ -7,7 +7,8 @@ latest date in it), ties going to the later upload. Uploads in any order therefo
 same state, and undo (delete an upload's versions, rebuild) restores the state before it.
 
 Rules worth knowing:
-- a row with no readable date and no dossier id (or a totals / signature line) is not a dossier
+- a row with no readable date and no dossier id (or an "id" without digits, or one starting like a
+  totals / signature line: "Tổng cộng", "Người lập biểu", "(Ký, ghi rõ họ tên)") is not a dossier
   and is ignored, not rejected;
 - the same dossier id twice in one file: the later row wins (exports list newer states lower);
 - a date-time at exactly 00:00 in a due-date column is a date without time: 23:59:59 that day;
@@ -41,7 +42,7 @@ def _n(count: int) -> str:
     """Vietnamese thousands separator: 14697 -> '14.697'."""
     return f"{count:,}".replace(",", ".")
 # First words of totals and signature lines that may sit in the dossier-id column.
-SUMMARY_PREFIXES = ("tong", "cong", "ghi chu", "nguoi lap", "thu truong", "giam doc", "xac nhan")
+SUMMARY_PREFIXES = ("tong", "cong", "ghi chu", "nguoi lap", "thu truong", "giam doc", "xac nhan", "ky")
 
 Progress = Callable[[str, float], None]
 FIELD_NAMES = [f.name for f in DOSSIER_FIELDS]
@@ -202,7 +203,8 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
                    {flag_sql("raw_has_fee", "fold_has_fee")} AS fee_flag_col_flag,
                    {amount_sql("raw_fee_amount")} AS fee_col_amount,
                    {flag_sql("raw_fee_amount", "fold_fee_amount")} AS fee_col_flag,
-                   regexp_matches(fold_dossier_id, '^({summary})') AS looks_like_summary
+                   regexp_matches(fold_dossier_id, '^({summary})') OR NOT regexp_matches(
+                       raw_dossier_id, '[0-9]') AS looks_like_summary
             FROM folded)
         SELECT *, {end_of_day_sql("due_day_or_time")} AS due_at,
                {f"coalesce({has_fee})" if has_fee else "CAST(NULL AS BOOLEAN)"} AS has_fee,

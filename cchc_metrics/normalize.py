@@ -78,7 +78,7 @@ def vocabulary() -> Vocabulary:
 
 
 @functools.cache
-def _lookups() -> tuple[dict[str, str], frozenset[str]]:
+def _lookups() -> tuple[dict[str, str], frozenset[str], tuple[str, ...]]:
     """Header key -> canonical field, and the personal-data keys; a wording listed under two
     fields is a bug in the table."""
     data = tomllib.loads(SYNONYMS_PATH.read_text(encoding="utf-8"))
@@ -90,12 +90,12 @@ def _lookups() -> tuple[dict[str, str], frozenset[str]]:
                 raise ValueError(f"column_synonyms.toml: «{wording}» is listed for "
                                  f"{field_by_key[key]} and {field}")
     personal = frozenset(header_key(h) for h in data["personal"]["headers"])
-    return field_by_key, personal
+    return field_by_key, personal, tuple(data["personal"]["fragments"])
 
 
 def field_for_header(header: str) -> str | None:
     """The canonical field a header names, or None."""
-    field_by_key, _ = _lookups()
+    field_by_key = _lookups()[0]
     for key in header_keys(header):
         if key in field_by_key:
             return field_by_key[key]
@@ -104,8 +104,8 @@ def field_for_header(header: str) -> str | None:
 
 def is_personal(header: str) -> bool:
     """True for applicant name, address, phone, ID number, e-mail columns (never stored)."""
-    _, personal = _lookups()
-    return any(key in personal for key in header_keys(header))
+    _, personal, fragments = _lookups()
+    return any(key in personal or any(f in key for f in fragments) for key in header_keys(header))
 
 
 # --- value parsing, as DuckDB SQL over VARCHAR columns --------------------------------------
