@@ -472,7 +472,7 @@ def snapshot(files: list[MonthFile], month: MonthFile, dossiers: list[Dossier]) 
 
 # --- writing the files ----------------------------------------------------------------------------
 
-VNPT_CHANNEL = {"online_full": "Trực tuyến toàn trình", "online_partial": "Nộp trực tuyến",
+VNPT_CHANNEL = {"online_full": "Trực tuyến toàn trình", "online_partial": "Nộp trực tuyến (một phần)",
                 "direct": "Trực tiếp tại Bộ phận Một cửa", "bcci": "Qua dịch vụ bưu chính công ích"}
 VIETTEL_CHANNEL = {"direct": 1, "online_full": 2, "online_partial": 2, "bcci": 3}
 VNPT_HEADERS = ("STT", "Số hồ sơ", "Mã TTHC", "Tên thủ tục hành chính", "Lĩnh vực", "Đơn vị xử lý",
@@ -522,9 +522,9 @@ def write_vnpt(path: Path, month: MonthFile, rows: list[Row]) -> None:
         sheet.write_row(6 + i, 0, vnpt_values(i + 1, row))
     footer = 6 + len(rows)
     sheet.write(footer, 0, f"Tổng cộng: {len(rows)} hồ sơ", bold)
-    sheet.write(footer + 2, 1, "Người lập biểu", bold)
+    sheet.write(footer + 2, 2, "Người lập biểu", bold)
     sheet.write(footer + 2, 15, "Thủ trưởng đơn vị", bold)
-    sheet.write(footer + 3, 1, "(Ký, ghi rõ họ tên)")
+    sheet.write(footer + 3, 2, "(Ký, ghi rõ họ tên)")
     sheet.write(footer + 3, 15, "(Ký tên, đóng dấu)")
     sheet.set_column(0, last_col, 16)
     workbook.close()

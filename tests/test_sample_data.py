@@ -52,7 +52,7 @@ def test_both_vendor_layouts_and_a_csv_carry_data():
     assert vnpt[0][0] == "UBND TỈNH KHÁNH HÒA"
     assert vnpt[3][0] == "Từ ngày 01/01/2023 đến ngày 31/01/2023"
     assert vnpt[5][1] == "Số hồ sơ"
-    assert vnpt[-1][1] == "(Ký, ghi rõ họ tên)"
+    assert vnpt[-1][2] == "(Ký, ghi rõ họ tên)"
 
     viettel = cell_values(SAMPLE_DIR / "2023-07_bao-cao-ho-so_viettel.xlsx")
     assert viettel[1][11] == "Thời gian" and viettel[2][11:15] == ("Tiếp nhận", "Hẹn trả", "Có kết quả",
