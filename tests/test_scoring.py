@@ -150,3 +150,25 @@ def test_monthly_series(half_year):
     june_b = per_unit[(per_unit["code"] == "II.6.5.2") & (per_unit["unit"] == "Phòng B")
                       & (per_unit["month"] == "2023-06")]
     assert june_b[["numerator", "denominator"]].values.tolist() == [[6, 10]]
+
+
+def test_projection_falls_back_to_the_year_rate_without_recent_dossiers(half_year):
+    # Nothing arrived 01/09–30/09: the rest of the year is expected at the year's 6/20 = 30%,
+    # so the projected ratio stays 30% -> 0.3 / 0.5 x 3 = 1.8 points.
+    online = score_year(half_year, KEY, 2023, as_of=dt.date(2023, 9, 30)).rows.set_index(
+        "code").loc["II.6.5.2"]
+    assert math.isclose(online["projected_ratio"], 0.3)
+    assert online["projected_points"] == 1.8
+
+
+def test_national_766_points(half_year):
+    rows = score_year(half_year, "national_766", 2023, as_of=dt.date(2023, 6, 30)).rows.set_index("code")
+    # Progress: 10 resolved early + 10 open but due 30/06 23:59:59, overdue at the end of 30/06:
+    # (10 + 10 - 10) / (10 + 10) = 50% -> 20 x 0.5 = 10.
+    assert (rows.loc["766.2", "numerator"], rows.loc["766.2", "denominator"]) == (10, 20)
+    assert rows.loc["766.2", "points"] == 10
+    # Online: 6/20 = 30% against the 50% threshold -> 0.3 / 0.5 x 12 = 7.2.
+    assert rows.loc["766.3", "points"] == 7.2
+    assert rows.loc["766.6.1", "points"] == 0                  # 0 of 10 with e-result
+    assert rows.loc["766.4", "status_vi"] == "chưa có dữ liệu"  # no fee dossiers
+    assert rows.loc["766.1", "status_vi"] == "chưa có dữ liệu"  # transparency not typed in yet
