@@ -57,7 +57,7 @@ GROUP_COLUMNS = {
     "month": None,  # derived from the date that puts the dossier in each count
 }
 
-EARLY_CONDITION = "finished_at::DATE < due_at::DATE"
+EARLY_CONDITION = "finished_at < due_at::DATE"  # before midnight starting the due day
 LATE_CONDITION = "finished_at > due_at"
 UNITS_CONDITION = "($units IS NULL OR unit IN (SELECT unnest($units::VARCHAR[])))"
 
@@ -81,39 +81,48 @@ def query_params(start: dt.date, end: dt.date, units: Sequence[str] | None) -> d
 
 
 def _counts_sql(keys: list[str], by_month: bool) -> str:
-    """The counts per group (and month): one scan of `dossiers` into a small aggregate keyed by
-    the months of each event, then the events summed per month and run through running sums."""
+    """The counts per group (and month) in one scan of `dossiers`.
+
+    The scan groups the dossiers by their key, the months of their received / finished / due
+    dates and whether each date falls before the period start or end (cheap comparisons that only
+    split the first and last month), counting the flags alongside. The second stage turns this
+    small table into events per month: received and resolved counts, +1 / -1 pending when a
+    dossier opens / closes, +1 / -1 overdue when an open dossier passes its due date / closes;
+    running sums of those give pending and pending_overdue at each month end.
+    Months are integers (year * 12 + month - 1): computing them is the costliest part of the scan.
+    """
     key_select = "".join(f'"{GROUP_COLUMNS[k]}" AS "{k}", ' for k in keys)
     key_list = "".join(f'"{k}", ' for k in keys)
 
-    def bucket(ts: str) -> str:
-        # NULL when the event has not happened by the end of the period. Events before the
-        # period belong to its first month, so the running sums start from the right state.
-        month = f"greatest(date_trunc('month', {ts}), $first_month)" if by_month else "$first_month"
-        return f"CASE WHEN {ts} < $end_excl THEN {month} END"
+    def month(ts: str) -> str:
+        return f"(year({ts}) * 12 + month({ts}) - 1)::SMALLINT" if by_month else "$first_month"
 
-    def when(condition: str, ts: str) -> str:
-        return f"CASE WHEN {condition} THEN {ts} END"  # greatest() skips NULLs: guard it
+    def at_or_after_first(*months: str) -> str:
+        # events before the period belong to its first month, so the running sums start right
+        return f"greatest({', '.join(months)}, $first_month)"
 
     online = ", ".join(f"'{c}'" for c in ONLINE_CHANNELS)
-    received = "received_at >= $start AND received_at < $end_excl"
-    resolved = "finished_at >= $start AND finished_at < $end_excl"
-    # (month column, counts it carries, sign of the pending / overdue change it makes)
+    opened = "received_before_end"
+    # (month of the event, condition for it to have happened by the period end, what it counts)
     events = [
-        ("opened", "sum(received) AS received, sum(online) AS online, sum(bcci) AS bcci, "
-                   "sum(fee_dossiers) AS fee_dossiers, sum(paid_online) AS paid_online, "
-                   "sum(dossiers) AS pending_change"),
-        ("finished", "sum(resolved) AS resolved, sum(resolved_early) AS resolved_early, "
-                     "sum(resolved_late) AS resolved_late, sum(digitized) AS digitized, "
-                     "sum(e_result) AS e_result"),
-        ("closed", "-sum(dossiers) AS pending_change"),
-        ("overdue_opened", "sum(dossiers) AS overdue_change"),
-        ("overdue_closed", "-sum(dossiers) AS overdue_change"),
+        ("received_month", "received_from_start AND received_before_end",
+         "sum(dossiers) AS received, sum(online) AS online, sum(bcci) AS bcci, "
+         "sum(fee_dossiers) AS fee_dossiers, sum(paid_online) AS paid_online"),
+        ("finished_month", "finished_from_start AND finished_before_end",
+         "sum(dossiers) AS resolved, sum(resolved_early) AS resolved_early, "
+         "sum(resolved_late) AS resolved_late, sum(digitized) AS digitized, sum(e_result) AS e_result"),
+        (at_or_after_first("received_month"), opened, "sum(dossiers) AS pending_change"),
+        (at_or_after_first("received_month", "finished_month"), f"{opened} AND finished_before_end",
+         "-sum(dossiers) AS pending_change"),
+        (at_or_after_first("received_month", "due_month"), f"{opened} AND due_before_end",
+         "sum(dossiers) AS overdue_change"),
+        (at_or_after_first("received_month", "due_month", "finished_month"),
+         f"{opened} AND due_before_end AND finished_before_end", "-sum(dossiers) AS overdue_change"),
     ]
     event_sql = "\n        UNION ALL BY NAME\n        ".join(
-        f"SELECT {key_list}{column} AS month, {sums} FROM grouped WHERE {column} IS NOT NULL GROUP BY ALL"
-        for column, sums in events)
-    months = "SELECT unnest(generate_series($first_month, $last_month, INTERVAL 1 MONTH)) AS month"
+        f"SELECT {key_list}{month_of} AS month, {sums} FROM grouped WHERE {condition} GROUP BY ALL"
+        for month_of, condition, sums in events)
+    months = "SELECT range::SMALLINT AS month FROM range($first_month, $last_month + 1)"
     spine = f"SELECT DISTINCT {key_list}months.month FROM parts CROSS JOIN ({months}) AS months" if keys else months
     partition = f"PARTITION BY {key_list.rstrip(', ')}" if keys else ""
     keep_active = f"QUALIFY max(received + resolved + pending) OVER ({partition}) > 0" if keys else ""
@@ -123,25 +132,27 @@ def _counts_sql(keys: list[str], by_month: bool) -> str:
     return f"""
     WITH grouped AS MATERIALIZED (
         SELECT {key_select}
-            {bucket('received_at')} AS opened,
-            {bucket('finished_at')} AS finished,
-            {bucket(when('finished_at IS NOT NULL', 'greatest(received_at, finished_at)'))} AS closed,
-            {bucket(when('due_at IS NOT NULL', 'greatest(received_at, due_at)'))} AS overdue_opened,
-            {bucket(when('due_at IS NOT NULL AND finished_at IS NOT NULL',
-                         'greatest(received_at, due_at, finished_at)'))} AS overdue_closed,
+            {month('received_at')} AS received_month,
+            {month('finished_at')} AS finished_month,
+            {month('due_at')} AS due_month,
+            received_at >= $start AS received_from_start,
+            received_at < $end_excl AS received_before_end,
+            finished_at >= $start AS finished_from_start,
+            finished_at < $end_excl AS finished_before_end,
+            due_at < $end_excl AS due_before_end,
             count(*) AS dossiers,
-            count(*) FILTER ({received}) AS received,
-            count(*) FILTER ({received} AND channel IN ({online})) AS online,
-            count(*) FILTER ({received} AND channel = 'bcci') AS bcci,
-            count(*) FILTER ({received} AND has_fee) AS fee_dossiers,
-            count(*) FILTER ({received} AND has_fee AND paid_online) AS paid_online,
-            count(*) FILTER ({resolved}) AS resolved,
-            count(*) FILTER ({resolved} AND {EARLY_CONDITION}) AS resolved_early,
-            count(*) FILTER ({resolved} AND {LATE_CONDITION}) AS resolved_late,
-            count(*) FILTER ({resolved} AND digitized) AS digitized,
-            count(*) FILTER ({resolved} AND e_result) AS e_result
+            count_if(channel IN ({online})) AS online,
+            count_if(channel = 'bcci') AS bcci,
+            count_if(has_fee) AS fee_dossiers,
+            count_if(has_fee AND paid_online) AS paid_online,
+            count_if({EARLY_CONDITION}) AS resolved_early,
+            count_if({LATE_CONDITION}) AS resolved_late,
+            count_if(digitized) AS digitized,
+            count_if(e_result) AS e_result
         FROM dossiers
-        WHERE (received_at < $end_excl OR finished_at < $end_excl) AND {UNITS_CONDITION}
+        -- dossiers finished before the period count nowhere
+        WHERE (finished_at IS NULL OR finished_at >= $start)
+          AND (received_at < $end_excl OR finished_at < $end_excl) AND {UNITS_CONDITION}
         GROUP BY ALL
     ),
     parts AS (
@@ -162,14 +173,14 @@ def _counts_sql(keys: list[str], by_month: bool) -> str:
         FROM per_month
         WINDOW w AS ({partition} ORDER BY month)
     )
-    SELECT {key_list}strftime(month, '%Y-%m') AS month,
+    SELECT {key_list}printf('%04d-%02d', month // 12, month % 12 + 1) AS month,
            received, resolved, resolved_early,
            resolved - resolved_early - resolved_late AS resolved_on_time,
            resolved_late, pending, pending_overdue, online, bcci, fee_dossiers, paid_online,
            digitized, e_result
     FROM running
     {keep_active}
-    ORDER BY {key_list}month
+    ORDER BY {key_list}running.month
     """
 
 
@@ -199,8 +210,8 @@ def compute_metrics(con, start: dt.date, end: dt.date, by: str | Sequence[str] |
     keys = _as_list(by)
     by_month = "month" in keys
     plain_keys = [k for k in keys if k != "month"]
-    first_month = dt.datetime(start.year, start.month, 1)
-    last_month = dt.datetime(end.year, end.month, 1) if by_month else first_month
+    first_month = start.year * 12 + start.month - 1 if by_month else 0
+    last_month = end.year * 12 + end.month - 1 if by_month else 0
     params = {**query_params(start, end, units), "first_month": first_month, "last_month": last_month}
     sql = _counts_sql(plain_keys, by_month)
     params = {k: v for k, v in params.items() if f"${k}" in sql}
