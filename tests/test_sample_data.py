@@ -113,6 +113,9 @@ def test_sample_state_at_the_end_of_the_period(loaded):
         "SELECT DISTINCT unit FROM dossiers WHERE finished_at > due_at ORDER BY unit").fetchall()
     assert late_units == [("Phòng Hành chính tư pháp",), ("Phòng Thanh tra – Bổ trợ tư pháp",),
                           ("Văn phòng Sở",)]
+    finished_on_due_day = "finished_at::DATE = due_at::DATE AND finished_at <= due_at"
+    assert count(loaded, "finished_at::DATE < due_at::DATE") > 10_000
+    assert count(loaded, finished_on_due_day) > 500
     vinh = loaded.execute("SELECT count(*), count(*) FILTER (finished_at > due_at) FROM dossiers "
                           "WHERE officer = 'Lê Quang Vinh' AND finished_at IS NOT NULL").fetchone()
     assert vinh[1] == 3 and vinh[1] / vinh[0] >= 0.10
@@ -126,3 +129,10 @@ def test_personal_data_is_not_stored(loaded):
         "SELECT column_name FROM (DESCRIBE dossier_versions) WHERE column_type = 'VARCHAR'").fetchall()]
     for value in personal:
         assert all(count(loaded, f"{c} = ?", "dossier_versions", [value]) == 0 for c in text_columns), value
+
+
+def test_online_share_rises_through_the_year(loaded):
+    shares = dict(loaded.execute(
+        "SELECT strftime(received_at, '%Y-%m'), avg((channel IN ('online_full', 'online_partial'))::INT) "
+        "FROM dossiers GROUP BY 1").fetchall())
+    assert shares["2023-01"] < 0.12 and shares["2023-11"] > 0.25
