@@ -161,8 +161,8 @@ def _lost(criterion: Criterion, points: float | None, decimals: int) -> float | 
     return None if points is None else rules.round_points(criterion.max_points - points, decimals)
 
 
-def _score_row(criterion: Criterion, decimals: int, so_far: pd.DataFrame, recent: pd.DataFrame,
-               by_unit: pd.DataFrame, scale: Fraction | None) -> dict:
+def _score_row(criterion: Criterion, decimals: int, so_far: pd.DataFrame,
+               recent: pd.DataFrame | None, by_unit: pd.DataFrame, scale: Fraction | None) -> dict:
     """One criterion's row; `scale` = expected year-end / so far (None when the year is over)."""
     numerator, denominator = _observed(criterion, so_far)
     ratio = rules.ratio_of(numerator, denominator)
@@ -215,9 +215,9 @@ def score_year(con, key: str, year: int, *, as_of: dt.date | None = None,
     start, end, as_of = _evaluation_window(con, framework, as_of)
     by_unit = metrics.compute_metrics(con, start, as_of, by="unit", units=units)
     so_far = _totals(by_unit)
-    recent = metrics.compute_metrics(con, max(start, as_of - dt.timedelta(days=RECENT_DAYS - 1)),
-                                     as_of, units=units)
     scale = _year_scale(con, start, end, as_of)
+    recent = None if scale is None else metrics.compute_metrics(  # only a projection needs it
+        con, max(start, as_of - dt.timedelta(days=RECENT_DAYS - 1)), as_of, units=units)
     rows = pd.DataFrame([_score_row(c, framework.decimals, so_far, recent, by_unit, scale)
                          for c in framework.criteria], columns=list(ROW_COLUMNS))
     return ScoreReport(
