@@ -25,7 +25,7 @@ with common.user_errors():
     st.subheader("Xem trước bảng chênh lệch")
     st.dataframe(display_table(report.rows, {
         "code": ("Mã", "text"), "name": ("Tiêu chí", "text"), "ratio": ("Giá trị", "percent"),
-        "target": ("Chỉ tiêu", "percent"), "gap_pp": ("Chênh lệch", "gap"), "points": ("Điểm", "points"),
+        "target": ("Chỉ tiêu", "percent"), "gap_pp": ("So với chỉ tiêu", "shortfall"), "points": ("Điểm", "points"),
         "max_points": ("Tối đa", "points"), "points_lost": ("Bị mất", "points"),
         "what_it_takes_vi": ("Cần làm gì", "text"),
     }), hide_index=True)

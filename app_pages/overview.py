@@ -4,11 +4,12 @@ import datetime as dt
 import streamlit as st
 
 from cchc_metrics import app_services, charts, metrics, scoring
-from cchc_metrics.formatting import (display_table, format_date, format_fraction, format_gap_pp,
-                                     format_number, format_percent, format_points, is_missing)
+from cchc_metrics.formatting import (display_table, format_date, format_fraction, format_number,
+                                     format_percent, format_points, format_shortfall_pp, is_missing)
 from app_pages import common
 
 CARDS_PER_ROW = 3
+DELTA_COLOURS = {"met": "green", "close": "orange", "missed": "red"}
 
 
 def criterion_card(row) -> None:
@@ -17,8 +18,10 @@ def criterion_card(row) -> None:
         if is_missing(row.ratio) and row.indicator == "manual":
             st.metric("Điểm (nhập tay)", f"{format_points(row.points)} / {format_points(row.max_points)}")
             return
+        status = charts.status_for_gap(None if is_missing(row.gap_pp) else -row.gap_pp)
         st.metric("Kết quả", format_percent(row.ratio),
-                  delta=f"{format_gap_pp(row.gap_pp)} so với chỉ tiêu" if not is_missing(row.gap_pp) else None)
+                  delta=None if status == "none" else format_shortfall_pp(row.gap_pp).capitalize(),
+                  delta_color=DELTA_COLOURS.get(status, "off"), delta_arrow="up" if status == "met" else "down")
         st.caption(f"Chỉ tiêu: {format_percent(row.target)} · {format_fraction(row.numerator, row.denominator)}  \n"
                    f"Điểm: **{format_points(row.points)} / {format_points(row.max_points)}** · "
                    f"dự kiến cuối năm: {format_points(row.projected_points)}")

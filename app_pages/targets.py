@@ -1,7 +1,7 @@
 """Chỉ tiêu & thang điểm: view and change the year's targets, rules and manual values."""
 import streamlit as st
 
-from cchc_metrics import rules, settings
+from cchc_metrics import app_services, rules, settings
 from app_pages import common
 
 RULE_LABELS = {
@@ -11,24 +11,24 @@ RULE_LABELS = {
     "bands": "Theo mức (bảng điểm)",
     "manual_points": "Nhập điểm trực tiếp",
 }
-RATIO_HELP = "Nhập tỷ lệ từ 0 đến 1, ví dụ 0,55 cho 55%."
+RATIO_HELP = "Tỷ lệ từ 0 đến 1, dùng dấu phẩy thập phân: 0,55 nghĩa là 55%."
+NUMBER_HELP = "Dùng dấu phẩy thập phân, ví dụ 4,5. Để trống nếu không dùng."
 COLUMNS = {
     "code": st.column_config.TextColumn("Mã", disabled=True, pinned=True),
     "name": st.column_config.TextColumn("Tiêu chí", disabled=True, width="large"),
     "indicator": None,
     "rule": st.column_config.SelectboxColumn("Cách tính điểm", options=list(rules.RULES),
                                              format_func=RULE_LABELS.get, required=True, width="medium"),
-    "max_points": st.column_config.NumberColumn("Điểm tối đa", min_value=0, step=0.05),
-    "target": st.column_config.NumberColumn("Chỉ tiêu (0–1)", min_value=0, max_value=1, help=RATIO_HELP),
-    "threshold": st.column_config.NumberColumn("Ngưỡng đủ điểm (0–1)", min_value=0, max_value=1,
-                                               help=RATIO_HELP),
-    "bands": st.column_config.TextColumn("Các mức điểm", help="Dạng «tỷ lệ %:điểm», cách nhau bởi dấu "
-                                         "chấm phẩy, ví dụ «100:5; 99:4,5; 96:2»."),
-    "manual_numerator": st.column_config.NumberColumn("Tử số nhập tay", min_value=0),
-    "manual_denominator": st.column_config.NumberColumn("Mẫu số nhập tay", min_value=0),
-    "manual_points": st.column_config.NumberColumn("Điểm nhập tay", min_value=0, step=0.01),
+    "max_points": st.column_config.TextColumn("Điểm tối đa", help=NUMBER_HELP),
+    "target": st.column_config.TextColumn("Chỉ tiêu (tỷ lệ 0–1)", help=RATIO_HELP),
+    "threshold": st.column_config.TextColumn("Ngưỡng đủ điểm (0–1)", help=RATIO_HELP),
+    "bands": st.column_config.TextColumn("Các mức điểm", width="medium", help=(
+        "Dạng «tỷ lệ %:điểm», cách nhau bởi dấu chấm phẩy, ví dụ «100:5; 99:4,5; 96:2».")),
+    "manual_numerator": st.column_config.TextColumn("Tử số nhập tay", help=NUMBER_HELP),
+    "manual_denominator": st.column_config.TextColumn("Mẫu số nhập tay", help=NUMBER_HELP),
+    "manual_points": st.column_config.TextColumn("Điểm nhập tay", help=NUMBER_HELP),
     "deduction": st.column_config.CheckboxColumn("Trừ 30% (phải giải trình)"),
-    "deduction_base": st.column_config.NumberColumn("Điểm trước khi trừ", min_value=0, step=0.01),
+    "deduction_base": st.column_config.TextColumn("Điểm trước khi trừ", help=NUMBER_HELP),
     "note": st.column_config.TextColumn("Ghi chú", disabled=True, width="large"),
 }
 MESSAGE_KEY = "targets_message"
@@ -40,15 +40,17 @@ st.caption(f"Năm đánh giá {chosen.year}. Thay đổi chỉ áp dụng cho n�
 if message := st.session_state.pop(MESSAGE_KEY, None):
     st.success(message, icon=":material/check_circle:")
 with common.user_errors():
-    table = common.cached(settings.editable_criteria, chosen.framework, chosen.year)
+    table = app_services.criteria_for_editor(
+        common.cached(settings.editable_criteria, chosen.framework, chosen.year))
     editor_key = f"criteria_editor_{chosen.framework}_{chosen.year}"
     may_edit = common.can_edit()
     edited = st.data_editor(table, key=editor_key, column_config=COLUMNS, hide_index=True,
-                            num_rows="fixed", disabled=not may_edit)
+                            num_rows="fixed", disabled=not may_edit, height=40 + 35 * len(table))
     if common.require_editor("sửa chỉ tiêu và thang điểm"):
         save, reset = st.columns([1, 5])
         if save.button("Lưu", type="primary", icon=":material/save:", key="targets_save"):
-            common.run(settings.save_criteria, chosen.framework, chosen.year, edited)
+            common.run(settings.save_criteria, chosen.framework, chosen.year,
+                       app_services.criteria_from_editor(edited))
             st.session_state.pop(editor_key, None)
             st.session_state[MESSAGE_KEY] = "Đã lưu chỉ tiêu và thang điểm. Điểm số đã được tính lại."
             st.rerun()

@@ -29,7 +29,7 @@ with common.user_errors():
     st.caption("Tỷ trọng điểm bị mất: phần điểm bị mất của tiêu chí này do từng đơn vị gây ra.")
     st.dataframe(display_table(one.sort_values("points_lost_share", ascending=False), {
         "unit": ("Đơn vị", "text"), "ratio": ("Kết quả", "percent"), "numerator": ("Tử số", "int"),
-        "denominator": ("Mẫu số", "int"), "gap_pp": ("Chênh lệch", "gap"),
+        "denominator": ("Mẫu số", "int"), "gap_pp": ("So với chỉ tiêu", "shortfall"),
         "points_lost_share": ("Tỷ trọng điểm bị mất", "percent"),
     }), hide_index=True)
 

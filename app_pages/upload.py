@@ -3,10 +3,10 @@ import hashlib
 
 import streamlit as st
 
-from cchc_metrics import ingest, metrics, profiles
+from cchc_metrics import app_services, ingest, metrics, profiles
 from cchc_metrics.errors import CchcError
 from cchc_metrics.formatting import display_table, format_datetime, format_number, is_missing
-from cchc_metrics.schema import DOSSIER_FIELDS
+from cchc_metrics.schema import DOSSIER_FIELDS, FIELD_BY_NAME
 from app_pages import common
 
 UNUSED = "(không dùng)"
@@ -26,43 +26,64 @@ def preview(data: bytes, file_name: str, mapping: tuple | None):
     return ingest.preview_export(data, file_name, mapping=dict(mapping) if mapping else None, rows=10)
 
 
-def mapping_editor(data: bytes, file_name: str, profile_names: list[str]) -> dict[str, str]:
-    """Detected layout, mapping selectboxes (pre-filled) and a preview; returns the chosen mapping."""
-    file_key = hashlib.sha1(data).hexdigest()[:12]
-    profile = st.selectbox("Áp dụng cấu hình cột đã lưu", ["", *profile_names], key=f"profile_{file_key}",
-                           format_func=lambda name: name or "Tự nhận diện cột")
-    start_mapping = common.cached(profiles.get_profile, profile) if profile else None
-    detected = preview(data, file_name, tuple(sorted(start_mapping.items())) if start_mapping else None)
-    st.caption("Cách đọc tệp: " + "; ".join(f"{key}: {value}" for key, value in detected.layout.items()))
-    st.markdown("**Cột trong tệp ứng với thông tin nào** (mục có dấu * là bắt buộc)")
-    options = [UNUSED, *detected.headers]
+def mapping_selectboxes(file_key: str, headers: list[str], detected: dict[str, str]) -> dict[str, str]:
+    """One selectbox per canonical field, pre-filled with the detected source column."""
+    options = [UNUSED, *headers]
     mapping = {}
     for column, field in zip(st.columns(3) * len(DOSSIER_FIELDS), DOSSIER_FIELDS):
-        current = detected.mapping.get(field.name)
-        choice = column.selectbox(f"{field.label_vi}{' *' if field.required else ''}", options,
-                                  index=options.index(current) if current in options else 0,
-                                  key=f"map_{file_key}_{profile}_{field.name}")
+        current = detected.get(field.name)
+        choice = column.selectbox(field.label_vi, options, key=f"{file_key}_{field.name}",
+                                  index=options.index(current) if current in options else 0)
         if choice != UNUSED:
             mapping[field.name] = choice
-    missing = [f.label_vi for f in DOSSIER_FIELDS if f.required and f.name not in mapping]
-    if missing:
-        st.warning("Chưa chọn cột cho: " + ", ".join(missing) + ". Hãy chọn cột tương ứng trước khi nạp.",
-                   icon=":material/warning:")
-    st.markdown("**Các dòng đầu của tệp**")
-    st.dataframe(detected.sample, hide_index=True, height=250)
-    name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
-    profile_name = name_column.text_input("Lưu cách ghép cột này thành cấu hình để dùng lại",
-                                          placeholder="Ví dụ: Xuất từ iGate", key=f"profile_name_{file_key}")
-    if button_column.button("Lưu cấu hình cột", key=f"save_profile_{file_key}"):
-        if profile_name.strip():
-            common.run(profiles.save_profile, profile_name.strip(), mapping)
-            st.success(f"Đã lưu cấu hình «{profile_name.strip()}».")
-        else:
-            st.warning("Hãy đặt tên cho cấu hình trước khi lưu.")
     return mapping
 
 
-def load_files(files, mappings: dict[str, dict], skip_invalid: bool) -> list[tuple[str, str]]:
+def profile_saver(file_key: str, mapping: dict[str, str]) -> None:
+    name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
+    name = name_column.text_input("Lưu cách ghép cột này thành cấu hình để dùng lại cho lần sau",
+                                  placeholder="Ví dụ: Xuất từ iGate", key=f"profile_name_{file_key}").strip()
+    if button_column.button("Lưu cấu hình cột", key=f"save_profile_{file_key}"):
+        if name:
+            common.run(profiles.save_profile, name, mapping)
+            st.success(f"Đã lưu cấu hình «{name}».")
+        else:
+            st.warning("Hãy đặt tên cho cấu hình trước khi lưu.")
+
+
+def file_settings(data: bytes, file_name: str, profile_names: list[str]) -> tuple[dict, str | None] | None:
+    """Detected layout, the mapping to check or correct, a preview; returns (mapping, default unit)
+    or None while a required column is still missing."""
+    file_key = hashlib.sha1(data).hexdigest()[:12]
+    profile = st.selectbox("Cấu hình cột", ["", *profile_names], key=f"profile_{file_key}",
+                           format_func=lambda name: name or "Tự nhận diện cột")
+    start = common.cached(profiles.get_profile, profile) if profile else None
+    detected = preview(data, file_name, tuple(sorted(start.items())) if start else None)
+    st.caption(app_services.describe_layout(detected.layout, detected.period_start, detected.period_end))
+    if detected.personal_headers:
+        st.caption("Các cột thông tin cá nhân sẽ không được lưu: " + ", ".join(detected.personal_headers) + ".")
+    st.markdown("**Cột trong tệp ứng với thông tin nào** (kiểm tra và sửa nếu cần)")
+    mapping = mapping_selectboxes(f"map_{file_key}_{profile}", detected.headers, detected.mapping)
+    checked = detected if mapping == detected.mapping else preview(data, file_name, tuple(sorted(mapping.items())))
+    default_unit = None
+    missing = [m for m in checked.missing_required if m != "unit"]
+    if "unit" in checked.missing_required:
+        default_unit = st.text_input("Tệp không có cột đơn vị xử lý: nhập tên đơn vị cho cả tệp",
+                                     key=f"unit_{file_key}").strip() or None
+        if not default_unit:
+            missing.append("unit")
+    st.markdown("**Các dòng đầu của tệp**")
+    st.dataframe(checked.sample, height=250)
+    profile_saver(file_key, mapping)
+    if missing:
+        labels = ", ".join(FIELD_BY_NAME[m].label_vi for m in missing)
+        st.warning(f"Chưa có cột cho: {labels}. Hãy chọn cột tương ứng ở trên thì mới nạp được tệp này.",
+                   icon=":material/warning:")
+        return None
+    return mapping, default_unit
+
+
+def load_files(files, settings: dict[str, tuple], skip_invalid: bool) -> list[tuple[str, str]]:
     """Ingest each file with its own progress bar; returns (kind, message) per file."""
     outcomes = []
     for file in files:
@@ -72,10 +93,11 @@ def load_files(files, mappings: dict[str, dict], skip_invalid: bool) -> list[tup
             bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"{name}: {STAGES.get(stage, stage)}…")
 
         try:
-            result = common.run(ingest.ingest_file, file.getvalue(), file.name, mapping=mappings[file.name],
-                                skip_invalid=skip_invalid, progress=progress)
+            mapping, default_unit = settings[file.name]
+            result = common.run(ingest.ingest_file, file.getvalue(), file.name, mapping=mapping,
+                                default_unit=default_unit, skip_invalid=skip_invalid, progress=progress)
             bar.progress(1.0, text=f"{file.name}: xong")
-            outcomes.append(("success", result.message_vi))
+            outcomes.append(("success" if result.status == "loaded" else "info", result.message_vi))
         except CchcError as err:
             outcomes.append(("error", str(err)))
         except Exception:
@@ -91,16 +113,20 @@ def upload_section() -> None:
     if not files:
         return
     profile_names = common.cached(profiles.list_profiles)
-    mappings = {}
+    settings = {}
     for file in files:
         with st.expander(f"Tệp {file.name}", expanded=len(files) == 1), common.user_errors():
-            mappings[file.name] = mapping_editor(file.getvalue(), file.name, profile_names)
+            chosen = file_settings(file.getvalue(), file.name, profile_names)
+            if chosen:
+                settings[file.name] = chosen
     skip_invalid = st.checkbox("Bỏ qua các dòng lỗi và nạp các dòng còn lại (các dòng bị loại được liệt kê "
                                "trong lịch sử tải để kiểm tra lại)", key="upload_skip_invalid")
-    ready = [file for file in files if file.name in mappings]
+    ready = [file for file in files if file.name in settings]
+    if len(ready) < len(files):
+        st.caption(f"{len(files) - len(ready)} tệp còn thiếu cột bắt buộc sẽ chưa được nạp.")
     if st.button(f"Nạp {len(ready)} tệp vào cơ sở dữ liệu", type="primary", disabled=not ready,
                  icon=":material/database_upload:", key="upload_confirm"):
-        st.session_state[MESSAGES_KEY] = load_files(ready, mappings, skip_invalid)
+        st.session_state[MESSAGES_KEY] = load_files(ready, settings, skip_invalid)
         st.session_state[ROUND_KEY] = upload_round + 1
         st.rerun()
 
@@ -134,14 +160,14 @@ def history_section(may_edit: bool) -> None:
     upload_id = choice_column.selectbox("Hoàn tác một lần tải (dữ liệu trở về đúng như trước lần tải đó)",
                                         list(labels), format_func=labels.get, key="undo_choice")
     if button_column.button("Hoàn tác", icon=":material/undo:", key="undo_confirm"):
-        common.run(ingest.undo_upload, upload_id)
-        st.session_state[MESSAGES_KEY] = [("success", f"Đã hoàn tác lần tải {labels[upload_id]}.")]
+        result = common.run(ingest.undo_upload, upload_id)
+        st.session_state[MESSAGES_KEY] = [("success", result.message_vi)]
         st.rerun()
 
 
 st.title("Tải dữ liệu")
 for kind, message in st.session_state.pop(MESSAGES_KEY, []):
-    (st.success if kind == "success" else st.error)(message)
+    {"success": st.success, "info": st.info}.get(kind, st.error)(message)
 with common.user_errors():
     freshness = common.cached(metrics.data_freshness)
     st.metric("Số hồ sơ trong cơ sở dữ liệu", format_number(freshness["dossier_count"]), border=True,

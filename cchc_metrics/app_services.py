@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import frameworks, periods
 from .db import resolve_db_path
+from .formatting import format_editable_number, is_missing
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
@@ -108,3 +109,47 @@ def giao_ban_workbook(con: duckdb.DuckDBPyConnection, framework_key: str, year: 
     due = watchlist.due_soon(con, as_of, units=units)
     latest = metrics.data_freshness(con)["latest_dossier_at"] or dt.datetime.combine(as_of, dt.time())
     return export.build_giao_ban_workbook(report, unit_scores, due, data_as_of=latest)
+
+
+FILE_FORMATS_VI = {"xlsx": "Excel (.xlsx)", "xls": "Excel cũ (.xls)", "csv": "CSV"}
+
+
+def describe_layout(layout: dict, period_start: dt.date | None = None,
+                    period_end: dt.date | None = None) -> str:
+    """The detected layout of an export in one Vietnamese sentence for the upload page."""
+    header_rows = layout.get("header_rows") or []
+    parts = [f"Tệp {FILE_FORMATS_VI.get(layout.get('format'), layout.get('format', ''))}"]
+    if layout.get("sheet"):
+        parts.append(f"trang tính «{layout['sheet']}»")
+    if layout.get("delimiter"):
+        parts.append(f"phân cách bằng «{layout['delimiter']}»")
+    if header_rows:
+        rows = "–".join(str(r) for r in (header_rows[0], header_rows[-1])) if len(header_rows) > 1 \
+            else str(header_rows[0])
+        parts.append(f"dòng tiêu đề {rows}")
+    if layout.get("first_data_row"):
+        parts.append(f"dữ liệu từ dòng {layout['first_data_row']}")
+    if period_start and period_end:
+        parts.append(f"kỳ báo cáo {period_start:%d/%m/%Y} – {period_end:%d/%m/%Y}")
+    return ", ".join(parts) + "."
+
+
+CRITERIA_NUMBER_COLUMNS = ("max_points", "target", "threshold", "manual_numerator", "manual_denominator",
+                           "manual_points", "deduction_base")
+
+
+def criteria_for_editor(criteria: pd.DataFrame) -> pd.DataFrame:
+    """`settings.editable_criteria` with its numbers as Vietnamese text ('0,55'), which
+    `settings.save_criteria` parses back; the table editor would otherwise show '0.55' and 'None'."""
+    shown = criteria.copy()
+    for column in CRITERIA_NUMBER_COLUMNS:
+        shown[column] = [format_editable_number(v) for v in criteria[column]]
+    return shown
+
+
+def criteria_from_editor(edited: pd.DataFrame) -> pd.DataFrame:
+    """The edited table back in the shape `settings.save_criteria` reads: blank cells are None."""
+    restored = edited.copy()
+    for column in (*CRITERIA_NUMBER_COLUMNS, "bands"):
+        restored[column] = [None if is_missing(v) or not str(v).strip() else v for v in edited[column]]
+    return restored

@@ -35,9 +35,9 @@ CCHC_TEMPLATE = go.layout.Template(
         colorway=[NEUTRAL_COLOUR, "#7b8fa6", "#00897b", "#8e5ea2", "#d9822b", "#5b6770"],
         paper_bgcolor="white",
         plot_bgcolor="white",
-        margin=dict(l=10, r=20, t=50, b=10),
+        margin=dict(l=10, r=20, t=70, b=10),
         hoverlabel=dict(font=dict(size=14)),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
         xaxis=dict(gridcolor="#e0e0e0", zerolinecolor="#bdbdbd", automargin=True),
         yaxis=dict(gridcolor="#e0e0e0", zerolinecolor="#bdbdbd", automargin=True),
     )
@@ -139,28 +139,35 @@ def unit_bars(rows: pd.DataFrame, target: float | None, title: str) -> go.Figure
 
 
 def gap_heatmap(rows: pd.DataFrame, title: str = "Chênh lệch so với chỉ tiêu (điểm %)") -> go.Figure:
-    """Unit × indicator grid of gaps in percentage points: red below target, green at or above.
+    """Unit × criterion grid of (ratio − target) in percentage points, coloured by status.
 
-    `rows` is long: `unit`, `name`, `gap_pp` (as `score_by_unit` returns it).
+    `rows` is long: `unit`, `code`, `name`, `ratio`, `target` (as `score_by_unit` returns them).
+    Columns are labelled by criterion code (names are too long to sit side by side); the name
+    is in the hover text.
     """
-    data = rows.dropna(subset=["gap_pp"])
+    data = rows.assign(signed_gap=[_gap_pp(r, t) for r, t in zip(rows["ratio"], rows["target"])])
+    data = data.dropna(subset=["signed_gap"])
     if data.empty:
         return _empty(title)
-    grid = data.pivot_table(index="unit", columns="name", values="gap_pp", aggfunc="first", sort=False)
-    limit = max(CLOSE_WITHIN_PP, float(grid.abs().max().max()))
+    grid = data.pivot_table(index="unit", columns="code", values="signed_gap", aggfunc="first", sort=False)
+    names = data.drop_duplicates("code").set_index("code")["name"]
+    limit = max(2 * CLOSE_WITHIN_PP, float(grid.abs().max().max()))
+    close_from = 0.5 - CLOSE_WITHIN_PP / limit / 2
     text = [[format_gap_pp(v, 1).replace(" điểm %", "") if not is_missing(v) else "–" for v in row]
             for row in grid.to_numpy()]
-    fig = _new_figure(title, 140 + 46 * len(grid.index))
+    fig = _new_figure(title, 170 + 46 * len(grid.index))
     fig.add_heatmap(
         z=grid.to_numpy(), x=list(grid.columns), y=list(grid.index), text=text,
-        texttemplate="%{text}", zmin=-limit, zmax=limit, zmid=0,
-        colorscale=[[0, MISSED_COLOUR], [0.5 - CLOSE_WITHIN_PP / limit / 2, CLOSE_COLOUR],
-                    [0.5, "#fbfbf4"], [1, MET_COLOUR]],
-        colorbar=dict(title="điểm %", ticksuffix=""), xgap=2, ygap=2,
-        hovertemplate="<b>%{y}</b><br>%{x}<br>Chênh lệch: %{text} điểm %<extra></extra>",
+        customdata=[[names[code] for code in grid.columns] for _ in grid.index],
+        texttemplate="%{text}", zmin=-limit, zmax=limit,
+        colorscale=[[0, MISSED_COLOUR], [close_from, MISSED_COLOUR], [close_from, CLOSE_COLOUR],
+                    [0.5, CLOSE_COLOUR], [0.5, "#a5d6a7"], [1, MET_COLOUR]],
+        colorbar=dict(title="điểm %"), xgap=2, ygap=2,
+        hovertemplate="<b>%{y}</b><br>%{x} %{customdata}<br>Chênh lệch: %{text} điểm %<extra></extra>",
     )
-    fig.update_xaxes(side="top", tickangle=0, showgrid=False)
+    fig.update_xaxes(side="top", tickangle=0, showgrid=False, type="category")
     fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_layout(margin=dict(t=90))
     return fig
 
 

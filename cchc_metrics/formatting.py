@@ -57,11 +57,28 @@ def format_gap_pp(gap_pp: Any, decimals: int = 2, missing: str = NO_DATA) -> str
     return f"{sign}{format_number(gap_pp, decimals)} điểm %"
 
 
+def format_shortfall_pp(shortfall_pp: Any, decimals: int = 2, missing: str = NO_DATA) -> str:
+    """How far below target (scoring's `gap_pp`, 0 when met): 35.75 -> 'thiếu 35,75 điểm %'."""
+    if is_missing(shortfall_pp):
+        return missing
+    if float(shortfall_pp) <= 0:
+        return "đạt chỉ tiêu"
+    return f"thiếu {format_number(shortfall_pp, decimals)} điểm %"
+
+
 def format_fraction(numerator: Any, denominator: Any, missing: str = NO_DATA) -> str:
     """Numerator over denominator as people say it: '14.673 / 14.697 hồ sơ'."""
     if is_missing(numerator) or is_missing(denominator):
         return missing
     return f"{format_number(numerator)} / {format_number(denominator)} hồ sơ"
+
+
+def format_editable_number(value: Any) -> str:
+    """A number to type over in a table editor: decimal comma, no thousands dot (it would read as a
+    decimal point when parsed back), at most 4 decimals: 0.55 -> '0,55', 14697.0 -> '14697'."""
+    if is_missing(value):
+        return ""
+    return f"{float(value):.4f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
 def format_date(value: Any, missing: str = NO_DATA) -> str:
@@ -87,6 +104,7 @@ _FORMATTERS = {
     "percent": format_percent,
     "points": format_points,
     "gap": format_gap_pp,
+    "shortfall": format_shortfall_pp,
     "date": format_date,
     "datetime": format_datetime,
 }
@@ -94,11 +112,11 @@ _FORMATTERS = {
 
 def display_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
     """A copy ready to show: only `columns` ({name: (Vietnamese header, kind)}), in that order,
-    values formatted by kind (int, percent, points, gap, date, datetime, text); missing -> "–"."""
+    values formatted by kind (int, percent, points, gap, shortfall, date, datetime, text); missing -> "–"."""
     shown = {}
     for name, (label, kind) in columns.items():
         if kind == "text":
-            shown[label] = frame[name].astype("object").where(frame[name].notna(), NO_DATA_SHORT)
+            shown[label] = [NO_DATA_SHORT if is_missing(v) else v for v in frame[name]]
         else:
             formatter = _FORMATTERS[kind]
             shown[label] = [formatter(v, missing=NO_DATA_SHORT) for v in frame[name]]

@@ -45,14 +45,16 @@ def test_unit_bars_draw_the_target_line_and_counts():
     assert fig.layout.annotations[0].text == "Chỉ tiêu 50,00%"
 
 
-def test_gap_heatmap_is_unit_by_indicator():
-    rows = pd.DataFrame({"unit": ["A", "A", "B", "B"], "name": ["x", "y", "x", "y"],
-                         "gap_pp": [-30.0, 2.0, -3.0, None]})
+def test_gap_heatmap_is_unit_by_indicator_of_ratio_minus_target():
+    rows = pd.DataFrame({"unit": ["A", "A", "B", "B"], "code": ["x", "y", "x", "y"],
+                         "name": ["Tên x", "Tên y", "Tên x", "Tên y"],
+                         "ratio": [0.2, 0.52, 0.47, None], "target": [0.5, 0.5, 0.5, 0.5]})
     heat = charts.gap_heatmap(rows).data[0]
     assert list(heat.y) == ["A", "B"] and list(heat.x) == ["x", "y"]
+    assert heat.customdata[0] == ["Tên x", "Tên y"]
     assert heat.text[0] == ["-30,0", "+2,0"]
     assert heat.text[1] == ["-3,0", "–"]
-    assert heat.zmin == -30.0 and heat.zmax == 30.0
+    assert heat.zmin == pytest.approx(-30.0) and heat.zmax == pytest.approx(30.0)
 
 
 def test_trend_chart_projects_from_last_month_to_year_end():
@@ -69,7 +71,7 @@ def test_trend_chart_projects_from_last_month_to_year_end():
 @pytest.mark.parametrize("build", [
     lambda: charts.bullet_chart(pd.DataFrame({"name": ["x"], "ratio": [None], "target": [1.0]})),
     lambda: charts.unit_bars(pd.DataFrame({"unit": [], "ratio": []}), 0.5, "t"),
-    lambda: charts.gap_heatmap(pd.DataFrame({"unit": [], "name": [], "gap_pp": []})),
+    lambda: charts.gap_heatmap(pd.DataFrame({"unit": [], "code": [], "name": [], "ratio": [], "target": []})),
     lambda: charts.trend_chart(pd.DataFrame({"month": [], "ratio": []}), None, "t"),
 ])
 def test_empty_data_gives_a_message_not_an_error(build):

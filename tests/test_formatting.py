@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from cchc_metrics.formatting import (NO_DATA, display_table, format_date, format_datetime, format_fraction,
-                                     format_gap_pp, format_number, format_percent, format_points)
+                                     format_gap_pp, format_number, format_percent, format_points,
+                                     format_shortfall_pp)
 
 
 @pytest.mark.parametrize("value, decimals, expected", [
@@ -38,6 +39,8 @@ def test_points_and_gap():
     assert format_gap_pp(-29.0) == "-29,00 điểm %"
     assert format_gap_pp(1.5) == "+1,50 điểm %"
     assert format_fraction(14673, 14697) == "14.673 / 14.697 hồ sơ"
+    assert format_shortfall_pp(35.754) == "thiếu 35,75 điểm %"
+    assert format_shortfall_pp(0.0) == "đạt chỉ tiêu"
 
 
 @pytest.mark.parametrize("missing", [None, math.nan, pd.NA, pd.NaT])
@@ -60,7 +63,7 @@ def test_display_table_formats_each_column_by_kind_and_renames_it():
     frame = pd.DataFrame({
         "unit": ["Phòng A", None], "resolved": [14697, 0], "on_time_rate": [14673 / 14697, None],
         "due_at": [pd.Timestamp("2023-12-14 23:59:59"), pd.NaT], "ignored": [1, 2],
-    })
+    }, index=[7, 3])  # a filtered, re-sorted frame keeps its old index labels
     shown = display_table(frame, {"unit": ("Đơn vị", "text"), "resolved": ("Đã giải quyết", "int"),
                                   "on_time_rate": ("Đúng hạn", "percent"), "due_at": ("Hạn trả", "date")})
     assert list(shown.columns) == ["Đơn vị", "Đã giải quyết", "Đúng hạn", "Hạn trả"]

@@ -1,0 +1,79 @@
+"""The small core layer the pages call: data version, evaluation years, as-of day, editor round trip."""
+import datetime as dt
+import io
+
+import openpyxl
+import pandas as pd
+
+from cchc_metrics import app_services, db, settings
+from dossier_factory import insert_dossiers
+
+
+def test_data_version_changes_with_uploads_undo_and_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("CCHC_DB", str(tmp_path / "v.duckdb"))
+    con = db.connect()
+    empty = app_services.data_version(con)
+    con.execute("INSERT INTO uploads (upload_id, file_name, sha256, uploaded_at) "
+                "VALUES (1, 'a.xlsx', 'x', TIMESTAMP '2023-01-05 08:00:00')")
+    uploaded = app_services.data_version(con)
+    con.execute("UPDATE uploads SET undone_at = TIMESTAMP '2023-01-06 08:00:00'")
+    undone = app_services.data_version(con)
+    settings.reset_criteria(con, "khanh_hoa_department", 2023)  # writes nothing: no overrides
+    assert app_services.data_version(con) == undone
+    edited = settings.editable_criteria(con, "khanh_hoa_department", 2023)
+    edited.loc[edited["code"] == "II.6.5.2", "target"] = 0.2
+    settings.save_criteria(con, "khanh_hoa_department", 2023, edited)
+    saved = app_services.data_version(con)
+    assert len({empty, uploaded, undone, saved}) == 4
+    assert empty[0] == str(tmp_path / "v.duckdb")
+
+
+def test_evaluation_years_follow_the_15_december_start(tmp_path):
+    con = db.connect(tmp_path / "y.duckdb")
+    assert app_services.evaluation_years(con) == []
+    insert_dossiers(con, [{"received_at": dt.datetime(2022, 12, 14, 9)},   # year 2022
+                          {"received_at": dt.datetime(2022, 12, 15, 9)},   # year 2023
+                          {"received_at": dt.datetime(2023, 12, 14, 16)}])  # year 2023
+    assert app_services.evaluation_years(con) == [2023, 2022]
+
+
+def test_default_as_of_is_the_latest_data_day_when_the_data_is_older():
+    today = dt.date(2026, 11, 23)
+    assert app_services.default_as_of(dt.datetime(2023, 12, 14, 16, 30), today) == dt.date(2023, 12, 14)
+    assert app_services.default_as_of(dt.datetime(2026, 11, 25, 8), today) == today
+    assert app_services.default_as_of(None, today) == today
+
+
+def test_stale_days():
+    today = dt.date(2023, 12, 30)
+    assert app_services.stale_days(dt.datetime(2023, 12, 14, 16), today) == 16
+    assert app_services.stale_days(dt.date(2023, 12, 20), today) is None  # exactly 10 days: fresh
+    assert app_services.stale_days(None, today) is None
+
+
+def test_describe_layout_in_vietnamese():
+    text = app_services.describe_layout({"format": "xlsx", "sheet": "Báo cáo", "header_rows": [5, 6],
+                                         "first_data_row": 7}, dt.date(2023, 1, 1), dt.date(2023, 1, 31))
+    assert text == ("Tệp Excel (.xlsx), trang tính «Báo cáo», dòng tiêu đề 5–6, dữ liệu từ dòng 7, "
+                    "kỳ báo cáo 01/01/2023 – 31/01/2023.")
+
+
+def test_criteria_editor_round_trip_keeps_values_and_blanks(tmp_path):
+    con = db.connect(tmp_path / "c.duckdb")
+    criteria = settings.editable_criteria(con, "khanh_hoa_department", 2023)
+    shown = app_services.criteria_for_editor(criteria)
+    online = shown[shown["code"] == "II.6.5.2"].iloc[0]
+    assert (online["target"], online["max_points"], online["manual_points"]) == ("0,5", "3", "")
+    shown.loc[shown["code"] == "II.6.5.2", "target"] = "0,2"
+    settings.save_criteria(con, "khanh_hoa_department", 2023, app_services.criteria_from_editor(shown))
+    saved = settings.editable_criteria(con, "khanh_hoa_department", 2023)
+    assert saved.loc[saved["code"] == "II.6.5.2", "target"].item() == 0.2
+    assert saved.drop(columns="target").equals(criteria.drop(columns="target"))
+
+
+def test_table_downloads_keep_text_as_text():
+    frame = pd.DataFrame({"Mã hồ sơ": ["=HYPERLINK(\"http://x\")", "000123"], "Số": ["1.234", "2"]})
+    sheet = openpyxl.load_workbook(io.BytesIO(app_services.table_to_xlsx(frame, "Danh sách"))).active
+    assert sheet["A2"].value == "=HYPERLINK(\"http://x\")" and sheet["A2"].data_type == "s"
+    assert sheet["A3"].value == "000123"
+    assert app_services.table_to_csv(frame).startswith("\ufeffMã hồ sơ".encode("utf-8"))
