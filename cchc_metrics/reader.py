@@ -321,16 +321,23 @@ def _is_sub_header(group: list, sub: list) -> bool:
 
 
 def _find_header(top: list, explicit: dict | None):
-    """(score, row index, 1 or 2 header rows, cells) of the best header in the first rows."""
+    """(score, row index, 1 or 2 header rows, cells) of the best header in the first rows.
+
+    The score is the number of canonical fields recognised. A two-row header must recognise more
+    than its second row alone (so a title line just above a header is not taken as a group row);
+    on equal scores the earlier, simpler candidate wins.
+    """
+    single = [len(_match(_header_cells(top, i, False), explicit)) for i in range(len(top))]
     best = None
     for i in range(len(top)):
-        for two_rows in (False, True):
-            if two_rows and not _is_sub_header(top[i], top[i + 1] if i + 1 < len(top) else []):
-                continue
-            cells = _header_cells(top, i, two_rows)
-            score = len(_match(cells, explicit))
+        candidates = [(single[i], 1)]
+        if i + 1 < len(top) and _is_sub_header(top[i], top[i + 1]):
+            double = len(_match(_header_cells(top, i, True), explicit))
+            if double > single[i + 1]:
+                candidates.append((double, 2))
+        for score, rows in candidates:
             if score >= 2 and (best is None or score > best[0]):
-                best = (score, i, 2 if two_rows else 1, cells)
+                best = (score, i, rows, _header_cells(top, i, rows == 2))
     return best
 
 
