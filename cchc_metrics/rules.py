@@ -17,6 +17,14 @@ RULES = ("proportional", "proportional_to_target", "threshold", "bands", "manual
 full at >= threshold, ratio / threshold x max below; bands: ordered ratio ranges -> points;
 manual_points: the points are typed in."""
 
+RULE_LABELS_VI = {
+    "proportional": "tỷ lệ × điểm tối đa",
+    "proportional_to_target": "tỷ lệ so với chỉ tiêu × điểm tối đa",
+    "threshold": "đủ điểm từ ngưỡng, dưới ngưỡng tính tỷ lệ",
+    "bands": "theo bảng mức điểm",
+    "manual_points": "nhập điểm",
+}
+
 DEDUCTION_SHARE = Fraction(3, 10)
 """Evidence that needed a supplementary explanation costs 30% of the points it supports."""
 

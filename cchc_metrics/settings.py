@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import frameworks
 from .errors import CchcError
-from .rules import RULES, Band, exact
+from .rules import RULE_LABELS_VI, RULES, Band, exact
 
 EDITOR_COLUMNS = ("code", "name", "indicator", "rule", "max_points", "target", "threshold",
                   "bands", "manual_numerator", "manual_denominator", "manual_points", "deduction",
@@ -90,7 +90,8 @@ class _Cell:
         self.code, self.column, self.value = code, column, value
 
     def error(self, what: str) -> CchcError:
-        return CchcError(f"Tiêu chí {self.code}, cột «{self.column}»: giá trị «{self.value}» "
+        shown = "(trống)" if _is_blank(self.value) else f"«{self.value}»"
+        return CchcError(f"Tiêu chí {self.code}, cột «{self.column}»: giá trị {shown} "
                          f"không hợp lệ. {what}")
 
     def number(self, *, low: float = 0.0, high: float | None = None,
@@ -138,7 +139,8 @@ def _parse_row(row: pd.Series) -> dict:
 
     rule = str(row.get("rule", "")).strip()
     if rule not in RULES:
-        raise cell("rule").error(f"Hãy chọn một trong: {', '.join(RULES)}.")
+        choices = "; ".join(f"{rule} ({RULE_LABELS_VI[rule]})" for rule in RULES)
+        raise cell("rule").error(f"Hãy chọn một trong: {choices}.")
     max_points = cell("max_points").number(hint="Hãy nhập điểm tối đa là một số dương.")
     if not max_points:
         raise cell("max_points").error("Hãy nhập điểm tối đa là một số dương.")
@@ -161,7 +163,7 @@ def _parse_row(row: pd.Series) -> dict:
                 "bands": ("bands", "cần các mức điểm")}
     if rule in required and values[required[rule][0]] is None:
         column, need = required[rule]
-        raise cell(column).error(f"Cách tính «{rule}» {need}.")
+        raise cell(column).error(f"Cách tính «{RULE_LABELS_VI[rule]}» {need}.")
     if rule in ("proportional_to_target", "threshold") and values[required[rule][0]] == 0:
         raise cell(required[rule][0]).error("Chỉ tiêu / ngưỡng phải lớn hơn 0.")
     numerator, denominator = values["manual_numerator"], values["manual_denominator"]
