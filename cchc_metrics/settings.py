@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Iterable
-from fractions import Fraction
 
 import pandas as pd
 
 from . import frameworks
 from .errors import CchcError
+from .formatting import format_editable_number
 from .rules import RULE_LABELS_VI, RULES, Band, exact
 
 EDITOR_COLUMNS = ("code", "name", "indicator", "rule", "max_points", "target", "threshold",
@@ -42,16 +43,22 @@ def _write_overrides(con, key: str, year: int, payload: dict) -> None:
                     [key, year, json.dumps(payload, ensure_ascii=False), dt.datetime.now()])
 
 
-def _number_text(value: Fraction | float) -> str:
-    """A short Vietnamese decimal: 4.5 -> '4,5', 99 -> '99'."""
-    text = f"{float(value):.4f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
+
+
+def parse_number(text: str) -> float:
+    """A number typed the Vietnamese way: '0,55' -> 0.55, '14.697' or '14.697,5' -> thousands
+    with dots; '0.55' still reads as 0.55. Raises ValueError when it is not a number."""
+    text = text.strip().replace(" ", "")
+    if "," in text or THOUSANDS.fullmatch(text):
+        text = text.replace(".", "").replace(",", ".")
+    return float(text)
 
 
 def bands_to_text(bands: Iterable[Band]) -> str:
     """Bands as '100:5; 99:4,5' (percent lower bound : points, highest band first)."""
     ordered = sorted(bands, key=lambda band: band.lower, reverse=True)
-    return "; ".join(f"{_number_text(b.lower * 100)}:{_number_text(b.points)}" for b in ordered)
+    return "; ".join(f"{format_editable_number(b.lower * 100)}:{format_editable_number(b.points)}" for b in ordered)
 
 
 def editable_criteria(con, key: str, year: int) -> pd.DataFrame:
@@ -99,8 +106,8 @@ class _Cell:
         if _is_blank(self.value):
             return None
         try:
-            number = float(str(self.value).strip().replace(",", ".")) \
-                if isinstance(self.value, str) else float(self.value)
+            number = parse_number(self.value) if isinstance(self.value, str) \
+                else float(self.value)
         except ValueError:
             raise self.error(hint) from None
         if not math.isfinite(number) or number < low or (high is not None and number > high):
@@ -153,10 +160,10 @@ def _parse_row(row: pd.Series) -> dict:
         "manual_numerator": cell("manual_numerator").number(),
         "manual_denominator": cell("manual_denominator").number(),
         "manual_points": cell("manual_points").number(
-            high=max_points, hint=f"Hãy nhập điểm từ 0 đến {_number_text(max_points)}."),
+            high=max_points, hint=f"Hãy nhập điểm từ 0 đến {format_editable_number(max_points)}."),
         "deduction": bool(row.get("deduction")) if not _is_blank(row.get("deduction")) else False,
         "deduction_base": cell("deduction_base").number(
-            high=max_points, hint=f"Hãy nhập điểm từ 0 đến {_number_text(max_points)}."),
+            high=max_points, hint=f"Hãy nhập điểm từ 0 đến {format_editable_number(max_points)}."),
     }
     required = {"proportional_to_target": ("target", "cần chỉ tiêu"),
                 "threshold": ("threshold", "cần ngưỡng đạt điểm tối đa"),

@@ -122,3 +122,21 @@ def test_start_day_setting_moves_the_period(con):
     assert stored_payload(con, 2023) == {"criteria": {"II.6.5.2": {"target": 0.6}}}
     with pytest.raises(CchcError, match="31/2"):
         settings.save_start_day(con, KEY, 2023, 31, 2)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("0,55", 0.55), ("0.55", 0.55), ("14.697", 14_697), ("14.697,5", 14_697.5), (" 12 ", 12),
+])
+def test_numbers_typed_the_vietnamese_way(text, expected):
+    assert settings.parse_number(text) == expected
+
+
+def test_text_cells_from_the_editor_are_parsed(con):
+    # The dashboard hands numbers back as Vietnamese text.
+    table = edit(settings.editable_criteria(con, KEY, 2023), "I.5", manual_numerator="14.600",
+                 manual_denominator="14.697")
+    edit(table, "II.6.5.2", target="0,6")
+    settings.save_criteria(con, KEY, 2023, table)
+    assert stored_payload(con, 2023) == {"criteria": {
+        "I.5": {"manual_numerator": 14_600.0, "manual_denominator": 14_697.0},
+        "II.6.5.2": {"target": 0.6}}}
