@@ -10,7 +10,7 @@ import streamlit as st
 
 from cchc_metrics import app_services, frameworks, metrics
 from cchc_metrics.errors import CchcError
-from cchc_metrics.formatting import format_date, format_datetime
+from cchc_metrics.formatting import format_date, format_datetime, format_number
 from app_pages import common
 
 st.set_page_config(page_title="CCHC Dashboard", page_icon=":material/monitoring:", layout="wide")
@@ -62,7 +62,8 @@ def sidebar_freshness() -> None:
     if freshness.get("is_sample"):
         st.sidebar.warning("Đang hiển thị **dữ liệu mẫu**. Hãy tải dữ liệu thật của đơn vị ở trang "
                            "«Tải dữ liệu».", icon=":material/science:")
-    st.sidebar.caption(f"Lần tải gần nhất: {format_datetime(freshness.get('last_upload_at'))}  \n"
+    st.sidebar.caption(f"Số hồ sơ: {format_number(freshness.get('dossier_count'))}  \n"
+                       f"Lần tải gần nhất: {format_datetime(freshness.get('last_upload_at'))}  \n"
                        f"Hồ sơ mới nhất: {format_date(freshness.get('latest_dossier_at'))}")
 
 

@@ -13,6 +13,7 @@ UNUSED = "(không dùng)"
 STAGES = {"read": "đọc tệp", "validate": "kiểm tra", "write": "ghi dữ liệu"}
 MESSAGES_KEY = "upload_messages"
 ROUND_KEY = "upload_round"
+UNDO_KEY = "undo_choice"
 HISTORY_COLUMNS = {
     "upload_id": ("Lần tải", "int"), "file_name": ("Tệp", "text"), "uploaded_at": ("Thời điểm tải", "datetime"),
     "period_start": ("Từ ngày", "date"), "period_end": ("Đến ngày", "date"), "rows_read": ("Số dòng", "int"),
@@ -128,6 +129,7 @@ def upload_section() -> None:
                  icon=":material/database_upload:", key="upload_confirm"):
         st.session_state[MESSAGES_KEY] = load_files(ready, settings, skip_invalid)
         st.session_state[ROUND_KEY] = upload_round + 1
+        st.session_state.pop(UNDO_KEY, None)  # offer the newest upload for undo
         st.rerun()
 
 
@@ -158,7 +160,7 @@ def history_section(may_edit: bool) -> None:
               for r in active.itertuples(index=False)}
     choice_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
     upload_id = choice_column.selectbox("Hoàn tác một lần tải (dữ liệu trở về đúng như trước lần tải đó)",
-                                        list(labels), format_func=labels.get, key="undo_choice")
+                                        list(labels), format_func=labels.get, key=UNDO_KEY)
     if button_column.button("Hoàn tác", icon=":material/undo:", key="undo_confirm"):
         result = common.run(ingest.undo_upload, upload_id)
         st.session_state[MESSAGES_KEY] = [("success", result.message_vi)]

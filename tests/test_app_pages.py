@@ -1,0 +1,147 @@
+"""The Streamlit app through AppTest on the bundled sample data.
+
+The sample data is loaded once per session into a template DuckDB file; each test copies it.
+Expected numbers (worked out by hand from the sample's counts, see the Khánh Hòa framework):
+total 2 + 0,35 + 0,31 + 0,31 + 4,5 + 0 + 0 + 0,85 + 0 + 1,26 + 1,39 = 10,97 of 19,5; online
+3.159 / 15.047 = 20,99% against a 50% target gives 20,99 / 50 × 3 = 1,26 points, and against a
+20% target full marks 3, so the total becomes 10,97 − 1,26 + 3 = 12,71.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cchc_metrics import auth, db, ingest, settings
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+PAGES = ["overview", "units", "trends", "due_soon", "officers", "upload", "targets", "export"]
+SAMPLE_DOSSIERS = "15.221"
+FRAMEWORK = "khanh_hoa_department"
+
+
+@pytest.fixture(scope="session")
+def sample_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    con = db.connect(path)
+    ingest.load_sample_data(con)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def app(sample_template, tmp_path, monkeypatch) -> AppTest:
+    """A fresh copy of the sample database, no passwords, the app run once on the overview."""
+    path = tmp_path / "cchc.duckdb"
+    shutil.copy(sample_template, path)
+    monkeypatch.setenv("CCHC_DB", str(path))
+    monkeypatch.delenv(auth.EDITOR_ENV, raising=False)
+    monkeypatch.delenv(auth.VIEWER_ENV, raising=False)
+    at = AppTest.from_file(APP, default_timeout=30)
+    return at.run()
+
+
+def open_page(at: AppTest, name: str) -> AppTest:
+    return at.switch_page(f"app_pages/{name}.py").run()
+
+
+def metric_value(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def export_with_new_dossiers() -> bytes:
+    """Three dossiers the sample does not have, in a plain one-header layout."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Mã hồ sơ", "Tên thủ tục", "Lĩnh vực", "Đơn vị xử lý", "Cán bộ xử lý", "Ngày tiếp nhận",
+                  "Ngày hẹn trả", "Ngày có kết quả", "Hình thức nộp"])
+    for number in range(3):
+        sheet.append([f"TEST-{number}", "Cấp phiếu lý lịch tư pháp", "Lý lịch tư pháp", "Văn phòng Sở",
+                      "Nguyễn Văn Thử", dt.datetime(2023, 11, 1, 8), dt.datetime(2023, 11, 10, 17),
+                      dt.datetime(2023, 11, 3, 10), "Trực tuyến toàn trình"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_every_page_opens_on_the_sample_data(app):
+    assert_clean(app)
+    assert app.title[0].value == "Tổng quan"
+    assert metric_value(app, "Tổng điểm hiện tại") == "10,97 / 19,50"
+    assert any("dữ liệu mẫu" in w.value for w in app.sidebar.warning)
+    assert app.sidebar.selectbox(key="filter_year").value == 2023
+    for name in PAGES[1:]:
+        assert_clean(open_page(app, name))
+
+
+def test_sidebar_choices_persist_across_pages(app):
+    app.sidebar.multiselect(key="filter_units").set_value(["Văn phòng Sở"]).run()
+    open_page(app, "officers")
+    assert app.sidebar.multiselect(key="filter_units").value == ["Văn phòng Sở"]
+    assert set(app.dataframe[0].value["Đơn vị"]) == {"Văn phòng Sở"}
+
+
+def test_upload_then_undo_changes_and_restores_the_counts(app):
+    open_page(app, "upload")
+    assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == SAMPLE_DOSSIERS
+    app.file_uploader[0].set_value([("moi.xlsx", export_with_new_dossiers(),
+                                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")])
+    app.run()
+    assert_clean(app)
+    app.button(key="upload_confirm").click().run()
+    assert_clean(app)
+    assert app.success, "the upload reports what it loaded"
+    assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "15.224"
+    assert app.dataframe[0].value["Tệp"].iloc[0] == "moi.xlsx"
+
+    assert app.selectbox(key="undo_choice").value == app.dataframe[0].value["Lần tải"].astype(int).max()
+    app.button(key="undo_confirm").click().run()
+    assert_clean(app)
+    assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == SAMPLE_DOSSIERS
+
+
+def test_editing_a_target_changes_the_score(app, tmp_path):
+    open_page(app, "targets")
+    codes = list(settings.editable_criteria(db.connect(tmp_path / "other.duckdb"), FRAMEWORK, 2023)["code"])
+    app.session_state[f"criteria_editor_{FRAMEWORK}_2023"] = {
+        "edited_rows": {codes.index("II.6.5.2"): {"target": "0,2"}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    app.button(key="targets_save").click().run()
+    assert_clean(app)
+    assert app.success[0].value.startswith("Đã lưu")
+    open_page(app, "overview")
+    assert metric_value(app, "Tổng điểm hiện tại") == "12,71 / 19,50"
+
+    open_page(app, "targets")
+    app.button(key="targets_reset").click().run()
+    open_page(app, "overview")
+    assert metric_value(app, "Tổng điểm hiện tại") == "10,97 / 19,50"
+
+
+def test_editor_password_locks_changes_until_signed_in(sample_template, tmp_path, monkeypatch):
+    path = tmp_path / "cchc.duckdb"
+    shutil.copy(sample_template, path)
+    monkeypatch.setenv("CCHC_DB", str(path))
+    monkeypatch.setenv(auth.EDITOR_ENV, auth.hash_password("mat-khau-dung", iterations=1000))
+    monkeypatch.delenv(auth.VIEWER_ENV, raising=False)
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    open_page(at, "upload")
+    assert not at.file_uploader, "uploading needs the editor role"
+    assert any("quyền chỉnh sửa" in i.value for i in at.info)
+    at.sidebar.text_input[0].input("sai")
+    at.sidebar.button[0].click().run()
+    assert any("Mật khẩu không đúng" in e.value for e in at.error)
+    at.sidebar.text_input[0].input("mat-khau-dung")
+    at.sidebar.button[0].click().run()
+    assert_clean(at)
+    assert at.file_uploader, "signed in as editor, the uploader appears"
