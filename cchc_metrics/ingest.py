@@ -166,6 +166,10 @@ def _already_loaded(cur, upload_id: int, file_name: str) -> UploadResult:
 
 
 FOLDED_FIELDS = ("dossier_id", "channel", "has_fee", "fee_amount") + FLAG_FIELDS
+# Source text kept beside the parsed value, to show the offending value; text fields are their
+# own source text.
+RAW_KEPT = ("received_at", "due_at", "finished_at", "returned_at", "channel", "has_fee",
+            "fee_amount") + FLAG_FIELDS
 
 
 def _stage(cur, export: RawExport, default_unit: str | None) -> None:
@@ -190,7 +194,7 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
         WITH raw AS (SELECT {ROW_COLUMN} AS source_row, {raw} FROM source_rows),
         folded AS (SELECT *, {folded} FROM raw),
         parsed AS (
-            SELECT source_row, {", ".join(f"raw_{n}" for n in FIELD_NAMES)},
+            SELECT source_row, {", ".join(f"raw_{n}" for n in RAW_KEPT)},
                    {", ".join(f"raw_{n} AS {n}" for n in TEXT_FIELDS if n != "unit")},
                    {unit} AS unit,
                    {timestamp_sql("raw_received_at")} AS received_at,
@@ -211,7 +215,7 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
                coalesce(fee_col_amount, CASE WHEN fee_flag_col_amount > 1 THEN fee_flag_col_amount END)
                    AS fee_amount,
                coalesce(received_at, due_day_or_time, finished_at, returned_at) IS NOT NULL
-                   OR (raw_dossier_id IS NOT NULL AND NOT coalesce(looks_like_summary, false))
+                   OR (dossier_id IS NOT NULL AND NOT coalesce(looks_like_summary, false))
                    AS is_dossier
         FROM parsed
     """)
@@ -221,7 +225,7 @@ def _problem_checks(export: RawExport, default_unit: str | None) -> list[tuple[s
     """(SQL condition over `staged`, source column, Vietnamese message) per kind of bad cell."""
     date_help = "không đọc được ngày; hãy ghi dạng dd/mm/yyyy, dd/mm/yyyy HH:MM hoặc dùng ô ngày của Excel"
     flag_help = "không hiểu giá trị; hãy ghi Có/Không, Đã/Chưa, x hoặc để trống, 1/0"
-    checks = [("raw_dossier_id IS NULL", "dossier_id", "thiếu mã hồ sơ"),
+    checks = [("dossier_id IS NULL", "dossier_id", "thiếu mã hồ sơ"),
               ("raw_received_at IS NULL", "received_at", "thiếu ngày tiếp nhận"),
               ("raw_channel IS NOT NULL AND channel IS NULL", "channel",
                "không nhận ra hình thức nộp; hãy ghi Trực tiếp, Trực tuyến toàn trình, Trực tuyến một "
@@ -246,7 +250,8 @@ def _problems(cur, export: RawExport, default_unit: str | None):
     """Temp table `problems` (one row per bad cell of a dossier row); returns the first ones,
     the number of bad cells and of bad rows."""
     selects = [f"SELECT source_row, {sql_literal(export.mapping.get(col, FIELD_BY_NAME[col].label_vi))}"
-               f" AS column_name, coalesce(raw_{col}, '') AS value, {sql_literal(msg)} AS message "
+               f" AS column_name, coalesce({'raw_' + col if col in RAW_KEPT else col}, '') AS value,"
+               f" {sql_literal(msg)} AS message "
                f"FROM staged WHERE is_dossier AND ({cond})"
                for cond, col, msg in _problem_checks(export, default_unit)]
     cur.execute("CREATE OR REPLACE TEMP TABLE problems AS " + " UNION ALL ".join(selects))
@@ -288,10 +293,13 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
     cur.execute(f"INSERT INTO rejected_rows SELECT {upload_id}, * FROM problems")
     cur.execute("INSERT INTO dossier_versions SELECT * FROM incoming")
     report("write", 0.5)
+    # Ids not yet in `dossiers` have no other version: this upload's row wins outright; only the
+    # ids seen before need the winner chosen among their versions.
     cur.execute("""
         CREATE OR REPLACE TEMP TABLE previous AS
         SELECT d.dossier_id, d.row_hash FROM dossiers d SEMI JOIN incoming i USING (dossier_id)""")
-    _rebuild(cur, "incoming")
+    cur.execute("INSERT INTO dossiers SELECT * FROM incoming ANTI JOIN previous USING (dossier_id)")
+    _rebuild(cur, "previous")
     added, updated, total = cur.execute("""
         SELECT count(*) FILTER (WHERE p.dossier_id IS NULL),
                count(*) FILTER (WHERE p.dossier_id IS NOT NULL AND d.upload_id = ?
