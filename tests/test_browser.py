@@ -1,0 +1,94 @@
+"""The real server in headless chromium: every page renders, an upload through the page updates the
+overview, the giao ban workbook downloads; screenshots go to test-output/screenshots/."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from app_server import PROJECT_ROOT, full_page_screenshot, launch_chromium, running_app, wait_until_idle
+from cchc_metrics import db, export, ingest
+
+SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
+PAGES = {"": "Tổng quan", "units": "So sánh đơn vị", "trends": "Xu hướng theo tháng",
+         "due_soon": "Hồ sơ sắp đến hạn", "officers": "Cán bộ xử lý hồ sơ", "upload": "Tải dữ liệu",
+         "targets": "Chỉ tiêu & thang điểm", "export": "Xuất báo cáo giao ban"}
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("browser") / "cchc.duckdb"
+    con = db.connect(path)
+    ingest.load_sample_data(con)
+    con.close()
+    return path
+
+
+def new_dossiers_file(folder):
+    """Two dossiers the sample does not have."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Mã hồ sơ", "Tên thủ tục", "Lĩnh vực", "Đơn vị xử lý", "Ngày tiếp nhận", "Ngày hẹn trả",
+                  "Ngày có kết quả", "Hình thức nộp"])
+    for number in range(2):
+        sheet.append([f"TRINH-DUYET-{number}", "Chứng thực bản sao", "Chứng thực", "Văn phòng Sở",
+                      dt.datetime(2023, 12, 1, 8), dt.datetime(2023, 12, 5, 17), dt.datetime(2023, 12, 4, 9),
+                      "Trực tiếp"])
+    path = folder / "them-2-ho-so.xlsx"
+    book.save(path)
+    return path
+
+
+def open_page(page, base_url: str, slug: str) -> None:
+    page.goto(f"{base_url}/{slug}")
+    expect(page.get_by_test_id("stHeading").first).to_contain_text(PAGES[slug], timeout=30_000)
+    wait_until_idle(page)
+
+
+def test_pages_upload_and_download_in_chromium(sample_db, tmp_path):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with running_app(sample_db, tmp_path / "server.log") as base_url, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+        sidebar = page.get_by_test_id("stSidebar")
+
+        open_page(page, base_url, "")
+        expect(sidebar).to_contain_text("Số hồ sơ: 15.221")
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        for slug in PAGES:
+            open_page(page, base_url, slug)
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+            expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+            full_page_screenshot(page, SCREENSHOTS / f"{slug or 'overview'}.png")
+
+        open_page(page, base_url, "upload")
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(new_dossiers_file(tmp_path))
+        confirm = page.get_by_role("button", name="Nạp 1 tệp vào cơ sở dữ liệu")
+        expect(confirm).to_be_enabled(timeout=30_000)
+        wait_until_idle(page)
+        full_page_screenshot(page, SCREENSHOTS / "upload-mapping.png")
+        confirm.click()
+        expect(page.get_by_test_id("stAlertContentSuccess").first).to_be_visible(timeout=30_000)
+        expect(page.get_by_test_id("stMetricValue").first).to_have_text("15.223")
+        wait_until_idle(page)
+        full_page_screenshot(page, SCREENSHOTS / "upload-done.png")
+
+        page.get_by_test_id("stSidebarNav").get_by_text("Tổng quan").click()
+        expect(page.get_by_test_id("stHeading").first).to_contain_text("Tổng quan")
+        expect(sidebar).to_contain_text("Số hồ sơ: 15.223", timeout=30_000)
+
+        open_page(page, base_url, "export")
+        with page.expect_download() as download_info:
+            page.get_by_role("button", name="Tải báo cáo giao ban (.xlsx)").click()
+        download = download_info.value
+        saved = tmp_path / download.suggested_filename
+        download.save_as(saved)
+        browser.close()
+
+    assert saved.suffix == ".xlsx"
+    workbook = openpyxl.load_workbook(saved)
+    assert workbook.sheetnames == [export.GAP_SHEET, export.UNIT_SHEET, export.DUE_SOON_SHEET]
+    shutil.copy(saved, SCREENSHOTS.parent / saved.name)
