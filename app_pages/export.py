@@ -28,4 +28,4 @@ with common.user_errors():
         "target": ("Chỉ tiêu", "percent"), "gap_pp": ("So với chỉ tiêu", "shortfall"), "points": ("Điểm", "points"),
         "max_points": ("Tối đa", "points"), "points_lost": ("Bị mất", "points"),
         "what_it_takes_vi": ("Cần làm gì", "text"),
-    }), hide_index=True)
+    }), hide_index=True, height="content")

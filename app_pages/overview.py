@@ -4,7 +4,7 @@ import datetime as dt
 import streamlit as st
 
 from cchc_metrics import app_services, charts, metrics, scoring
-from cchc_metrics.formatting import (display_table, format_date, format_fraction, format_number,
+from cchc_metrics.formatting import (format_date, format_fraction, format_number,
                                      format_percent, format_points, format_shortfall_pp, is_missing)
 from app_pages import common
 
@@ -70,9 +70,8 @@ with common.user_errors():
                                                                              ascending=False)
     if recoverable.empty:
         st.success("Không còn tiêu chí nào có thể lấy lại điểm trong năm nay.", icon=":material/check_circle:")
-    else:
-        st.dataframe(display_table(recoverable, {
-            "code": ("Mã", "text"), "name": ("Tiêu chí", "text"),
-            "recoverable_points": ("Điểm có thể lấy lại", "points"), "points_lost": ("Điểm bị mất", "points"),
-            "what_it_takes_vi": ("Cần làm gì", "text"), "responsible_unit": ("Đơn vị chịu trách nhiệm", "text"),
-        }), hide_index=True)
+    for rank, row in enumerate(recoverable.itertuples(index=False), start=1):
+        action = row.what_it_takes_vi if not is_missing(row.what_it_takes_vi) else "Cập nhật số liệu nhập tay."
+        owner = f" · Đơn vị chịu trách nhiệm: {row.responsible_unit}" if not is_missing(row.responsible_unit) else ""
+        st.markdown(f"{rank}. **{row.name}** ({row.code}): có thể lấy lại "
+                    f"**{format_points(row.recoverable_points)} điểm**.  \n{action}{owner}")

@@ -45,7 +45,7 @@ with common.user_errors():
     editor_key = f"criteria_editor_{chosen.framework}_{chosen.year}"
     may_edit = common.can_edit()
     edited = st.data_editor(table, key=editor_key, column_config=COLUMNS, hide_index=True,
-                            num_rows="fixed", disabled=not may_edit, height=40 + 35 * len(table))
+                            num_rows="fixed", disabled=not may_edit, height="content")
     if common.require_editor("sửa chỉ tiêu và thang điểm"):
         save, reset = st.columns([1, 5])
         if save.button("Lưu", type="primary", icon=":material/save:", key="targets_save"):

@@ -18,10 +18,12 @@ with common.user_errors():
     if scored.empty:
         st.info("Bộ tiêu chí này không có chỉ số nào tính từ dữ liệu hồ sơ.")
         st.stop()
-    st.caption("Đường liền: kết quả từng tháng. Đường chấm: dự kiến đến cuối năm đánh giá nếu giữ nhịp "
-               "hiện tại. Đường đỏ gạch: chỉ tiêu.")
+    year_over = report.as_of >= report.end
+    st.caption("Đường xám: kết quả từng tháng. Đường xanh đậm: lũy kế từ đầu năm (con số được chấm điểm). "
+               + ("" if year_over else "Đường chấm: dự kiến cuối năm đánh giá nếu giữ nhịp hiện tại. ")
+               + "Đường đỏ gạch: chỉ tiêu.")
     for row in scored.itertuples(index=False):
         st.plotly_chart(charts.trend_chart(series[series["code"] == row.code], row.target,
                                            f"{row.name} ({row.code})",
-                                           projection=(report.end, row.projected_ratio)),
+                                           projection=None if year_over else (report.end, row.projected_ratio)),
                         theme=None, key=f"trend_{row.code}")

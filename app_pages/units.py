@@ -31,9 +31,10 @@ with common.user_errors():
         "unit": ("Đơn vị", "text"), "ratio": ("Kết quả", "percent"), "numerator": ("Tử số", "int"),
         "denominator": ("Mẫu số", "int"), "gap_pp": ("So với chỉ tiêu", "shortfall"),
         "points_lost_share": ("Tỷ trọng điểm bị mất", "percent"),
-    }), hide_index=True)
+    }), hide_index=True, height="content")
 
     st.plotly_chart(charts.gap_heatmap(by_unit), theme=None, key="gap_heatmap")
+    st.caption("Mã tiêu chí: " + "; ".join(f"{code} – {name}" for code, name in labels.items()) + ".")
 
     st.subheader("Chi tiết một đơn vị")
     unit = st.selectbox("Đơn vị", sorted(by_unit["unit"].dropna().unique()), key="units_drill_unit")

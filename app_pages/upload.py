@@ -74,7 +74,7 @@ def file_settings(data: bytes, file_name: str, profile_names: list[str]) -> tupl
         if not default_unit:
             missing.append("unit")
     st.markdown("**Các dòng đầu của tệp**")
-    st.dataframe(checked.sample, height=250)
+    st.dataframe(checked.sample, height="content")
     profile_saver(file_key, mapping)
     if missing:
         labels = ", ".join(FIELD_BY_NAME[m].label_vi for m in missing)

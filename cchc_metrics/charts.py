@@ -63,6 +63,18 @@ def _percent(value: float | None) -> float | None:
     return None if is_missing(value) else float(value) * 100
 
 
+def wrap_label(text: str, width: int = 38) -> str:
+    """Break a long Vietnamese label into lines of about `width` characters for axis ticks."""
+    lines, current = [], ""
+    for word in str(text).split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    return "<br>".join([*lines, current])
+
+
 def _new_figure(title: str, height: int) -> go.Figure:
     return go.Figure(layout=dict(template=CCHC_TEMPLATE, separators=",.", title=dict(text=title),
                                  height=height))
@@ -87,8 +99,8 @@ def bullet_chart(rows: pd.DataFrame, title: str = "Kết quả so với chỉ ti
         return _empty(title)
     gaps = [_gap_pp(r, t) for r, t in zip(data["ratio"], data["target"])]
     statuses = [status_for_gap(g) for g in gaps]
-    names = list(data["name"])
-    fig = _new_figure(title, 90 + 52 * len(data))
+    names = [wrap_label(name) for name in data["name"]]
+    fig = _new_figure(title, 100 + 60 * len(data))
     fig.add_bar(y=names, x=[100] * len(data), orientation="h", marker_color=TRACK_COLOUR,
                 hoverinfo="skip", showlegend=False, width=0.7)
     fig.add_bar(
@@ -173,34 +185,41 @@ def gap_heatmap(rows: pd.DataFrame, title: str = "Chênh lệch so với chỉ t
 
 def trend_chart(monthly: pd.DataFrame, target: float | None, title: str,
                 projection: tuple[dt.date, float] | None = None) -> go.Figure:
-    """Monthly ratio (`month`, `ratio`) with the target line and a dashed projection to year end.
+    """Each month's ratio, the year-to-date ratio, the target line and a dashed projection.
 
-    `projection` is (year-end date, projected ratio); it is drawn from the last actual month.
+    `monthly` has `month`, `numerator`, `denominator`, `ratio` (0..1). The year-to-date line is what
+    the score uses, so the projection (year-end date, projected year ratio) continues it.
     """
     data = monthly.dropna(subset=["ratio"]).sort_values("month")
     if data.empty:
         return _empty(title)
     months = pd.to_datetime(data["month"])
+    to_date = data["numerator"].cumsum() / data["denominator"].cumsum()
     fig = _new_figure(title, 380)
     fig.add_scatter(
-        x=months, y=[_percent(v) for v in data["ratio"]], mode="lines+markers", name="Thực tế",
-        line=dict(color=NEUTRAL_COLOUR, width=3), marker=dict(size=8),
+        x=months, y=[_percent(v) for v in data["ratio"]], mode="lines+markers", name="Từng tháng",
+        line=dict(color="#90a4ae", width=2), marker=dict(size=6),
         text=[format_percent(v) for v in data["ratio"]],
         hovertemplate="Tháng %{x|%m/%Y}: %{text}<extra></extra>",
+    )
+    fig.add_scatter(
+        x=months, y=[_percent(v) for v in to_date], mode="lines+markers", name="Lũy kế từ đầu năm",
+        line=dict(color=NEUTRAL_COLOUR, width=3), marker=dict(size=8),
+        text=[format_percent(v) for v in to_date],
+        hovertemplate="Lũy kế đến tháng %{x|%m/%Y}: %{text}<extra></extra>",
     )
     if projection is not None and not is_missing(projection[1]):
         end_date, projected = projection
         fig.add_scatter(
-            x=[months.iloc[-1], pd.Timestamp(end_date)],
-            y=[_percent(data["ratio"].iloc[-1]), _percent(projected)],
+            x=[months.iloc[-1], pd.Timestamp(end_date)], y=[_percent(to_date.iloc[-1]), _percent(projected)],
             mode="lines+markers", name="Dự báo cuối năm",
-            line=dict(color=NEUTRAL_COLOUR, width=2, dash="dot"), marker=dict(size=8, symbol="diamond"),
-            text=["", format_percent(projected)],
+            line=dict(color=NEUTRAL_COLOUR, width=2, dash="dot"), marker=dict(size=9, symbol="diamond"),
+            text=[format_percent(to_date.iloc[-1]), format_percent(projected)],
             hovertemplate="Dự báo đến %{x|%d/%m/%Y}: %{text}<extra></extra>",
         )
     if not is_missing(target):
         fig.add_hline(y=float(target) * 100, line=dict(color=MISSED_COLOUR, width=2, dash="dash"),
                       annotation_text=f"Chỉ tiêu {format_percent(target)}", annotation_position="top left")
-    fig.update_xaxes(tickformat="%m/%Y", dtick="M1", title=None)
+    fig.update_xaxes(tickformat="%m/%Y", dtick="M1", tickangle=0, tickfont=dict(size=12), title=None)
     fig.update_yaxes(ticksuffix="%", rangemode="tozero", title=None)
     return fig

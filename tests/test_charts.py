@@ -57,11 +57,13 @@ def test_gap_heatmap_is_unit_by_indicator_of_ratio_minus_target():
     assert heat.zmin == pytest.approx(-30.0) and heat.zmax == pytest.approx(30.0)
 
 
-def test_trend_chart_projects_from_last_month_to_year_end():
-    monthly = pd.DataFrame({"month": [dt.date(2023, 1, 1), dt.date(2023, 2, 1)], "ratio": [0.2, 0.25]})
+def test_trend_chart_draws_months_year_to_date_and_projection():
+    monthly = pd.DataFrame({"month": ["2023-01", "2023-02"], "numerator": [20, 30],
+                            "denominator": [100, 100], "ratio": [0.2, 0.3]})
     fig = charts.trend_chart(monthly, 0.5, "Trực tuyến", projection=(dt.date(2023, 12, 14), 0.3))
-    actual, projection = fig.data
-    assert list(actual.y) == [20.0, 25.0]
+    each_month, to_date, projection = fig.data
+    assert list(each_month.y) == [20.0, 30.0]
+    assert list(to_date.y) == [20.0, 25.0]  # (20 + 30) / (100 + 100)
     assert list(projection.y) == [25.0, 30.0]
     assert pd.Timestamp(projection.x[1]) == pd.Timestamp("2023-12-14")
     assert fig.layout.shapes[0].y0 == 50.0
@@ -72,8 +74,15 @@ def test_trend_chart_projects_from_last_month_to_year_end():
     lambda: charts.bullet_chart(pd.DataFrame({"name": ["x"], "ratio": [None], "target": [1.0]})),
     lambda: charts.unit_bars(pd.DataFrame({"unit": [], "ratio": []}), 0.5, "t"),
     lambda: charts.gap_heatmap(pd.DataFrame({"unit": [], "code": [], "name": [], "ratio": [], "target": []})),
-    lambda: charts.trend_chart(pd.DataFrame({"month": [], "ratio": []}), None, "t"),
+    lambda: charts.trend_chart(pd.DataFrame({"month": [], "numerator": [], "denominator": [], "ratio": []}),
+                          None, "t"),
 ])
 def test_empty_data_gives_a_message_not_an_error(build):
     fig = build()
     assert fig.layout.annotations[0].text == "Chưa có dữ liệu để vẽ biểu đồ"
+
+
+def test_long_labels_wrap_on_word_boundaries():
+    label = "Tỷ lệ hồ sơ TTHC tiếp nhận trong năm được giải quyết đúng hạn"
+    assert charts.wrap_label(label) == "Tỷ lệ hồ sơ TTHC tiếp nhận trong năm<br>được giải quyết đúng hạn"
+    assert charts.wrap_label("Số hóa") == "Số hóa"
