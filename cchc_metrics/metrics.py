@@ -27,14 +27,19 @@ Definitions follow ../shared/domain.md ("Indicators computable from dossier data
   counts are all zero are left out.
 - `units`: a list of unit names to keep; None or an empty list means every unit.
 
-The counts are one DuckDB query; pending at each month end comes from running sums of "opened" and
-"closed" events (pending at E = opened before E - closed before E), never a scan per month.
+Speed: one DuckDB scan groups the dossiers by key, by the months of their received / finished / due
+dates and by where each date falls against the period start and end, counting the flags alongside
+(a few thousand rows at most). numpy then places those aggregates into (group, month) cells: pending
+at a month end E is "opened before E" minus "closed before E", a running sum over months, so no
+month is ever scanned on its own.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import reduce
 
+import numpy as np
 import pandas as pd
 
 from .schema import ONLINE_CHANNELS
@@ -59,7 +64,20 @@ GROUP_COLUMNS = {
 
 EARLY_CONDITION = "finished_at < due_at::DATE"  # before midnight starting the due day
 LATE_CONDITION = "finished_at > due_at"
-UNITS_CONDITION = "($units IS NULL OR unit IN (SELECT unnest($units::VARCHAR[])))"
+
+
+def member_filter(column: str, values: Sequence[str] | None, name: str) -> tuple[str, dict]:
+    """An ` AND column IN (...)` clause and its bind value; nothing when no values are given
+    (an empty selection means "all")."""
+    if not values:
+        return "", {}
+    return f" AND {column} IN (SELECT unnest(${name}::VARCHAR[]))", {name: list(values)}
+
+
+def period_params(start: dt.date, end: dt.date) -> dict:
+    """[start 00:00, end + 1 day 00:00): the bounds every period query compares date-times with."""
+    return {"start": dt.datetime.combine(start, dt.time()),
+            "end_excl": dt.datetime.combine(end + dt.timedelta(days=1), dt.time())}
 
 
 def _as_list(by: str | Sequence[str] | None) -> list[str]:
@@ -70,118 +88,98 @@ def _as_list(by: str | Sequence[str] | None) -> list[str]:
     return names
 
 
-def query_params(start: dt.date, end: dt.date, units: Sequence[str] | None) -> dict:
-    """Bind values shared by every period query: [start 00:00, end + 1 day 00:00) and the units."""
-    period_start = dt.datetime.combine(start, dt.time())
-    return {
-        "start": period_start,
-        "end_excl": dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
-        "units": list(units) if units else None,
-    }
+def _month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
 
 
-def _counts_sql(keys: list[str], by_month: bool) -> str:
-    """The counts per group (and month) in one scan of `dossiers`.
-
-    The scan groups the dossiers by their key, the months of their received / finished / due
-    dates and whether each date falls before the period start or end (cheap comparisons that only
-    split the first and last month), counting the flags alongside. The second stage turns this
-    small table into events per month: received and resolved counts, +1 / -1 pending when a
-    dossier opens / closes, +1 / -1 overdue when an open dossier passes its due date / closes;
-    running sums of those give pending and pending_overdue at each month end.
-    Months are integers (year * 12 + month - 1): computing them is the costliest part of the scan.
-    """
-    key_select = "".join(f'"{GROUP_COLUMNS[k]}" AS "{k}", ' for k in keys)
-    key_list = "".join(f'"{k}", ' for k in keys)
-
+def _scan_sql(keys: list[str], by_month: bool, units_clause: str) -> str:
+    """The one scan: dossiers grouped by key, date months and date-vs-period flags (never NULL)."""
     def month(ts: str) -> str:
-        return f"(year({ts}) * 12 + month({ts}) - 1)::SMALLINT" if by_month else "$first_month"
+        return f"coalesce(year({ts}) * 12 + month({ts}) - 1, 0)" if by_month else "0"
 
-    def at_or_after_first(*months: str) -> str:
-        # events before the period belong to its first month, so the running sums start right
-        return f"greatest({', '.join(months)}, $first_month)"
+    def flag(condition: str) -> str:
+        return f"coalesce({condition}, false)"
 
     online = ", ".join(f"'{c}'" for c in ONLINE_CHANNELS)
-    opened = "received_before_end"
-    # (month of the event, condition for it to have happened by the period end, what it counts)
-    events = [
-        ("received_month", "received_from_start AND received_before_end",
-         "sum(dossiers) AS received, sum(online) AS online, sum(bcci) AS bcci, "
-         "sum(fee_dossiers) AS fee_dossiers, sum(paid_online) AS paid_online"),
-        ("finished_month", "finished_from_start AND finished_before_end",
-         "sum(dossiers) AS resolved, sum(resolved_early) AS resolved_early, "
-         "sum(resolved_late) AS resolved_late, sum(digitized) AS digitized, sum(e_result) AS e_result"),
-        (at_or_after_first("received_month"), opened, "sum(dossiers) AS pending_change"),
-        (at_or_after_first("received_month", "finished_month"), f"{opened} AND finished_before_end",
-         "-sum(dossiers) AS pending_change"),
-        (at_or_after_first("received_month", "due_month"), f"{opened} AND due_before_end",
-         "sum(dossiers) AS overdue_change"),
-        (at_or_after_first("received_month", "due_month", "finished_month"),
-         f"{opened} AND due_before_end AND finished_before_end", "-sum(dossiers) AS overdue_change"),
-    ]
-    event_sql = "\n        UNION ALL BY NAME\n        ".join(
-        f"SELECT {key_list}{month_of} AS month, {sums} FROM grouped WHERE {condition} GROUP BY ALL"
-        for month_of, condition, sums in events)
-    months = "SELECT range::SMALLINT AS month FROM range($first_month, $last_month + 1)"
-    spine = f"SELECT DISTINCT {key_list}months.month FROM parts CROSS JOIN ({months}) AS months" if keys else months
-    partition = f"PARTITION BY {key_list.rstrip(', ')}" if keys else ""
-    keep_active = f"QUALIFY max(received + resolved + pending) OVER ({partition}) > 0" if keys else ""
-    count_columns = ("received", "online", "bcci", "fee_dossiers", "paid_online", "resolved",
-                     "resolved_early", "resolved_late", "digitized", "e_result")
-    sums = ",\n            ".join(f"coalesce(sum({c}), 0)::BIGINT AS {c}" for c in count_columns)
+    key_select = "".join(f'"{GROUP_COLUMNS[k]}" AS "{k}", ' for k in keys)
     return f"""
-    WITH grouped AS MATERIALIZED (
         SELECT {key_select}
             {month('received_at')} AS received_month,
             {month('finished_at')} AS finished_month,
             {month('due_at')} AS due_month,
-            received_at >= $start AS received_from_start,
-            received_at < $end_excl AS received_before_end,
-            finished_at >= $start AS finished_from_start,
-            finished_at < $end_excl AS finished_before_end,
-            due_at < $end_excl AS due_before_end,
+            {flag('received_at >= $start')} AS received_from_start,
+            {flag('received_at < $end_excl')} AS received_by_end,
+            {flag('finished_at >= $start')} AS finished_from_start,
+            {flag('finished_at < $end_excl')} AS finished_by_end,
+            {flag('due_at < $end_excl')} AS due_by_end,
             count(*) AS dossiers,
-            count_if(channel IN ({online})) AS online,
-            count_if(channel = 'bcci') AS bcci,
-            count_if(has_fee) AS fee_dossiers,
-            count_if(has_fee AND paid_online) AS paid_online,
-            count_if({EARLY_CONDITION}) AS resolved_early,
-            count_if({LATE_CONDITION}) AS resolved_late,
-            count_if(digitized) AS digitized,
-            count_if(e_result) AS e_result
+            count(*) FILTER (channel IN ({online})) AS online,
+            count(*) FILTER (channel = 'bcci') AS bcci,
+            count(*) FILTER (has_fee) AS fee_dossiers,
+            count(*) FILTER (has_fee AND paid_online) AS paid_online,
+            count(*) FILTER ({EARLY_CONDITION}) AS resolved_early,
+            count(*) FILTER ({LATE_CONDITION}) AS resolved_late,
+            count(*) FILTER (digitized) AS digitized,
+            count(*) FILTER (e_result) AS e_result
         FROM dossiers
-        -- dossiers finished before the period count nowhere
-        WHERE (finished_at IS NULL OR finished_at >= $start)
-          AND (received_at < $end_excl OR finished_at < $end_excl) AND {UNITS_CONDITION}
+        WHERE (finished_at IS NULL OR finished_at >= $start){units_clause}  -- finished before: counts nowhere
         GROUP BY ALL
-    ),
-    parts AS (
-        {event_sql}
-    ),
-    per_month AS (
-        SELECT {key_list}month,
-            {sums},
-            coalesce(sum(pending_change), 0) AS pending_change,
-            coalesce(sum(overdue_change), 0) AS overdue_change
-        FROM (SELECT * FROM parts UNION ALL BY NAME {spine}) AS filled
-        GROUP BY ALL
-    ),
-    running AS (
-        SELECT * EXCLUDE (pending_change, overdue_change),
-               (sum(pending_change) OVER w)::BIGINT AS pending,
-               (sum(overdue_change) OVER w)::BIGINT AS pending_overdue
-        FROM per_month
-        WINDOW w AS ({partition} ORDER BY month)
-    )
-    SELECT {key_list}printf('%04d-%02d', month // 12, month % 12 + 1) AS month,
-           received, resolved, resolved_early,
-           resolved - resolved_early - resolved_late AS resolved_on_time,
-           resolved_late, pending, pending_overdue, online, bcci, fee_dossiers, paid_online,
-           digitized, e_result
-    FROM running
-    {keep_active}
-    ORDER BY {key_list}running.month
     """
+
+
+def _place_in_months(scan: pd.DataFrame, keys: list[str], first_month: int, n_months: int) -> pd.DataFrame:
+    """Sum the scan's aggregates into one row per (group, month) and run the pending sums."""
+    if keys:
+        group = scan.groupby(keys, dropna=False, sort=True).ngroup().to_numpy()
+        key_rows = scan[keys].assign(_group=group).drop_duplicates("_group").sort_values("_group")
+    else:
+        group = np.zeros(len(scan), dtype=np.int64)
+        key_rows = pd.DataFrame(index=[0])
+    n_groups = len(key_rows)
+    col = {name: i for i, name in enumerate(COUNT_NAMES)}
+    cells = np.zeros((n_groups, n_months, len(COUNT_NAMES)), dtype=np.int64)
+
+    def month_of(*names: str) -> np.ndarray:
+        return reduce(np.maximum, (scan[n].to_numpy() for n in names), first_month) - first_month
+
+    def flags(*names: str) -> np.ndarray:
+        return reduce(np.logical_and, (scan[n].to_numpy(dtype=bool) for n in names))
+
+    received, finished, due = "received_month", "finished_month", "due_month"
+    received_in_period = flags("received_from_start", "received_by_end")
+    resolved_in_period = flags("finished_from_start", "finished_by_end")
+    # (dossiers it applies to, month it lands in, count -> scan column, sign)
+    events = [
+        (received_in_period, month_of(received),
+         {"received": "dossiers", "online": "online", "bcci": "bcci", "fee_dossiers": "fee_dossiers",
+          "paid_online": "paid_online"}, 1),
+        (resolved_in_period, month_of(finished),
+         {"resolved": "dossiers", "resolved_early": "resolved_early", "resolved_late": "resolved_late",
+          "digitized": "digitized", "e_result": "e_result"}, 1),
+        (flags("received_by_end"), month_of(received), {"pending": "dossiers"}, 1),
+        (flags("received_by_end", "finished_by_end"), month_of(received, finished), {"pending": "dossiers"}, -1),
+        (flags("received_by_end", "due_by_end"), month_of(received, due), {"pending_overdue": "dossiers"}, 1),
+        (flags("received_by_end", "due_by_end", "finished_by_end"), month_of(received, due, finished),
+         {"pending_overdue": "dossiers"}, -1),
+    ]
+    for applies, month, targets, sign in events:
+        for target, source in targets.items():
+            np.add.at(cells[:, :, col[target]], (group[applies], month[applies]),
+                      sign * scan[source].to_numpy()[applies])
+    for running in ("pending", "pending_overdue"):
+        cells[:, :, col[running]] = cells[:, :, col[running]].cumsum(axis=1)
+
+    counts = pd.DataFrame(cells.reshape(-1, len(COUNT_NAMES)), columns=list(COUNT_NAMES))
+    counts["resolved_on_time"] = counts["resolved"] - counts["resolved_early"] - counts["resolved_late"]
+    counts.insert(0, "month", [f"{m // 12:04d}-{m % 12 + 1:02d}"
+                               for m in range(first_month, first_month + n_months)] * n_groups)
+    for position, key in enumerate(keys):
+        counts.insert(position, key, np.repeat(key_rows[key].to_numpy(), n_months))
+    if keys:  # leave out groups with nothing in the period
+        activity = (counts["received"] + counts["resolved"] + counts["pending"]).to_numpy()
+        active = activity.reshape(n_groups, n_months).any(axis=1)
+        counts = counts[np.repeat(active, n_months)]
+    return counts
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -210,16 +208,13 @@ def compute_metrics(con, start: dt.date, end: dt.date, by: str | Sequence[str] |
     keys = _as_list(by)
     by_month = "month" in keys
     plain_keys = [k for k in keys if k != "month"]
-    first_month = start.year * 12 + start.month - 1 if by_month else 0
-    last_month = end.year * 12 + end.month - 1 if by_month else 0
-    params = {**query_params(start, end, units), "first_month": first_month, "last_month": last_month}
-    sql = _counts_sql(plain_keys, by_month)
-    params = {k: v for k, v in params.items() if f"${k}" in sql}
-    counts = con.cursor().sql(sql, params=params).to_arrow_table().to_pandas()
-    if not by_month:
-        counts = counts.drop(columns="month")
-    columns = [*keys, *COUNT_NAMES]
-    return add_ratios(counts[columns]).reset_index(drop=True)
+    units_clause, units_params = member_filter("unit", units, "units")
+    scan = con.cursor().sql(_scan_sql(plain_keys, by_month, units_clause),
+                            params={**period_params(start, end), **units_params}).to_arrow_table().to_pandas()
+    first_month = _month_index(start) if by_month else 0
+    n_months = _month_index(end) - first_month + 1 if by_month else 1
+    counts = _place_in_months(scan, plain_keys, first_month, n_months)
+    return add_ratios(counts[[*keys, *COUNT_NAMES]]).reset_index(drop=True)
 
 
 def data_freshness(con) -> dict:
@@ -248,7 +243,8 @@ def list_units(con) -> list[str]:
 
 def list_officers(con, units: Sequence[str] | None = None) -> list[str]:
     """Every officer named in the data (of the given units), sorted."""
+    units_clause, params = member_filter("unit", units, "units")
     rows = con.cursor().execute(
-        f"SELECT DISTINCT officer FROM dossiers WHERE officer IS NOT NULL AND {UNITS_CONDITION} "
-        "ORDER BY officer", {"units": list(units) if units else None}).fetchall()
+        f"SELECT DISTINCT officer FROM dossiers WHERE officer IS NOT NULL{units_clause} ORDER BY officer",
+        params).fetchall()
     return [r[0] for r in rows]

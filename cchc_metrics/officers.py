@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .metrics import LATE_CONDITION, UNITS_CONDITION, compute_metrics, query_params
+from .metrics import LATE_CONDITION, compute_metrics, member_filter, period_params
 from .workdays import calendar_covering, load_overrides
 
 DEFAULT_THRESHOLD = 0.10
@@ -37,15 +37,15 @@ def late_dossiers(con, start: dt.date, end: dt.date, units: Sequence[str] | None
                   officers: Sequence[str] | None = None) -> pd.DataFrame:
     """The late dossiers resolved in [start, end] behind the shares, with the working days each
     was late (working days after the due day up to and including the finish day), latest first."""
-    params = {**query_params(start, end, units), "officers": list(officers) if officers else None}
+    units_clause, units_params = member_filter("unit", units, "units")
+    officers_clause, officers_params = member_filter("officer", officers, "officers")
     sql = f"""
         SELECT dossier_id, unit, officer, procedure_name, field, received_at, due_at, finished_at
         FROM dossiers
-        WHERE finished_at >= $start AND finished_at < $end_excl AND {LATE_CONDITION}
-          AND {UNITS_CONDITION}
-          AND ($officers IS NULL OR officer IN (SELECT unnest($officers::VARCHAR[])))
+        WHERE finished_at >= $start AND finished_at < $end_excl AND {LATE_CONDITION}{units_clause}{officers_clause}
         ORDER BY finished_at DESC, dossier_id
     """
+    params = {**period_params(start, end), **units_params, **officers_params}
     frame = con.cursor().sql(sql, params=params).to_arrow_table().to_pandas()
     due_days = frame["due_at"].to_numpy(dtype="datetime64[D]")
     finish_days = frame["finished_at"].to_numpy(dtype="datetime64[D]")

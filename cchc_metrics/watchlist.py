@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .metrics import UNITS_CONDITION, query_params
+from .metrics import member_filter, period_params
 from .workdays import calendar_covering, calendar_for, load_overrides
 
 STATE_OVERDUE = "Quá hạn"
@@ -37,16 +37,16 @@ def due_soon(con, as_of: dt.date, days: int = 2, units: Sequence[str] | None = N
     overrides = load_overrides(con)
     # A due day up to the day before the (days+1)-th working day is still within `days`.
     horizon = calendar_for(range(as_of.year, as_of.year + 2), overrides).add_working_days(as_of, days + 1)
-    params = {**query_params(as_of, as_of, units), "horizon": dt.datetime.combine(horizon, dt.time()),
-              "officers": list(officers) if officers else None}
-    del params["start"]
+    units_clause, units_params = member_filter("unit", units, "units")
+    officers_clause, officers_params = member_filter("officer", officers, "officers")
     sql = f"""
         SELECT {', '.join(COLUMNS[:-2])}
         FROM dossiers
         WHERE received_at < $end_excl AND (finished_at IS NULL OR finished_at >= $end_excl)
-          AND due_at < $horizon AND {UNITS_CONDITION}
-          AND ($officers IS NULL OR officer IN (SELECT unnest($officers::VARCHAR[])))
+          AND due_at < $horizon{units_clause}{officers_clause}
     """
+    params = {"end_excl": period_params(as_of, as_of)["end_excl"],
+              "horizon": dt.datetime.combine(horizon, dt.time()), **units_params, **officers_params}
     frame = con.cursor().sql(sql, params=params).to_arrow_table().to_pandas()
     due_days = frame["due_at"].to_numpy(dtype="datetime64[D]")
     calendar = calendar_covering(due_days, as_of, horizon, overrides=overrides)
