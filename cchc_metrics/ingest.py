@@ -165,60 +165,77 @@ def _already_loaded(cur, upload_id: int, file_name: str) -> UploadResult:
                         json.loads(mapping), start, end, rows_read, 0, 0, 0, 0, uploaded_at, message)
 
 
-FOLDED_FIELDS = ("dossier_id", "channel", "has_fee", "fee_amount") + FLAG_FIELDS
 # Source text kept beside the parsed value, to show the offending value; text fields are their
 # own source text.
 RAW_KEPT = ("received_at", "due_at", "finished_at", "returned_at", "channel", "has_fee",
             "fee_amount") + FLAG_FIELDS
 
 
+def _value_lookups(mapped: dict) -> dict[str, dict[str, str]]:
+    """Low-cardinality source column -> {output column: SQL over its value `v`}.
+
+    Flags, channels and fees take a handful of distinct values, so they are parsed once per
+    distinct value and joined back, instead of folding diacritics on every row.
+    """
+    flag = flag_sql("v", fold_sql("v"))
+    specs = {n: {n: flag} for n in FLAG_FIELDS}
+    specs["channel"] = {"channel": channel_sql(fold_sql("v"))}
+    # Fee: a flag column may hold amounts, an amount column may hold Có/Không.
+    specs["has_fee"] = {"fee_flag_col_amount": amount_sql("v"), "fee_flag_col_flag": flag}
+    specs["fee_amount"] = {"fee_col_amount": amount_sql("v"), "fee_col_flag": flag}
+    return specs
+
+
 def _stage(cur, export: RawExport, default_unit: str | None) -> None:
     """Temp table `staged`: per source row the trimmed source text (raw_*), the parsed canonical
-    fields, the fee readings (for the problem checks) and is_dossier. Built in layers so that each
-    value is trimmed, folded and parsed once."""
+    fields, the fee readings (for the problem checks) and is_dossier."""
     mapped = export.mapping
     raw = ", ".join(f"{text_sql(sql_ident(mapped[n])) if n in mapped else 'CAST(NULL AS VARCHAR)'}"
                     f" AS raw_{n}" for n in FIELD_NAMES)
-    folded = ", ".join(f"{fold_sql(f'raw_{n}')} AS fold_{n}" for n in FOLDED_FIELDS)
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE raw AS SELECT {ROW_COLUMN} AS source_row, {raw} "
+                "FROM source_rows")
+    joins, looked_up = [], []
+    for name, outputs in _value_lookups(mapped).items():
+        if name in mapped:
+            parsed = ", ".join(f"{expr} AS {col}" for col, expr in outputs.items())
+            joins.append(f"LEFT JOIN (SELECT v, {parsed} FROM (SELECT DISTINCT raw_{name} AS v FROM raw))"
+                         f" lookup_{name} ON raw.raw_{name} IS NOT DISTINCT FROM lookup_{name}.v")
+        looked_up += [f"lookup_{name}.{col}" if name in mapped else f"NULL AS {col}" for col in outputs]
     unit = f"coalesce(raw_unit, {sql_literal(default_unit)})" if default_unit else "raw_unit"
     finish_source = "raw_finished_at" if "finished_at" in mapped else "raw_returned_at"
-    flags = ", ".join((flag_sql(f"raw_{n}", f"fold_{n}") if n in mapped else "CAST(NULL AS BOOLEAN)")
-                      + f" AS {n}" for n in FLAG_FIELDS)
-    summary = "|".join(SUMMARY_PREFIXES)
-    # Fee: a flag column may hold amounts, an amount column may hold Có/Không.
     has_fee = ", ".join(e for n, e in (
         ("has_fee", "CASE WHEN fee_flag_col_amount > 1 THEN true ELSE fee_flag_col_flag END"),
         ("fee_amount", "coalesce(fee_col_amount > 0, fee_col_flag)")) if n in mapped)
+    summary = "|".join(SUMMARY_PREFIXES)
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE staged AS
-        WITH raw AS (SELECT {ROW_COLUMN} AS source_row, {raw} FROM source_rows),
-        folded AS (SELECT *, {folded} FROM raw),
-        parsed AS (
-            SELECT source_row, {", ".join(f"raw_{n}" for n in RAW_KEPT)},
+        WITH parsed AS (
+            SELECT raw.source_row, {", ".join(f"raw_{n}" for n in RAW_KEPT)},
                    {", ".join(f"raw_{n} AS {n}" for n in TEXT_FIELDS if n != "unit")},
                    {unit} AS unit,
                    {timestamp_sql("raw_received_at")} AS received_at,
                    {timestamp_sql("raw_due_at")} AS due_day_or_time,
                    {timestamp_sql(finish_source)} AS finished_at,
                    {timestamp_sql("raw_returned_at")} AS returned_at,
-                   {channel_sql("fold_channel")} AS channel,
-                   {flags},
-                   {amount_sql("raw_has_fee")} AS fee_flag_col_amount,
-                   {flag_sql("raw_has_fee", "fold_has_fee")} AS fee_flag_col_flag,
-                   {amount_sql("raw_fee_amount")} AS fee_col_amount,
-                   {flag_sql("raw_fee_amount", "fold_fee_amount")} AS fee_col_flag,
-                   regexp_matches(fold_dossier_id, '^({summary})') OR NOT regexp_matches(
-                       raw_dossier_id, '[0-9]') AS looks_like_summary
-            FROM folded)
-        SELECT *, {end_of_day_sql("due_day_or_time")} AS due_at,
+                   {", ".join(looked_up)}
+            FROM raw {" ".join(joins)})
+        SELECT * EXCLUDE (fee_flag_col_amount, fee_flag_col_flag, fee_col_amount, fee_col_flag),
+               {end_of_day_sql("due_day_or_time")} AS due_at,
                {f"coalesce({has_fee})" if has_fee else "CAST(NULL AS BOOLEAN)"} AS has_fee,
                coalesce(fee_col_amount, CASE WHEN fee_flag_col_amount > 1 THEN fee_flag_col_amount END)
                    AS fee_amount,
-               coalesce(received_at, due_day_or_time, finished_at, returned_at) IS NOT NULL
-                   OR (dossier_id IS NOT NULL AND NOT coalesce(looks_like_summary, false))
-                   AS is_dossier
+               raw_has_fee IS NOT NULL AND fee_flag_col_amount IS NULL AND fee_flag_col_flag IS NULL
+                   AS bad_has_fee,
+               raw_fee_amount IS NOT NULL AND fee_col_amount IS NULL AND fee_col_flag IS NULL
+                   AS bad_fee_amount,
+               CASE WHEN coalesce(received_at, due_day_or_time, finished_at, returned_at) IS NOT NULL
+                    THEN true
+                    WHEN dossier_id IS NULL THEN false
+                    ELSE regexp_matches(dossier_id, '[0-9]') AND NOT regexp_matches(
+                        {fold_sql("dossier_id")}, '^({summary})') END AS is_dossier
         FROM parsed
     """)
+    cur.execute("DROP TABLE raw")
 
 
 def _problem_checks(export: RawExport, default_unit: str | None) -> list[tuple[str, str, str]]:
@@ -238,10 +255,8 @@ def _problem_checks(export: RawExport, default_unit: str | None) -> list[tuple[s
         checks.append((f"raw_{name} IS NOT NULL AND {name} IS NULL", name, date_help))
     for name in FLAG_FIELDS:
         checks.append((f"raw_{name} IS NOT NULL AND {name} IS NULL", name, flag_help))
-    checks.append(("raw_has_fee IS NOT NULL AND fee_flag_col_amount IS NULL AND fee_flag_col_flag IS NULL",
-                   "has_fee", flag_help + " hoặc số tiền"))
-    checks.append(("raw_fee_amount IS NOT NULL AND fee_col_amount IS NULL AND fee_col_flag IS NULL",
-                   "fee_amount",
+    checks.append(("bad_has_fee", "has_fee", flag_help + " hoặc số tiền"))
+    checks.append(("bad_fee_amount", "fee_amount",
                    "không đọc được số tiền; hãy ghi số (ví dụ 15.000) hoặc Có/Không"))
     return [c for c in checks if c[1] in export.mapping or c[1] in ("dossier_id", "received_at")]
 
@@ -270,8 +285,9 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
         CREATE OR REPLACE TEMP TABLE incoming AS
         SELECT {upload_id} AS upload_id, source_row, hash({fields}) AS row_hash, {fields}
         FROM staged
-        WHERE is_dossier AND source_row NOT IN (SELECT source_row FROM problems)
-        QUALIFY row_number() OVER (PARTITION BY dossier_id ORDER BY source_row DESC) = 1
+        WHERE source_row IN (SELECT max(source_row) FROM staged
+                             WHERE is_dossier AND source_row NOT IN (SELECT source_row FROM problems)
+                             GROUP BY dossier_id)
     """)
     dates = cur.execute("""
         SELECT min(received_at), greatest(max(received_at), max(finished_at), max(returned_at))

@@ -21,10 +21,11 @@ DATE_FIELDS = tuple(f.name for f in DOSSIER_FIELDS if f.sql_type == "TIMESTAMP")
 FLAG_FIELDS = ("digitized", "e_result", "paid_online", "reused_data")
 TEXT_FIELDS = ("dossier_id", "procedure_code", "procedure_name", "field", "unit", "officer", "status")
 
-# Text dates as exports write them; real Excel dates arrive from the reader as ISO text.
-DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S.%f",
-                "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
-                "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%d.%m.%Y")
+# Day-first text dates as exports write them, without and with a time; everything else is read
+# by DuckDB's own ISO cast (real Excel dates arrive from the reader as ISO text).
+DAY_FIRST_DATES = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+DAY_FIRST_TIMES = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M",
+                   "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M")
 
 
 def fold(text: str) -> str:
@@ -129,16 +130,17 @@ def text_sql(col: str) -> str:
 
 
 def timestamp_sql(col: str) -> str:
-    """SQL: trimmed text -> TIMESTAMP (dd/mm/yyyy forms, ISO as Excel dates arrive, or an Excel
-    serial number); NULL when it cannot be read. Formats are chosen by shape to try few."""
-    day_first = ", ".join(sql_literal(f) for f in DATE_FORMATS if f.startswith("%d"))
-    iso = ", ".join(sql_literal(f) for f in DATE_FORMATS if f.startswith("%Y"))
-    return (f"CASE WHEN regexp_full_match({col}, '\\d{{5}}(\\.\\d+)?') "
+    """SQL: trimmed text -> TIMESTAMP (dd/mm/yyyy[ HH:MM[:SS]], ISO, or an Excel serial number);
+    NULL when it cannot be read. The shape picks the formats, so each value is parsed once."""
+    dates = ", ".join(sql_literal(f) for f in DAY_FIRST_DATES)
+    times = ", ".join(sql_literal(f) for f in DAY_FIRST_TIMES)
+    return (f"CASE WHEN {col}[2] IN ('/', '-', '.') OR {col}[3] IN ('/', '-', '.') "
+            f"THEN CASE WHEN length({col}) <= 10 THEN try_strptime({col}, [{dates}]) "
+            f"ELSE try_strptime({col}, [{times}]) END "
+            f"WHEN regexp_full_match({col}, '\\d{{5}}(\\.\\d+)?') "
             f"THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({col} AS DOUBLE)"
             f" * 86400000000) AS BIGINT)) "
-            f"WHEN {col}[3] IN ('/', '-', '.') OR {col}[2] IN ('/', '-', '.') "
-            f"THEN try_strptime({col}, [{day_first}]) "
-            f"ELSE try_strptime({col}, [{iso}]) END")
+            f"ELSE try_cast({col} AS TIMESTAMP) END")
 
 
 def end_of_day_sql(ts: str) -> str:
