@@ -222,8 +222,9 @@ def _first_row_xlsx(data: bytes, sheet_index: int) -> int:
         path = target.lstrip("/") if target.startswith("/") else "xl/" + target
         with zf.open(path) as sheet_xml:
             head = sheet_xml.read(1 << 20).decode("utf-8", "replace")
-    for count, row in enumerate(re.finditer(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", head, re.DOTALL), 1):
-        if row.group(2) and re.search(r"<v>[^<]|<t(?:\s[^>]*)?>[^<]", row.group(2)):
+    rows = re.finditer(r"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", head, re.DOTALL)
+    for count, row in enumerate(rows, 1):
+        if row.group(2) and re.search(r"<(?:\w+:)?v>[^<]|<(?:\w+:)?t(?:\s[^>]*)?>[^<]", row.group(2)):
             number = re.search(r'\br="(\d+)"', row.group(1))
             return int(number.group(1)) if number else count
     return 1
