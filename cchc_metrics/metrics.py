@@ -24,7 +24,9 @@ Definitions follow ../shared/domain.md ("Indicators computable from dossier data
   finish month, pending ones are the state at the end of each month, the last month clipped to the
   period end. Months are "YYYY-MM" strings. With month grouping every month of the period appears
   (zeros where nothing happened) for every group that has any count in the period; groups whose
-  counts are all zero are left out.
+  counts are all zero are left out, so a period without data gives an empty frame (without `by`:
+  one row of zeros). A dossier with no unit (officer, field...) is a group of its own, key null.
+- A finish date before the received date (bad data) closes the dossier from its received date.
 - `units`: a list of unit names to keep; None or an empty list means every unit.
 
 Speed: one DuckDB scan groups the dossiers by key, by the months of their received / finished / due
