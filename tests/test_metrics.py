@@ -281,3 +281,12 @@ def test_evaluation_period(year, start_day, expected):
 def test_evaluation_period_refuses_a_day_missing_some_years():
     with pytest.raises(CchcError, match="29/2"):
         evaluation_period(2024, (29, 2))
+
+
+def test_missing_unit_is_its_own_group_and_empty_units_means_all(con):
+    insert_dossiers(con, [dict(unit="X", received_at="2023-03-02 08:00", due_at="2023-03-20"),
+                          dict(unit=None, received_at="2023-03-03 08:00", due_at="2023-03-20"),
+                          dict(unit=None, received_at="2023-03-04 08:00", due_at="2023-03-20")])
+    frame = compute_metrics(con, *MARCH, by="unit", units=[])
+    assert frame["unit"].tolist()[0] == "X" and frame["unit"].isna().tolist() == [False, True]
+    assert frame["received"].tolist() == [1, 2]
