@@ -42,7 +42,8 @@ def late_dossiers(con, start: dt.date, end: dt.date, units: Sequence[str] | None
     sql = f"""
         SELECT dossier_id, unit, officer, procedure_name, field, received_at, due_at, finished_at
         FROM dossiers
-        WHERE finished_at >= $start AND finished_at < $end_excl AND {LATE_CONDITION}{units_clause}{officers_clause}
+        WHERE finished_at >= $start AND finished_at < $end_excl AND {LATE_CONDITION}
+              {units_clause}{officers_clause}
         ORDER BY finished_at DESC, dossier_id
     """
     params = {**period_params(start, end), **units_params, **officers_params}

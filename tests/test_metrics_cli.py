@@ -39,7 +39,8 @@ def test_metrics_json_by_month(capsys, db_path):
     assert [set(r) for r in doc["rows"]] == [{"month", *COUNT_NAMES, *RATIO_NAMES}] * 2
     jan, feb = doc["rows"]
     # January: both received (1 by bcci), none resolved, both open at 31/01
-    assert (jan["month"], jan["received"], jan["bcci"], jan["resolved"], jan["pending"]) == ("2023-01", 2, 1, 0, 2)
+    assert (jan["month"], jan["received"], jan["bcci"], jan["resolved"], jan["pending"]) == (
+        "2023-01", 2, 1, 0, 2)
     assert jan["on_time_rate"] is None and jan["bcci_rate"] == 0.5
     # February: X resolved early; Y open and overdue at 28/02 end (due 23:59:59 that day)
     assert (feb["resolved"], feb["resolved_early"], feb["pending"], feb["pending_overdue"]) == (1, 1, 1, 1)
