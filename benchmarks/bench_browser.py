@@ -1,0 +1,110 @@
+"""Browser benchmark of the dashboard on the sample data (targets: first view < 2 s, switch < 1 s).
+
+Each repeat starts a fresh server on a copy of the sample database, then in headless chromium
+(one browser profile kept across repeats, so from the second repeat on the browser has the
+static files cached, as for a returning user) measures:
+- first view, content: from navigation start until the overview's heading and score cards show;
+- first view, drawn: until the script run has finished and every chart is drawn;
+- a page switch through the sidebar, and a units-filter switch, until drawn again.
+Run: python benchmarks/bench_browser.py [--repeat N]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+from app_server import CHROMIUM, CHROMIUM_ARGS, running_app, wait_until_idle  # noqa: E402
+
+from cchc_metrics import db, ingest  # noqa: E402
+
+SWITCHES = ["So sánh đơn vị", "Xu hướng", "Hồ sơ sắp đến hạn", "Cán bộ", "Xuất báo cáo", "Tổng quan"]
+HEADINGS = {"So sánh đơn vị": "So sánh đơn vị", "Xu hướng": "Xu hướng theo tháng",
+            "Hồ sơ sắp đến hạn": "Hồ sơ sắp đến hạn", "Cán bộ": "Cán bộ xử lý hồ sơ",
+            "Xuất báo cáo": "Xuất báo cáo giao ban", "Tổng quan": "Tổng quan"}
+
+
+def timed(action, page) -> float:
+    start = time.perf_counter()
+    action()
+    wait_until_idle(page)
+    return time.perf_counter() - start
+
+
+def click_and_wait_for_heading(page, link: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(link, exact=True).click()
+    expect(page.get_by_test_id("stHeading").first).to_have_text(HEADINGS[link], timeout=30_000)
+
+
+def choose_unit(page, unit: str | None) -> None:
+    """On the overview, pick one unit in the sidebar filter (None: remove it) and wait for the page
+    caption to name the new scope."""
+    box = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect")
+    box.click()
+    if unit is None:
+        page.keyboard.press("Backspace")
+    else:
+        page.get_by_role("option", name=unit, exact=True).click()
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("stMain").get_by_test_id("stCaptionContainer").first).to_contain_text(
+        unit or "tất cả đơn vị",
+        timeout=30_000)
+
+
+def first_view(page, url: str) -> tuple[float, float]:
+    """Seconds until the overview's content shows, and until it is fully drawn."""
+    start = time.perf_counter()
+    page.goto(url)
+    page.get_by_test_id("stMetricValue").first.wait_for(timeout=30_000)
+    content = time.perf_counter() - start
+    wait_until_idle(page)
+    return content, time.perf_counter() - start
+
+
+def run(repeat: int) -> dict[str, list[float]]:
+    results: dict[str, list[float]] = {name: [] for name in (
+        "content_cold", "drawn_cold", "content_warm", "drawn_warm", "page_switch", "filter_switch")}
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        template = Path(folder) / "sample.duckdb"
+        con = db.connect(template)
+        ingest.load_sample_data(con)
+        con.close()
+        profile = Path(folder) / "browser-profile"
+        for attempt in range(repeat):
+            browser = playwright.chromium.launch_persistent_context(
+                profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport={"width": 1440, "height": 900})
+            with running_app(template, Path(folder) / "server.log") as url:
+                page = browser.new_page()
+                content, drawn = first_view(page, url)
+                kind = "cold" if attempt == 0 else "warm"
+                results[f"content_{kind}"].append(content)
+                results[f"drawn_{kind}"].append(drawn)
+                for link in SWITCHES:
+                    results["page_switch"].append(timed(lambda: click_and_wait_for_heading(page, link), page))
+                for unit in ("Văn phòng Sở", None):
+                    results["filter_switch"].append(timed(lambda: choose_unit(page, unit), page))
+            browser.close()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="fresh server starts (default 3)")
+    results = run(parser.parse_args().repeat)
+    print(f"{'measure':<15}{'n':>4}{'median s':>10}{'max s':>8}  target")
+    for name, target in (("content_cold", 2.0), ("drawn_cold", 2.0), ("content_warm", 2.0),
+                         ("drawn_warm", 2.0), ("page_switch", 1.0), ("filter_switch", 1.0)):
+        values = results[name]
+        if values:
+            print(f"{name:<15}{len(values):>4}{statistics.median(values):>10.2f}{max(values):>8.2f}  < {target} s")
+
+
+if __name__ == "__main__":
+    main()
