@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .db import connect
 from .errors import CchcError
+from .formatting import format_date, format_number, is_missing
 from .ingest import ingest_file, list_uploads, undo_upload
 
 
@@ -103,23 +104,22 @@ def _cmd_ingest(args) -> int:
 
 
 def _cmd_uploads(args) -> int:
+    """The upload history as an aligned text table, newest first."""
     con = connect(args.db)
     uploads = list_uploads(con)
     con.close()
     if uploads.empty:
         print("Chưa có lần tải dữ liệu nào.")
         return 0
-    def day(value) -> str:
-        return "" if value is None or value != value else f"{value:%d/%m/%Y}"
     table = [["Số", "Tệp", "Kỳ dữ liệu", "Dòng", "Mới", "Cập nhật", "Không đổi", "Lỗi", "Lúc tải",
               "Trạng thái"]]
     for u in uploads.itertuples():
-        table.append([str(u.upload_id), u.file_name, f"{day(u.period_start)}–{day(u.period_end)}",
-                      *(f"{int(v):,}".replace(",", ".") if v == v and v is not None else ""
-                        for v in (u.rows_read, u.added, u.updated, u.unchanged, u.rejected)),
+        table.append([str(u.upload_id), u.file_name,
+                      f"{format_date(u.period_start, missing='')}–{format_date(u.period_end, missing='')}",
+                      *(format_number(v, missing="") for v in (u.rows_read, u.added, u.updated,
+                                                               u.unchanged, u.rejected)),
                       f"{u.uploaded_at:%H:%M %d/%m/%Y}",
-                      "đã hoàn tác" if u.undone_at == u.undone_at and u.undone_at is not None
-                      else "đang dùng"])
+                      "đang dùng" if is_missing(u.undone_at) else "đã hoàn tác"])
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())

@@ -28,6 +28,7 @@ import pandas as pd
 
 from .db import PROJECT_ROOT
 from .errors import IngestError, RowProblem
+from .formatting import format_number
 from .normalize import (FLAG_FIELDS, TEXT_FIELDS, amount_sql, channel_sql, end_of_day_sql, flag_sql,
                         fold_sql, sql_ident, sql_literal, text_sql, timestamp_sql)
 from .reader import ROW_COLUMN, RawExport, read_export
@@ -37,10 +38,6 @@ SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 SAMPLE_SUFFIXES = (".xlsx", ".xls", ".csv")
 MAX_PROBLEMS_KEPT = 1000
 
-
-def _n(count: int) -> str:
-    """Vietnamese thousands separator: 14697 -> '14.697'."""
-    return f"{count:,}".replace(",", ".")
 # First words of totals and signature lines that may sit in the dossier-id column.
 SUMMARY_PREFIXES = ("tong", "cong", "ghi chu", "nguoi lap", "thu truong", "giam doc", "xac nhan", "ky")
 
@@ -134,7 +131,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *,
         problems, problem_count, problem_rows = _problems(cur, export, default_unit)
         if problems and not skip_invalid:
             raise IngestError(
-                f"có {_n(problem_count)} lỗi ở {_n(problem_rows)} dòng nên tệp chưa được nạp. Hãy sửa "
+                f"có {format_number(problem_count)} lỗi ở {format_number(problem_rows)} dòng nên tệp chưa được nạp. Hãy sửa "
                 "các ô dưới đây trong tệp rồi tải lại, hoặc chọn «bỏ qua dòng lỗi» để nạp các dòng "
                 "hợp lệ.", file_name, problems)
         rows_read = cur.execute("SELECT count(*) FROM staged WHERE is_dossier").fetchone()[0]
@@ -327,8 +324,8 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
     cur.execute("UPDATE uploads SET added = ?, updated = ?, unchanged = ? WHERE upload_id = ?",
                 [added, updated, unchanged, upload_id])
     cur.execute("DROP TABLE incoming; DROP TABLE previous; DROP TABLE staged; DROP TABLE problems")
-    message = (f"Đã nạp «{export.file_name}»: {_n(rows_read)} dòng hồ sơ, {_n(added)} hồ sơ mới, "
-               f"{_n(updated)} cập nhật, {_n(unchanged)} không đổi, {_n(rejected)} dòng lỗi bị bỏ qua"
+    message = (f"Đã nạp «{export.file_name}»: {format_number(rows_read)} dòng hồ sơ, {format_number(added)} hồ sơ mới, "
+               f"{format_number(updated)} cập nhật, {format_number(unchanged)} không đổi, {format_number(rejected)} dòng lỗi bị bỏ qua"
                + (f" (kỳ {period_start:%d/%m/%Y}–{period_end:%d/%m/%Y})" if period_start and period_end
                   else "") + ".")
     return UploadResult(upload_id, export.file_name, "loaded", sha256, export.layout, export.mapping,
@@ -382,8 +379,8 @@ def undo_upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> UndoResult:
     except BaseException:
         cur.execute("ROLLBACK")
         raise
-    message = (f"Đã hoàn tác lần tải số {upload_id} («{file_name}»): bỏ {_n(removed)} hồ sơ chỉ có "
-               f"trong tệp này, {_n(restored)} hồ sơ trở về phiên bản trước.")
+    message = (f"Đã hoàn tác lần tải số {upload_id} («{file_name}»): bỏ {format_number(removed)} hồ sơ chỉ có "
+               f"trong tệp này, {format_number(restored)} hồ sơ trở về phiên bản trước.")
     return UndoResult(upload_id, file_name, removed, restored, message)
 
 

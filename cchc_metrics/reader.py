@@ -19,6 +19,7 @@ import fastexcel
 import pyarrow as pa
 
 from .errors import IngestError
+from .formatting import format_number
 from .normalize import field_for_header, fold, is_personal
 from .schema import FIELD_BY_NAME
 
@@ -28,6 +29,7 @@ MAX_COMPRESSION_RATIO = 100                        # real sheets compress 5-20x;
 MAX_ROWS = 2_000_000
 HEADER_SEARCH_ROWS = 25
 MAX_SHEETS_TRIED = 3
+CONFIDENT_HEADER_SCORE = 4    # fields recognised on a sheet before the next sheets are not tried
 ROW_COLUMN = "__source_row"   # Excel row number of each data row, kept beside the source columns
 
 REQUIRED_HELP = ("mã hồ sơ, ngày tiếp nhận, đơn vị xử lý (hoặc chọn đơn vị cho cả tệp) và thủ tục "
@@ -103,7 +105,7 @@ def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> 
         found = _find_header(grid.top, mapping)
         if found and (best is None or found[0] > best[1][0]):
             best = (grid, found)
-        if found and found[0] >= 4:
+        if found and found[0] >= CONFIDENT_HEADER_SCORE:
             break
     if best is None and not seen:
         raise IngestError("tệp trống, không có ô dữ liệu nào. Hãy xuất lại tệp từ hệ thống một cửa.",
@@ -123,7 +125,8 @@ def detect_format(data: bytes, file_name: str) -> str:
     if not data:
         raise IngestError("tệp trống (0 byte). Hãy xuất lại tệp từ hệ thống một cửa.", file_name)
     if len(data) > MAX_FILE_BYTES:
-        raise IngestError(f"tệp quá lớn ({len(data) / 1e6:.0f} MB, tối đa {MAX_FILE_BYTES // 2**20} MB)."
+        raise IngestError(f"tệp quá lớn ({format_number(len(data) / 2**20)} MB, tối đa "
+                          f"{format_number(MAX_FILE_BYTES / 2**20)} MB)."
                           " Hãy xuất theo từng tháng hoặc từng quý.", file_name)
     if data.startswith(_OLE2_MAGIC):
         if _ENCRYPTED_STREAM in data:
@@ -158,9 +161,9 @@ def _check_zip(data: bytes, file_name: str) -> None:
     suspicious = [m for m in members if m.file_size > 2**20
                   and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1)]
     if total > MAX_UNCOMPRESSED_BYTES or suspicious:
-        raise IngestError(f"tệp Excel khi giải nén quá lớn ({total / 2**20:,.0f} MB) hoặc nén bất "
-                          "thường, có thể là tệp độc hại nên đã bị từ chối. Hãy xuất lại tệp từ hệ "
-                          "thống một cửa, chia nhỏ theo tháng nếu cần.".replace(",", "."), file_name)
+        raise IngestError(f"tệp Excel khi giải nén quá lớn ({format_number(total / 2**20)} MB) hoặc "
+                          "nén bất thường, có thể là tệp độc hại nên đã bị từ chối. Hãy xuất lại tệp "
+                          "từ hệ thống một cửa, chia nhỏ theo tháng nếu cần.", file_name)
 
 
 # --- Excel --------------------------------------------------------------------------------
@@ -180,9 +183,9 @@ def _read_excel(data: bytes, file_name: str, file_format: str):
         except fastexcel.FastExcelError as exc:
             raise _corrupt(file_name, file_format) from exc
         if batch.num_rows > MAX_ROWS:
-            raise IngestError(f"trang «{name}» có {batch.num_rows:,} dòng, vượt giới hạn "
-                              f"{MAX_ROWS:,} dòng. Hãy xuất theo từng tháng hoặc quý."
-                              .replace(",", "."), file_name)
+            raise IngestError(f"trang «{name}» có {format_number(batch.num_rows)} dòng, vượt giới "
+                              f"hạn {format_number(MAX_ROWS)} dòng. Hãy xuất theo từng tháng hoặc quý.",
+                              file_name)
         table = pa.Table.from_batches([batch]).rename_columns([f"c{i}" for i in range(batch.num_columns)])
         first_row = _first_row_xlsx(data, index) if file_format == "xlsx" else _first_row_xls(data, index)
         yield _Grid(table, first_row, sheet=name, top=_top_rows(table))
@@ -263,8 +266,8 @@ def _read_csv(data: bytes, file_name: str):
         rows.append(row)
         row_numbers.append(reader.line_num)
         if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-            raise IngestError(f"tệp có hơn {MAX_ROWS:,} dòng, vượt giới hạn. Hãy xuất theo từng tháng"
-                              " hoặc quý.".replace(",", "."), file_name)
+            raise IngestError(f"tệp có hơn {format_number(MAX_ROWS)} dòng, vượt giới hạn. Hãy xuất "
+                              "theo từng tháng hoặc quý.", file_name)
     width = max(len(r) for r in rows)
     columns = {f"c{i}": pa.array([(r[i] or None) if i < len(r) else None for r in rows], pa.string())
                for i in range(width)}
