@@ -90,6 +90,7 @@ def main() -> None:
         st.navigation([st.Page(sign_in_page, title="Đăng nhập", icon=":material/login:")]).run()
         return
     page = st.navigation(all_pages())
+    st.html(common.VIETNAMESE_CSS)
     common.connection()
     sidebar_filters()
     sidebar_freshness()

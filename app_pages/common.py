@@ -25,6 +25,16 @@ APOLOGY = ("Xin lỗi, ứng dụng gặp sự cố ngoài dự kiến nên chư
            "Dữ liệu đã lưu không bị ảnh hưởng. Vui lòng tải lại trang (phím F5) và thử lại; nếu vẫn "
            "lỗi, hãy báo cho bộ phận quản trị kèm thời điểm xảy ra.")
 
+# Streamlit has no locale: its few built-in English texts are replaced here with CSS.
+VIETNAMESE_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button p::after { content: "Chọn tệp"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+    content: "hoặc kéo thả tệp vào đây · tối đa 200 MB mỗi tệp"; font-size: 0.875rem; }
+[data-testid="stStatusWidget"] { visibility: hidden; }
+</style>"""
+
 FRAMEWORK_KEY = "filter_framework"
 YEAR_KEY = "filter_year"
 UNITS_KEY = "filter_units"

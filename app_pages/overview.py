@@ -71,7 +71,7 @@ with common.user_errors():
     if recoverable.empty:
         st.success("Không còn tiêu chí nào có thể lấy lại điểm trong năm nay.", icon=":material/check_circle:")
     for rank, row in enumerate(recoverable.itertuples(index=False), start=1):
-        action = row.what_it_takes_vi if not is_missing(row.what_it_takes_vi) else "Cập nhật số liệu nhập tay."
+        action = row.what_it_takes_vi if not is_missing(row.what_it_takes_vi) else "Tiêu chí chấm theo số liệu nhập tay: cập nhật ở trang «Chỉ tiêu & thang điểm»."
         owner = f" · Đơn vị chịu trách nhiệm: {row.responsible_unit}" if not is_missing(row.responsible_unit) else ""
         st.markdown(f"{rank}. **{row.name}** ({row.code}): có thể lấy lại "
                     f"**{format_points(row.recoverable_points)} điểm**.  \n{action}{owner}")

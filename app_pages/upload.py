@@ -140,7 +140,7 @@ def history_section(may_edit: bool) -> None:
         st.info("Chưa có lần tải nào.")
         return
     table = display_table(uploads, HISTORY_COLUMNS)
-    table["Tình trạng"] = ["Đang dùng" + (" (dữ liệu mẫu)" if sample else "") if is_missing(undone)
+    table["Tình trạng"] = [("Dữ liệu mẫu" if sample else "Đang dùng") if is_missing(undone)
                            else "Đã hoàn tác lúc " + format_datetime(undone)
                            for undone, sample in zip(uploads["undone_at"], uploads["is_sample"])]
     st.dataframe(table, hide_index=True)

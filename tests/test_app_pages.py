@@ -145,3 +145,17 @@ def test_editor_password_locks_changes_until_signed_in(sample_template, tmp_path
     at.sidebar.button[0].click().run()
     assert_clean(at)
     assert at.file_uploader, "signed in as editor, the uploader appears"
+
+
+def test_viewer_password_hides_everything_until_signed_in(sample_template, tmp_path, monkeypatch):
+    path = tmp_path / "cchc.duckdb"
+    shutil.copy(sample_template, path)
+    monkeypatch.setenv("CCHC_DB", str(path))
+    monkeypatch.setenv(auth.VIEWER_ENV, auth.hash_password("xem", iterations=1000))
+    monkeypatch.delenv(auth.EDITOR_ENV, raising=False)
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.metric, "no figure is shown before signing in"
+    at.text_input[0].input("xem")
+    at.button[0].click().run()
+    assert_clean(at)
+    assert metric_value(at, "Tổng điểm hiện tại") == "10,97 / 19,50"
