@@ -159,3 +159,13 @@ def test_viewer_password_hides_everything_until_signed_in(sample_template, tmp_p
     at.button[0].click().run()
     assert_clean(at)
     assert metric_value(at, "Tổng điểm hiện tại") == "10,97 / 19,50"
+
+
+def test_a_broken_file_gets_a_vietnamese_message_not_a_traceback(app):
+    open_page(app, "upload")
+    app.file_uploader[0].set_value([("hong.xlsx", b"day khong phai tep Excel", "application/octet-stream")])
+    app.run()
+    assert not app.exception
+    assert app.error and "hong.xlsx" in app.error[0].value
+    assert app.button(key="upload_confirm").disabled
+    assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == SAMPLE_DOSSIERS
