@@ -1,7 +1,7 @@
 """So sánh đơn vị: units side by side against the target, gaps per unit × criterion, one unit in detail."""
 import streamlit as st
 
-from cchc_metrics import charts, metrics, periods, scoring
+from cchc_metrics import app_services, charts, metrics, scoring
 from cchc_metrics.formatting import display_table
 from app_pages import common
 
@@ -11,6 +11,8 @@ DETAIL_COLUMNS = {
     "online_rate": ("Trực tuyến", "percent"), "paid_online_rate": ("Thanh toán trực tuyến", "percent"),
     "digitized_rate": ("Số hóa", "percent"), "e_result_rate": ("Kết quả điện tử", "percent"),
 }
+DRILL_KEY = "units_drill_unit"
+CLICKED_KEY = "units_clicked_unit"
 DRILL_LEVELS = {"field": "Lĩnh vực", "procedure": "Thủ tục", "officer": "Cán bộ"}
 
 chosen = common.filters()
@@ -25,7 +27,13 @@ with common.user_errors():
     code = st.selectbox("Tiêu chí", list(labels), format_func=labels.get, key="units_criterion")
     one = by_unit[by_unit["code"] == code]
     target = criteria.set_index("code").loc[code, "target"]
-    st.plotly_chart(charts.unit_bars(one, target, labels[code]), theme=None, key="unit_bars")
+    event = st.plotly_chart(charts.unit_bars(one, target, labels[code]), theme=None, key="unit_bars",
+                            on_select="rerun", selection_mode="points")
+    unit_names = sorted(by_unit["unit"].dropna().unique())
+    clicked = next((point.get("y") for point in event.selection.points), None)
+    if clicked in unit_names and clicked != st.session_state.get(CLICKED_KEY):  # a new click picks the unit below
+        st.session_state[CLICKED_KEY] = clicked
+        st.session_state[DRILL_KEY] = clicked
     st.caption("Tỷ trọng điểm bị mất: phần điểm bị mất của tiêu chí này do từng đơn vị gây ra.")
     st.dataframe(display_table(one.sort_values("points_lost_share", ascending=False), {
         "unit": ("Đơn vị", "text"), "ratio": ("Kết quả", "percent"), "numerator": ("Tử số", "int"),
@@ -34,11 +42,11 @@ with common.user_errors():
     }), hide_index=True, height="content")
 
     st.plotly_chart(charts.gap_heatmap(by_unit), theme=None, key="gap_heatmap")
-    st.caption("Mã tiêu chí: " + "; ".join(f"{code} – {name}" for code, name in labels.items()) + ".")
+    st.caption("Mã tiêu chí: " + "; ".join(f"{key} – {name}" for key, name in labels.items()) + ".")
 
     st.subheader("Chi tiết một đơn vị")
-    unit = st.selectbox("Đơn vị", sorted(by_unit["unit"].dropna().unique()), key="units_drill_unit")
-    start, end = periods.evaluation_period(chosen.year)
+    unit = st.selectbox("Đơn vị (hoặc bấm vào một thanh ở biểu đồ trên)", unit_names, key=DRILL_KEY)
+    start, end = common.cached(app_services.evaluation_period, chosen.framework, chosen.year)
     for tab, (level, label) in zip(st.tabs(list(DRILL_LEVELS.values())), DRILL_LEVELS.items()):
         with tab:
             detail = common.cached(metrics.compute_metrics, start, end, by=level, units=[unit])
