@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import fastexcel
+import numpy as np
 import pyarrow as pa
 
 from .errors import IngestError
@@ -30,6 +31,7 @@ MAX_ROWS = 2_000_000
 HEADER_SEARCH_ROWS = 25
 MAX_SHEETS_TRIED = 3
 CONFIDENT_HEADER_SCORE = 4    # fields recognised on a sheet before the next sheets are not tried
+PIECE_XML_BYTES = 48 * 2**20  # bigger sheets are read in pieces of this much XML (bounded memory)
 ROW_COLUMN = "__source_row"   # Excel row number of each data row, kept beside the source columns
 
 REQUIRED_HELP = ("mã hồ sơ, ngày tiếp nhận, đơn vị xử lý (hoặc chọn đơn vị cho cả tệp) và thủ tục "
@@ -82,17 +84,16 @@ class RawExport:
 
 @dataclass
 class _Grid:
-    """Cells of one sheet as text: `table` columns c0..cN, row i is Excel row first_row + i."""
+    """Cells of one sheet as text columns, and the row number Excel shows for each row."""
 
     table: pa.Table
-    first_row: int
+    row_numbers: pa.Array
     sheet: str | None = None
     delimiter: str | None = None
     top: list[list[str | None]] = field(default_factory=list)
-    row_numbers: list[int] | None = None   # CSV: physical line of each record (quoted newlines)
 
     def row_number(self, index: int) -> int:
-        return self.row_numbers[index] if self.row_numbers is not None else self.first_row + index
+        return self.row_numbers[index].as_py()
 
 
 def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> RawExport:
@@ -177,18 +178,24 @@ def _read_excel(data: bytes, file_name: str, file_format: str):
         raise _corrupt(file_name, file_format) from exc
     if not names:
         raise IngestError("tệp Excel không có trang tính nào.", file_name)
+    zf = zipfile.ZipFile(io.BytesIO(data)) if file_format == "xlsx" else None
     for index, name in enumerate(names[:MAX_SHEETS_TRIED]):
+        path = _sheet_path(zf, index) if zf else None
         try:
-            batch = reader.load_sheet(index, header_row=None, dtypes="string", eager=True)
+            if path and zf.getinfo(path).file_size > PIECE_XML_BYTES:
+                pieces = [_load_piece(fastexcel.read_excel(piece), index, _first_row_in(xml))
+                          for xml, piece in _sheet_pieces(zf, path)]
+            else:
+                first_row = _first_row_in(_xml_head(zf, path)) if path else _first_row_xls(data, index)
+                pieces = [_load_piece(reader, index, first_row)]
         except fastexcel.FastExcelError as exc:
             raise _corrupt(file_name, file_format) from exc
-        if batch.num_rows > MAX_ROWS:
-            raise IngestError(f"trang «{name}» có {format_number(batch.num_rows)} dòng, vượt giới "
+        table, row_numbers = _join_pieces(pieces)
+        if table.num_rows > MAX_ROWS:
+            raise IngestError(f"trang «{name}» có {format_number(table.num_rows)} dòng, vượt giới "
                               f"hạn {format_number(MAX_ROWS)} dòng. Hãy xuất theo từng tháng hoặc quý.",
                               file_name)
-        table = pa.Table.from_batches([batch]).rename_columns([f"c{i}" for i in range(batch.num_columns)])
-        first_row = _first_row_xlsx(data, index) if file_format == "xlsx" else _first_row_xls(data, index)
-        yield _Grid(table, first_row, sheet=name, top=_top_rows(table))
+        yield _Grid(table, row_numbers, sheet=name, top=_top_rows(table))
 
 
 def _corrupt(file_name: str, file_format: str) -> IngestError:
@@ -204,33 +211,108 @@ def _top_rows(table: pa.Table) -> list[list[str | None]]:
     return [[col[i] for col in columns] for i in range(len(columns[0]) if columns else 0)]
 
 
-def _first_row_xlsx(data: bytes, sheet_index: int) -> int:
-    """Excel row number of the first row holding a value (where fastexcel's row 0 is).
+def _load_piece(reader, index: int, first_row: int) -> tuple[pa.Table, int]:
+    """One sheet (or piece of it) as text columns named c<absolute column index>.
 
-    fastexcel starts at the first non-empty cell; the sheet XML names the rows, so peek at its
-    beginning instead of parsing the sheet a second time.
+    fastexcel starts at the first non-empty row and column; the absolute column indexes keep the
+    columns of separately read pieces aligned, `first_row` (from the XML) numbers the rows.
     """
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
-        rel_ids = re.findall(r"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", workbook)
-        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        targets = {}
-        for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
-            rel_id, target = re.search(r'\bId="([^"]+)"', tag), re.search(r'\bTarget="([^"]+)"', tag)
-            if rel_id and target:
-                targets[rel_id.group(1)] = target.group(1)
-        target = targets.get(rel_ids[sheet_index]) if sheet_index < len(rel_ids) else None
-        if target is None:
-            return 1
-        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        with zf.open(path) as sheet_xml:
-            head = sheet_xml.read(1 << 20).decode("utf-8", "replace")
+    absolute: list[int] = []
+
+    def keep(column) -> bool:
+        absolute.append(column.absolute_index)
+        return True
+
+    batch = reader.load_sheet(index, header_row=None, dtypes="string", eager=True, use_columns=keep)
+    return pa.Table.from_batches([batch]).rename_columns([f"c{i}" for i in absolute]), first_row
+
+
+def _join_pieces(pieces: list[tuple[pa.Table, int]]) -> tuple[pa.Table, pa.Array]:
+    """Concatenate pieces (columns aligned by absolute index) and number their rows."""
+    tables = [t for t, _ in pieces]
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+    table = table.select(sorted(table.column_names, key=lambda c: int(c[1:])))
+    numbers = np.concatenate([np.arange(first, first + t.num_rows, dtype=np.int32) for t, first in pieces])
+    return table, pa.array(numbers)
+
+
+def _sheet_path(zf: zipfile.ZipFile, sheet_index: int) -> str | None:
+    """Zip member of the n-th sheet, following workbook.xml and its relationships."""
+    workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    rel_ids = re.findall(r"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", workbook)
+    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    targets = {}
+    for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        rel_id, target = re.search(r'\bId="([^"]+)"', tag), re.search(r'\bTarget="([^"]+)"', tag)
+        if rel_id and target:
+            targets[rel_id.group(1)] = target.group(1)
+    target = targets.get(rel_ids[sheet_index]) if sheet_index < len(rel_ids) else None
+    if target is None:
+        return None
+    path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return path if path in zf.namelist() else None
+
+
+def _xml_head(zf: zipfile.ZipFile, path: str) -> bytes:
+    with zf.open(path) as sheet_xml:
+        return sheet_xml.read(1 << 20)
+
+
+def _first_row_in(xml: bytes) -> int:
+    """Excel row number of the first row holding a value in (the beginning of) a sheet's XML."""
+    head = xml[: 1 << 20].decode("utf-8", "replace")
     rows = re.finditer(r"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", head, re.DOTALL)
     for count, row in enumerate(rows, 1):
         if row.group(2) and re.search(r"<(?:\w+:)?v>[^<]|<(?:\w+:)?t(?:\s[^>]*)?>[^<]", row.group(2)):
             number = re.search(r'\br="(\d+)"', row.group(1))
             return int(number.group(1)) if number else count
     return 1
+
+
+def _sheet_pieces(zf: zipfile.ZipFile, path: str):
+    """Yield (sheet XML, one-sheet workbook) pieces of about PIECE_XML_BYTES of whole rows.
+
+    A big sheet read at once costs fastexcel ~2 GB per million 20-column rows (it holds every
+    cell); pieces bound the memory. Each piece is a complete worksheet (same head, no dimension)
+    inside a copy of the workbook's other parts, stored uncompressed.
+    """
+    template = io.BytesIO()
+    with zipfile.ZipFile(template, "w") as out:
+        for member in zf.namelist():
+            if member != path:
+                out.writestr(member, zf.read(member))
+    with zf.open(path) as stream:
+        buffer = b""
+        while (start := re.search(rb"<((?:\w+:)?)sheetData\b[^>]*?(/?)>", buffer)) is None:
+            block = stream.read(1 << 16)
+            if not block:
+                return
+            buffer += block
+        if start.group(2):
+            return
+        prefix = start.group(1)
+        head = re.sub(rb"<(?:\w+:)?dimension\b[^>]*/>", b"", buffer[: start.end()])
+        tail = b"</" + prefix + b"sheetData></" + prefix + b"worksheet>"
+        row_end, data_end = b"</" + prefix + b"row>", b"</" + prefix + b"sheetData>"
+        buffer = buffer[start.end():]
+        while buffer is not None:
+            while len(buffer) < PIECE_XML_BYTES and (block := stream.read(PIECE_XML_BYTES)):
+                buffer += block
+            stop = buffer.find(data_end)
+            cut = buffer.rfind(row_end, 0, PIECE_XML_BYTES)
+            cut = buffer.find(row_end) if cut < 0 else cut
+            if cut < 0 or 0 <= stop <= cut:      # the last rows (or a truncated sheet: calamine judges)
+                rows, buffer = buffer[: stop if stop >= 0 else len(buffer)], None
+            else:
+                cut += len(row_end)
+                rows, buffer = buffer[:cut], buffer[cut:]
+            if not rows.strip():
+                continue
+            xml = head + rows + tail
+            piece = io.BytesIO(template.getvalue())
+            with zipfile.ZipFile(piece, "a") as out:
+                out.writestr(path, xml)
+            yield xml, piece.getvalue()
 
 
 def _first_row_xls(data: bytes, sheet_index: int) -> int:
@@ -272,7 +354,8 @@ def _read_csv(data: bytes, file_name: str):
     columns = {f"c{i}": pa.array([(r[i] or None) if i < len(r) else None for r in rows], pa.string())
                for i in range(width)}
     table = pa.table(columns)
-    return [_Grid(table, first_row=1, delimiter=delimiter, top=_top_rows(table), row_numbers=row_numbers)]
+    # line_num is the physical line a record ends on (records may hold quoted line breaks).
+    return [_Grid(table, pa.array(row_numbers, pa.int32()), delimiter=delimiter, top=_top_rows(table))]
 
 
 # --- header -------------------------------------------------------------------------------
@@ -374,10 +457,7 @@ def _build_export(grid: _Grid, file_name, file_format, header_index, header_coun
 
     data_start = header_index + header_count
     table = grid.table.slice(data_start)
-    if grid.row_numbers is not None:
-        rows = pa.array(grid.row_numbers[data_start:], pa.int32())
-    else:
-        rows = pa.array(range(grid.first_row + data_start, grid.first_row + grid.table.num_rows), pa.int32())
+    rows = grid.row_numbers.slice(data_start)
     kept = [j for j, h in enumerate(headers) if h not in personal]
     table = pa.table([rows] + [table.column(j) for j in kept],
                      names=[ROW_COLUMN] + [headers[j] for j in kept])

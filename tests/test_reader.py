@@ -7,6 +7,7 @@ import pytest
 
 from cchc_metrics.ingest import ingest_file, preview_export
 from cchc_metrics.normalize import field_for_header, header_key, is_personal
+from cchc_metrics import reader
 from cchc_metrics.reader import read_export
 from conftest import table_rows, write_csv, write_xlsx
 
@@ -216,3 +217,26 @@ def test_explicit_mapping_overrides_detection(tmp_path):
     assert read_export(data, "two_ids.xlsx").mapping["dossier_id"] == "Mã hồ sơ"
     assert read_export(data, "two_ids.xlsx", mapping={"dossier_id": "Số biên nhận"}).mapping["dossier_id"] \
         == "Số biên nhận"
+
+
+def test_big_sheets_read_in_pieces_give_the_same_rows(tmp_path, monkeypatch):
+    # Rows 1-2 title, 3 header, then 120 dossiers with an empty column A, row 60 left out, so
+    # that pieces start at different rows and columns than the sheet.
+    rows = [["Báo cáo"], [], [None, "Mã hồ sơ", "Tên thủ tục", "Đơn vị xử lý", "Ngày tiếp nhận"]]
+    rows += [[None, f"H{i:03d}", "Thủ tục", "Phòng", f"{i % 28 + 1:02d}/03/2023"] for i in range(120)]
+    rows[59] = []
+    data = write_xlsx(tmp_path / "big.xlsx", rows).read_bytes()
+    whole = read_export(data, "big.xlsx")
+    pieces_read = []
+    real_pieces = reader._sheet_pieces
+    monkeypatch.setattr(reader, "_sheet_pieces", lambda *a: (pieces_read.append(p) or p for p in real_pieces(*a)))
+    monkeypatch.setattr(reader, "PIECE_XML_BYTES", 1500)
+    pieced = read_export(data, "big.xlsx")
+    assert len(pieces_read) > 5
+    assert pieced.header_rows == whole.header_rows == [3]
+
+    def non_blank(export):
+        return [r for r in export.table.to_pylist() if r["Mã hồ sơ"]]
+    assert non_blank(pieced) == non_blank(whole)
+    assert [r["__source_row"] for r in non_blank(pieced)][55:58] == [59, 61, 62]
+    assert len(non_blank(pieced)) == 119
