@@ -17,14 +17,16 @@ from .formatting import format_editable_number, is_missing
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
-    """(database file, newest upload id, undone uploads, last settings save, calendar overrides)."""
+    """(database file, newest upload id, undone uploads, last settings save, calendar overrides,
+    last saved mapping profile)."""
     row = con.cursor().execute(
         """
         SELECT (SELECT coalesce(max(upload_id), 0) FROM uploads),
                (SELECT count(*) FROM uploads WHERE undone_at IS NOT NULL),
                (SELECT coalesce(max(updated_at)::VARCHAR, '') FROM setting_overrides),
                (SELECT count(*) FROM setting_overrides),
-               (SELECT count(*) FROM calendar_overrides)
+               (SELECT count(*) FROM calendar_overrides),
+               (SELECT coalesce(max(created_at)::VARCHAR, '') FROM mapping_profiles)
         """
     ).fetchone()
     return (str(resolve_db_path()), *row)

@@ -5,11 +5,11 @@ import io
 import openpyxl
 import pandas as pd
 
-from cchc_metrics import app_services, db, settings
+from cchc_metrics import app_services, db, profiles, settings
 from dossier_factory import insert_dossiers
 
 
-def test_data_version_changes_with_uploads_undo_and_settings(tmp_path, monkeypatch):
+def test_data_version_changes_with_uploads_undo_settings_and_profiles(tmp_path, monkeypatch):
     monkeypatch.setenv("CCHC_DB", str(tmp_path / "v.duckdb"))
     con = db.connect()
     empty = app_services.data_version(con)
@@ -24,7 +24,9 @@ def test_data_version_changes_with_uploads_undo_and_settings(tmp_path, monkeypat
     edited.loc[edited["code"] == "II.6.5.2", "target"] = 0.2
     settings.save_criteria(con, "khanh_hoa_department", 2023, edited)
     saved = app_services.data_version(con)
-    assert len({empty, uploaded, undone, saved}) == 4
+    profiles.save_profile(con, "iGate", {"dossier_id": "Mã hồ sơ"})
+    with_profile = app_services.data_version(con)
+    assert len({empty, uploaded, undone, saved, with_profile}) == 5
     assert empty[0] == str(tmp_path / "v.duckdb")
 
 
