@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cchc_metrics import auth, db, ingest, settings
+from cchc_metrics import auth, db, ingest, profiles, settings
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 PAGES = ["overview", "units", "trends", "due_soon", "officers", "upload", "targets", "export"]
@@ -169,3 +169,24 @@ def test_a_broken_file_gets_a_vietnamese_message_not_a_traceback(app):
     assert app.error and "hong.xlsx" in app.error[0].value
     assert app.button(key="upload_confirm").disabled
     assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == SAMPLE_DOSSIERS
+
+
+def test_correcting_the_mapping_and_saving_it_as_a_profile(app, tmp_path):
+    book = openpyxl.load_workbook(io.BytesIO(export_with_new_dossiers()))
+    book.active["A1"] = "Cột A"  # a header no vendor uses: the dossier id is not recognised
+    buffer = io.BytesIO()
+    book.save(buffer)
+    open_page(app, "upload")
+    app.file_uploader[0].set_value([("cot-la.xlsx", buffer.getvalue(), "application/octet-stream")]).run()
+    assert any("Mã hồ sơ" in w.value for w in app.warning)
+    assert app.button(key="upload_confirm").disabled
+
+    next(box for box in app.selectbox if box.label == "Mã hồ sơ").set_value("Cột A").run()
+    assert not app.button(key="upload_confirm").disabled
+    next(box for box in app.text_input if box.label.startswith("Lưu cách ghép cột")).input("Phần mềm X")
+    next(b for b in app.button if b.label == "Lưu cấu hình cột").click().run()
+    assert any("Phần mềm X" in s.value for s in app.success)
+    assert profiles.get_profile(db.connect(tmp_path / "cchc.duckdb"), "Phần mềm X")["dossier_id"] == "Cột A"
+    app.button(key="upload_confirm").click().run()
+    assert_clean(app)
+    assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "15.224"
