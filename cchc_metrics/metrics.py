@@ -29,11 +29,11 @@ Definitions follow ../shared/domain.md ("Indicators computable from dossier data
 - A finish date before the received date (bad data) closes the dossier from its received date.
 - `units`: a list of unit names to keep; None or an empty list means every unit.
 
-Speed: one DuckDB scan groups the dossiers by key, by the months of their received / finished / due
-dates and by where each date falls against the period start and end, counting the flags alongside
-(a few thousand rows at most). numpy then places those aggregates into (group, month) cells: pending
-at a month end E is "opened before E" minus "closed before E", a running sum over months, so no
-month is ever scanned on its own.
+Speed: one DuckDB scan groups the dossiers by key and by the "slot" of their received / finished /
+due date-times (before the period, one of its months, after it or none), counting the flags
+alongside (a few thousand rows at most). numpy then places those aggregates into (group, month)
+cells: pending at a month end E is "opened before E" minus "closed before E", a running sum over
+months, so no month is ever scanned on its own.
 """
 from __future__ import annotations
 
@@ -94,30 +94,28 @@ def _month_index(day: dt.date) -> int:
     return day.year * 12 + day.month - 1
 
 
-def _scan_sql(keys: list[str], by_month: bool, units_clause: str) -> str:
-    """The one scan: dossiers grouped by key, date months and date-vs-period flags (never NULL)."""
-    def month(ts: str) -> str:
-        return f"coalesce(year({ts}) * 12 + month({ts}) - 1, 0)" if by_month else "0"
+def _scan_sql(keys: list[str], first_month: int, n_months: int, units_clause: str) -> str:
+    """The one scan: dossiers grouped by key and by the slot of their received / finished / due
+    date-times (0 = before the period, 1..n_months = month of the period, n_months + 1 = after the
+    period or none), counting the flags alongside."""
+    after = n_months + 1
 
-    def flag(condition: str) -> str:
-        return f"coalesce({condition}, false)"
+    def slot(ts: str) -> str:
+        in_period = f"year({ts}) * 12 + month({ts}) - {first_month}" if n_months > 1 else "1"
+        return (f"(CASE WHEN {ts} < $start THEN 0 WHEN {ts} < $end_excl THEN {in_period} "
+                f"ELSE {after} END)::SMALLINT")  # NULL falls through to "after"
 
     def count_where(condition: str) -> str:
         # measured ~12% cheaper over the whole scan than count(*) FILTER (...)
-        return f"count_if({flag(condition)})"
+        return f"count_if(coalesce({condition}, false))"
 
     online = ", ".join(f"'{c}'" for c in ONLINE_CHANNELS)
     key_select = "".join(f'"{GROUP_COLUMNS[k]}" AS "{k}", ' for k in keys)
     return f"""
         SELECT {key_select}
-            {month('received_at')} AS received_month,
-            {month('finished_at')} AS finished_month,
-            {month('due_at')} AS due_month,
-            {flag('received_at >= $start')} AS received_from_start,
-            {flag('received_at < $end_excl')} AS received_by_end,
-            {flag('finished_at >= $start')} AS finished_from_start,
-            {flag('finished_at < $end_excl')} AS finished_by_end,
-            {flag('due_at < $end_excl')} AS due_by_end,
+            {slot('received_at')} AS received_slot,
+            {slot('finished_at')} AS finished_slot,
+            {slot('due_at')} AS due_slot,
             count(*) AS dossiers,
             {count_where(f'channel IN ({online})')} AS online,
             {count_where("channel = 'bcci'")} AS bcci,
@@ -144,29 +142,27 @@ def _place_in_months(scan: pd.DataFrame, keys: list[str], first_month: int, n_mo
     n_groups = len(key_rows)
     col = {name: i for i, name in enumerate(COUNT_NAMES)}
     cells = np.zeros((n_groups, n_months, len(COUNT_NAMES)), dtype=np.int64)
+    received, finished, due = (scan[f"{n}_slot"].to_numpy() for n in ("received", "finished", "due"))
 
-    def month_of(*names: str) -> np.ndarray:
-        return reduce(np.maximum, (scan[n].to_numpy() for n in names), first_month) - first_month
+    def by_end(slots: np.ndarray) -> np.ndarray:
+        return slots <= n_months
 
-    def flags(*names: str) -> np.ndarray:
-        return reduce(np.logical_and, (scan[n].to_numpy(dtype=bool) for n in names))
+    def month_of(*slots: np.ndarray) -> np.ndarray:
+        # an event before the period lands in its first month, so the running sums start right
+        return reduce(np.maximum, slots, 1) - 1
 
-    received, finished, due = "received_month", "finished_month", "due_month"
-    received_in_period = flags("received_from_start", "received_by_end")
-    resolved_in_period = flags("finished_from_start", "finished_by_end")
     # (dossiers it applies to, month it lands in, count -> scan column, sign)
     events = [
-        (received_in_period, month_of(received),
+        ((received >= 1) & by_end(received), month_of(received),
          {"received": "dossiers", "online": "online", "bcci": "bcci", "fee_dossiers": "fee_dossiers",
           "paid_online": "paid_online"}, 1),
-        (resolved_in_period, month_of(finished),
+        ((finished >= 1) & by_end(finished), month_of(finished),
          {"resolved": "dossiers", "resolved_early": "resolved_early", "resolved_late": "resolved_late",
           "digitized": "digitized", "e_result": "e_result"}, 1),
-        (flags("received_by_end"), month_of(received), {"pending": "dossiers"}, 1),
-        (flags("received_by_end", "finished_by_end"), month_of(received, finished),
-         {"pending": "dossiers"}, -1),
-        (flags("received_by_end", "due_by_end"), month_of(received, due), {"pending_overdue": "dossiers"}, 1),
-        (flags("received_by_end", "due_by_end", "finished_by_end"), month_of(received, due, finished),
+        (by_end(received), month_of(received), {"pending": "dossiers"}, 1),
+        (by_end(received) & by_end(finished), month_of(received, finished), {"pending": "dossiers"}, -1),
+        (by_end(received) & by_end(due), month_of(received, due), {"pending_overdue": "dossiers"}, 1),
+        (by_end(received) & by_end(due) & by_end(finished), month_of(received, due, finished),
          {"pending_overdue": "dossiers"}, -1),
     ]
     for applies, month, targets, sign in events:
@@ -215,11 +211,11 @@ def compute_metrics(con, start: dt.date, end: dt.date, by: str | Sequence[str] |
     keys = _as_list(by)
     by_month = "month" in keys
     plain_keys = [k for k in keys if k != "month"]
-    units_clause, units_params = member_filter("unit", units, "units")
-    scan = con.cursor().sql(_scan_sql(plain_keys, by_month, units_clause),
-                            params={**period_params(start, end), **units_params}).to_arrow_table().to_pandas()
-    first_month = _month_index(start) if by_month else 0
+    first_month = _month_index(start)
     n_months = _month_index(end) - first_month + 1 if by_month else 1
+    units_clause, units_params = member_filter("unit", units, "units")
+    scan = con.cursor().sql(_scan_sql(plain_keys, first_month, n_months, units_clause),
+                            params={**period_params(start, end), **units_params}).to_arrow_table().to_pandas()
     counts = _place_in_months(scan, plain_keys, first_month, n_months)
     return add_ratios(counts[[*keys, *COUNT_NAMES]]).reset_index(drop=True)
 
