@@ -291,3 +291,12 @@ def test_missing_unit_is_its_own_group_and_empty_units_means_all(con):
     frame = compute_metrics(con, *MARCH, by="unit", units=[])
     assert frame["unit"].tolist()[0] == "X" and frame["unit"].isna().tolist() == [False, True]
     assert frame["received"].tolist() == [1, 2]
+
+
+def test_month_grouping_across_the_year_boundary(con):
+    # evaluation-year style period 15/12/2022 .. 14/01/2023; received in December, resolved in January
+    insert_dossiers(con, [dict(received_at="2022-12-20 08:00", due_at="2023-01-06",
+                               finished_at="2023-01-05 10:00")])
+    frame = compute_metrics(con, dt.date(2022, 12, 15), dt.date(2023, 1, 14), by="month")
+    got = {r.month: (r.received, r.resolved, r.pending) for r in frame.itertuples()}
+    assert got == {"2022-12": (1, 0, 1), "2023-01": (0, 1, 0)}
