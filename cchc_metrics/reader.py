@@ -31,7 +31,10 @@ MAX_ROWS = 2_000_000
 HEADER_SEARCH_ROWS = 25
 MAX_SHEETS_TRIED = 3
 CONFIDENT_HEADER_SCORE = 4    # fields recognised on a sheet before the next sheets are not tried
-PIECE_XML_BYTES = 48 * 2**20  # bigger sheets are read in pieces of this much XML (bounded memory)
+# fastexcel holds every cell of a sheet (~2 GB for a million 20-column rows): sheets with more XML
+# than PIECED_SHEET_BYTES (~200,000 rows) are read in pieces of PIECE_XML_BYTES, about 1.5x slower.
+PIECED_SHEET_BYTES = 256 * 2**20
+PIECE_XML_BYTES = 16 * 2**20
 ROW_COLUMN = "__source_row"   # Excel row number of each data row, kept beside the source columns
 
 REQUIRED_HELP = ("mã hồ sơ, ngày tiếp nhận, đơn vị xử lý (hoặc chọn đơn vị cho cả tệp) và thủ tục "
@@ -182,7 +185,7 @@ def _read_excel(data: bytes, file_name: str, file_format: str):
     for index, name in enumerate(names[:MAX_SHEETS_TRIED]):
         path = _sheet_path(zf, index) if zf else None
         try:
-            if path and zf.getinfo(path).file_size > PIECE_XML_BYTES:
+            if path and zf.getinfo(path).file_size > PIECED_SHEET_BYTES:
                 pieces = [_load_piece(fastexcel.read_excel(piece), index, _first_row_in(xml))
                           for xml, piece in _sheet_pieces(zf, path)]
             else:
@@ -272,9 +275,8 @@ def _first_row_in(xml: bytes) -> int:
 def _sheet_pieces(zf: zipfile.ZipFile, path: str):
     """Yield (sheet XML, one-sheet workbook) pieces of about PIECE_XML_BYTES of whole rows.
 
-    A big sheet read at once costs fastexcel ~2 GB per million 20-column rows (it holds every
-    cell); pieces bound the memory. Each piece is a complete worksheet (same head, no dimension)
-    inside a copy of the workbook's other parts, stored uncompressed.
+    Each piece is a complete worksheet (same head, no dimension) inside a copy of the workbook's
+    other parts, stored uncompressed, so fastexcel reads it like the original.
     """
     template = io.BytesIO()
     with zipfile.ZipFile(template, "w") as out:

@@ -230,6 +230,7 @@ def test_big_sheets_read_in_pieces_give_the_same_rows(tmp_path, monkeypatch):
     pieces_read = []
     real_pieces = reader._sheet_pieces
     monkeypatch.setattr(reader, "_sheet_pieces", lambda *a: (pieces_read.append(p) or p for p in real_pieces(*a)))
+    monkeypatch.setattr(reader, "PIECED_SHEET_BYTES", 3000)
     monkeypatch.setattr(reader, "PIECE_XML_BYTES", 1500)
     pieced = read_export(data, "big.xlsx")
     assert len(pieces_read) > 5
