@@ -57,11 +57,12 @@ def sidebar_access() -> None:
             common.sign_out_button()
 
 
-def sidebar_freshness() -> None:
+def freshness_notices() -> None:
     freshness = common.cached(metrics.data_freshness)
     if freshness.get("is_sample"):
-        st.sidebar.warning("Đang hiển thị **dữ liệu mẫu**. Hãy tải dữ liệu thật của đơn vị ở trang "
-                           "«Tải dữ liệu».", icon=":material/science:")
+        st.warning("**Dữ liệu mẫu**: các số liệu đang hiển thị là dữ liệu minh họa đi kèm phần mềm, không "
+                   "phải của đơn vị. Hãy tải tệp xuất từ phần mềm Một cửa ở trang «Tải dữ liệu».",
+                   icon=":material/science:")
     st.sidebar.caption(f"Số hồ sơ: {format_number(freshness.get('dossier_count'))}  \n"
                        f"Lần tải gần nhất: {format_datetime(freshness.get('last_upload_at'))}  \n"
                        f"Hồ sơ mới nhất: {format_date(freshness.get('latest_dossier_at'))}")
@@ -93,7 +94,7 @@ def main() -> None:
     st.html(common.VIETNAMESE_CSS)
     common.connection()
     sidebar_filters()
-    sidebar_freshness()
+    freshness_notices()
     sidebar_access()
     page.run()
 

@@ -41,7 +41,7 @@ UNITS_KEY = "filter_units"
 ROLE_KEY = "signed_in_role"
 
 
-@st.cache_resource(show_spinner="Đang mở cơ sở dữ liệu…")
+@st.cache_resource(show_spinner="Đang mở cơ sở dữ liệu (lần đầu sẽ nạp dữ liệu mẫu, mất khoảng 10 giây)…")
 def _connection_for(path: str):
     """One DuckDB connection per server process and database file; loads the sample data on a fresh one."""
     con = db.connect(path)

@@ -78,7 +78,7 @@ def test_every_page_opens_on_the_sample_data(app):
     assert_clean(app)
     assert app.title[0].value == "Tổng quan"
     assert metric_value(app, "Tổng điểm hiện tại") == "10,97 / 19,50"
-    assert any("dữ liệu mẫu" in w.value for w in app.sidebar.warning)
+    assert app.warning[0].value.startswith("**Dữ liệu mẫu**")
     assert app.sidebar.selectbox(key="filter_year").value == 2023
     for name in PAGES[1:]:
         assert_clean(open_page(app, name))
@@ -190,3 +190,13 @@ def test_correcting_the_mapping_and_saving_it_as_a_profile(app, tmp_path):
     app.button(key="upload_confirm").click().run()
     assert_clean(app)
     assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "15.224"
+
+
+def test_an_empty_database_opens_on_the_sample_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("CCHC_DB", str(tmp_path / "fresh" / "cchc.duckdb"))
+    monkeypatch.delenv(auth.EDITOR_ENV, raising=False)
+    monkeypatch.delenv(auth.VIEWER_ENV, raising=False)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert_clean(at)
+    assert at.warning[0].value.startswith("**Dữ liệu mẫu**")
+    assert metric_value(at, "Tổng điểm hiện tại") == "10,97 / 19,50"
