@@ -6,11 +6,11 @@ Each timing shows wall and CPU time and the machine's load average: on 2 cores, 
 processes can double the wall times.
 Targets (issue 3): every count and ratio by unit x month < 100 ms over 1M dossiers, < 1 s over 10M.
 
-Measured 23/11/2026 while other sessions kept the 2 cores busy (load average 3.4-3.9):
-  unit x month, 1M:  94 ms wall, 168 ms CPU;  10M: 1.53 s wall, 1.27 s CPU
-  totals,       1M:  60 ms wall, 111 ms CPU;  10M: 0.87 s wall, 0.72 s CPU
-The 10M wall time misses the target under that load; its CPU time, shared by DuckDB's 2 threads,
-puts an idle machine near 0.65 s.
+Measured 23/11/2026 while other sessions kept the 2 cores busy (load average 2.8-5):
+  unit x month, 1M:  90-190 ms wall, 145-177 ms CPU;  10M: 1.5-1.8 s wall, 1.09 s CPU
+  totals,       1M:  60-100 ms wall,  90 ms CPU;      10M: 0.83 s wall,     0.64 s CPU
+Under that load the wall times miss the targets; the CPU times, shared by DuckDB's 2 threads,
+put an idle machine near 80 ms (1M) and 0.55-0.6 s (10M) for unit x month. Not verified idle.
 """
 from __future__ import annotations
 
