@@ -33,7 +33,7 @@ def freshness_notice(freshness: dict) -> None:
     if freshness.get("dossier_count", 0) == 0:
         st.warning("Chưa có hồ sơ nào trong cơ sở dữ liệu. Hãy tải tệp xuất từ phần mềm Một cửa ở trang "
                    "«Tải dữ liệu».", icon=":material/info:")
-    elif age is not None:
+    elif age is not None and not freshness.get("is_sample"):  # the sample banner already says it
         st.warning(f"Dữ liệu mới nhất là ngày {format_date(latest)}, cách đây {format_number(age)} ngày. "
                    "Số liệu có thể đã cũ: hãy tải tệp xuất mới nhất ở trang «Tải dữ liệu».",
                    icon=":material/schedule:")
