@@ -18,6 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cchc_metrics import auth, db, ingest, profiles, settings
+from dossier_factory import insert_dossiers
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 PAGES = ["overview", "units", "trends", "due_soon", "officers", "upload", "targets", "export"]
@@ -200,3 +201,19 @@ def test_an_empty_database_opens_on_the_sample_data(tmp_path, monkeypatch):
     assert_clean(at)
     assert at.warning[0].value.startswith("**Dữ liệu mẫu**")
     assert metric_value(at, "Tổng điểm hiện tại") == "10,97 / 19,50"
+
+
+def test_old_real_data_gets_a_stale_warning(tmp_path, monkeypatch):
+    path = tmp_path / "cu.duckdb"
+    con = db.connect(path)
+    con.execute("INSERT INTO uploads (upload_id, file_name, sha256, uploaded_at) "
+                "VALUES (1, 'thang-3.xlsx', 'x', TIMESTAMP '2023-04-01 08:00:00')")
+    insert_dossiers(con, [{"received_at": dt.datetime(2023, 3, 1, 8), "due_at": dt.date(2023, 3, 10),
+                           "finished_at": dt.datetime(2023, 3, 8, 9)}])
+    con.close()
+    monkeypatch.setenv("CCHC_DB", str(path))
+    monkeypatch.delenv(auth.EDITOR_ENV, raising=False)
+    monkeypatch.delenv(auth.VIEWER_ENV, raising=False)
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert_clean(at)
+    assert len(at.warning) == 1 and at.warning[0].value.startswith("Dữ liệu mới nhất là ngày 08/03/2023")
