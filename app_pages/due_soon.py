@@ -24,6 +24,8 @@ with common.user_errors():
     days = middle.number_input("Sắp đến hạn trong (ngày làm việc)", 0, 30, 2, key="due_days")
     officers = right.multiselect("Cán bộ xử lý", common.cached(metrics.list_officers, chosen.units),
                                  placeholder="Tất cả cán bộ", key="due_officers")
+    st.caption(f"Phạm vi: {chosen.units_label} (chọn đơn vị ở thanh bên trái). Số ngày làm việc còn lại đã trừ "
+               "thứ Bảy, Chủ nhật và ngày nghỉ lễ; số âm là số ngày đã quá hạn.")
     if default_day < dt.date.today():
         st.caption(f"Dữ liệu chỉ đến ngày {format_date(default_day)} nên danh sách mặc định tính đến ngày đó.")
     due = common.cached(watchlist.due_soon, as_of, int(days), units=chosen.units, officers=officers or None)
