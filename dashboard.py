@@ -6,6 +6,8 @@ On an empty database the sample data is loaded and every page says so.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from cchc_metrics import app_services, frameworks, metrics
@@ -14,6 +16,7 @@ from cchc_metrics.formatting import format_date, format_datetime, format_number
 from app_pages import common
 
 st.set_page_config(page_title="CCHC Dashboard", page_icon=":material/monitoring:", layout="wide")
+
 
 def sign_in_page() -> None:
     st.title("CCHC Dashboard")
@@ -26,11 +29,11 @@ def sidebar_filters() -> None:
     choices = {f.key: f.title_vi for f in frameworks.list_frameworks()}
     st.sidebar.selectbox("Bộ tiêu chí chấm điểm", list(choices), format_func=choices.get,
                          key=common.FRAMEWORK_KEY)
-    years = common.cached(app_services.evaluation_years) or [st.session_state.get(common.YEAR_KEY, 2023)]
+    years = common.cached(app_services.evaluation_years) or [dt.date.today().year]
     if st.session_state.get(common.YEAR_KEY) not in years:
         st.session_state.pop(common.YEAR_KEY, None)  # default to the newest year with data
     st.sidebar.selectbox("Năm đánh giá", years, key=common.YEAR_KEY,
-                         help="Năm đánh giá Y tính từ 15/12 năm Y-1 đến 14/12 năm Y.")
+                         help="Mặc định năm đánh giá Y tính từ 15/12 năm Y-1 đến 14/12 năm Y.")
     units = common.cached(metrics.list_units)
     st.sidebar.multiselect("Đơn vị", units, key=common.UNITS_KEY, placeholder="Tất cả đơn vị")
 
@@ -41,18 +44,12 @@ def sidebar_access() -> None:
         st.sidebar.caption(":material/lock_open: Ứng dụng không đặt mật khẩu: ai mở được trang này "
                            "đều xem và sửa được dữ liệu.")
         return
-    role = common.role()
-    if role == "editor":
-        st.sidebar.caption(":material/verified_user: Đang đăng nhập với quyền chỉnh sửa.")
-        with st.sidebar:
-            common.sign_out_button()
-        return
-    with st.sidebar.expander("Đăng nhập" if not role else "Đăng nhập quyền chỉnh sửa"):
-        if config.editor_hash is None:
-            st.caption("Ứng dụng chưa đặt mật khẩu chỉnh sửa.")
-        else:
+    if common.can_edit():
+        st.sidebar.caption(":material/verified_user: Đã đăng nhập: được xem và chỉnh sửa dữ liệu.")
+    else:
+        with st.sidebar.expander("Đăng nhập để tải dữ liệu, chỉnh sửa"):
             common.sign_in_form("editor_sign_in", "Mật khẩu chỉnh sửa")
-    if role:
+    if common.role():
         with st.sidebar:
             common.sign_out_button()
 
