@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from cchc_metrics import app_services, auth, db
+from cchc_metrics import app_services, auth, db, ingest
 from cchc_metrics.errors import CchcError
 
 LOG = logging.getLogger("cchc_dashboard")
@@ -46,8 +46,6 @@ def _connection_for(path: str):
     """One DuckDB connection per server process and database file; loads the sample data on a fresh one."""
     con = db.connect(path)
     if not app_services.has_uploads(con):
-        from cchc_metrics import ingest
-
         ingest.load_sample_data(con)
     return con
 

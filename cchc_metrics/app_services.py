@@ -32,10 +32,6 @@ def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
     return (str(resolve_db_path()), *row)
 
 
-def has_dossiers(con: duckdb.DuckDBPyConnection) -> bool:
-    return con.cursor().execute("SELECT EXISTS (SELECT 1 FROM dossiers)").fetchone()[0]
-
-
 def has_uploads(con: duckdb.DuckDBPyConnection) -> bool:
     """True once anything was ever uploaded (even if since undone): then no sample data reload."""
     return con.cursor().execute("SELECT EXISTS (SELECT 1 FROM uploads)").fetchone()[0]
