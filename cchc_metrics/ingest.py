@@ -238,7 +238,8 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
 
 def _problem_checks(export: RawExport, default_unit: str | None) -> list[tuple[str, str, str]]:
     """(SQL condition over `staged`, source column, Vietnamese message) per kind of bad cell."""
-    date_help = "không đọc được ngày; hãy ghi dạng dd/mm/yyyy, dd/mm/yyyy HH:MM hoặc dùng ô ngày của Excel"
+    date_help = ("không đọc được ngày; hãy ghi dạng dd/mm/yyyy, dd/mm/yyyy HH:MM hoặc dùng ô ngày "
+                 "của Excel")
     flag_help = "không hiểu giá trị; hãy ghi Có/Không, Đã/Chưa, x hoặc để trống, 1/0"
     checks = [("dossier_id IS NULL", "dossier_id", "thiếu mã hồ sơ"),
               ("raw_received_at IS NULL", "received_at", "thiếu ngày tiếp nhận"),
@@ -279,17 +280,15 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
     upload_id = cur.execute("SELECT nextval('upload_id_seq')").fetchone()[0]
     fields = ", ".join(FIELD_NAMES)
     # Valid dossier rows; the later row wins for an id listed twice.
-    cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE incoming AS
-        SELECT {upload_id} AS upload_id, source_row, hash({fields}) AS row_hash, {fields}
-        FROM staged
-        WHERE source_row IN (SELECT max(source_row) FROM staged
-                             WHERE is_dossier AND source_row NOT IN (SELECT source_row FROM problems)
-                             GROUP BY dossier_id)
-    """)
+    cur.execute("""
+        CREATE OR REPLACE TEMP TABLE kept AS
+        SELECT max(source_row) AS source_row FROM staged
+        WHERE is_dossier AND source_row NOT IN (SELECT source_row FROM problems)
+        GROUP BY dossier_id""")
+    cur.execute("CREATE OR REPLACE TEMP VIEW valid AS SELECT * FROM staged SEMI JOIN kept USING (source_row)")
     dates = cur.execute("""
         SELECT min(received_at), greatest(max(received_at), max(finished_at), max(returned_at))
-        FROM incoming""").fetchone()
+        FROM valid""").fetchone()
     period_start = export.period_start or (dates[0].date() if dates[0] else None)
     period_end = export.period_end or (dates[1].date() if dates[1] else None)
     data_as_of = (dt.datetime.combine(export.period_end, dt.time(23, 59, 59)) if export.period_end
@@ -305,9 +304,14 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
                  json.dumps(export.mapping, ensure_ascii=False), period_start, period_end,
                  data_as_of, rows_read, rejected, uploaded_at, is_sample])
     cur.execute(f"INSERT INTO rejected_rows SELECT {upload_id}, * FROM problems")
-    cur.execute("DROP TABLE staged")
-    cur.execute("INSERT INTO dossier_versions SELECT * FROM incoming")
+    cur.execute(f"""
+        INSERT INTO dossier_versions
+        SELECT {upload_id}, source_row, hash({fields}), {fields} FROM valid""")
+    cur.execute("DROP VIEW valid; DROP TABLE kept; DROP TABLE staged")
     report("write", 0.5)
+    # This upload's rows are read back from dossier_versions: no second copy of a big file.
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS "
+                f"SELECT * FROM dossier_versions WHERE upload_id = {upload_id}")
     # Ids not yet in `dossiers` have no other version: this upload's row wins outright; only the
     # ids seen before need the winner chosen among their versions.
     cur.execute("""
@@ -325,9 +329,10 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
     unchanged = total - added - updated
     cur.execute("UPDATE uploads SET added = ?, updated = ?, unchanged = ? WHERE upload_id = ?",
                 [added, updated, unchanged, upload_id])
-    cur.execute("DROP TABLE incoming; DROP TABLE previous; DROP TABLE problems")
-    message = (f"Đã nạp «{export.file_name}»: {format_number(rows_read)} dòng hồ sơ, {format_number(added)} hồ sơ mới, "
-               f"{format_number(updated)} cập nhật, {format_number(unchanged)} không đổi, {format_number(rejected)} dòng lỗi bị bỏ qua"
+    cur.execute("DROP VIEW incoming; DROP TABLE previous; DROP TABLE problems")
+    message = (f"Đã nạp «{export.file_name}»: {format_number(rows_read)} dòng hồ sơ, "
+               f"{format_number(added)} hồ sơ mới, {format_number(updated)} cập nhật, "
+               f"{format_number(unchanged)} không đổi, {format_number(rejected)} dòng lỗi bị bỏ qua"
                + (f" (kỳ {period_start:%d/%m/%Y}–{period_end:%d/%m/%Y})" if period_start and period_end
                   else "") + ".")
     return UploadResult(upload_id, export.file_name, "loaded", sha256, export.layout, export.mapping,
