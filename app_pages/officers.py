@@ -29,3 +29,15 @@ with common.user_errors():
         })
         table["Cần lưu ý"] = ["⚠ Có" if flag else "" for flag in shown["flagged"]]
         st.dataframe(table, hide_index=True)
+
+    late_officers = shares[shares["late"] > 0]
+    if not late_officers.empty:
+        st.subheader("Hồ sơ trễ hạn của một cán bộ")
+        labels = {f"{r.officer} ({r.unit})": (r.unit, r.officer) for r in late_officers.itertuples(index=False)}
+        unit, officer = labels[st.selectbox("Cán bộ", list(labels), key="officers_late_choice")]
+        late = common.cached(officers.late_dossiers, start, end, units=[unit], officers=[officer])
+        st.dataframe(display_table(late, {
+            "dossier_id": ("Mã hồ sơ", "text"), "procedure_name": ("Thủ tục", "text"),
+            "received_at": ("Ngày tiếp nhận", "date"), "due_at": ("Hạn trả", "date"),
+            "finished_at": ("Ngày có kết quả", "date"), "working_days_late": ("Số ngày làm việc trễ", "int"),
+        }), hide_index=True)

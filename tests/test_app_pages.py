@@ -217,3 +217,11 @@ def test_old_real_data_gets_a_stale_warning(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert_clean(at)
     assert len(at.warning) == 1 and at.warning[0].value.startswith("Dữ liệu mới nhất là ngày 08/03/2023")
+
+
+def test_officers_page_lists_a_late_officers_dossiers(app):
+    open_page(app, "officers")
+    choice = app.selectbox(key="officers_late_choice")
+    assert choice.value.startswith("Lê Quang Vinh")  # the sample's only officer at 10% or more late
+    late = app.dataframe[1].value
+    assert len(late) == 3 and (late["Số ngày làm việc trễ"].astype(int) > 0).all()
