@@ -13,11 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .schema import DOSSIER_FIELDS
-
 SYNONYMS_PATH = Path(__file__).with_name("column_synonyms.toml")
 
-DATE_FIELDS = tuple(f.name for f in DOSSIER_FIELDS if f.sql_type == "TIMESTAMP")
 FLAG_FIELDS = ("digitized", "e_result", "paid_online", "reused_data")
 TEXT_FIELDS = ("dossier_id", "procedure_code", "procedure_name", "field", "unit", "officer", "status")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cchc_metrics.db import connect
-from cchc_metrics.errors import IngestError, RowProblem
+from cchc_metrics.errors import IngestError
 from cchc_metrics.ingest import (ingest_file, list_uploads, load_sample_data, rejected_rows,
                                  undo_upload)
 from cchc_metrics.profiles import get_profile, list_profiles, save_profile
