@@ -6,7 +6,8 @@ import datetime as dt
 import pytest
 
 from cchc_metrics.ingest import ingest_file, preview_export
-from cchc_metrics.normalize import field_for_header, header_key, is_personal
+from cchc_metrics.normalize import (amount_sql, channel_sql, field_for_header, flag_sql, fold_sql,
+                                    header_key, is_personal)
 from cchc_metrics import reader
 from cchc_metrics.reader import read_export
 from conftest import table_rows, write_csv, write_xlsx
@@ -241,3 +242,25 @@ def test_big_sheets_read_in_pieces_give_the_same_rows(tmp_path, monkeypatch):
     assert non_blank(pieced) == non_blank(whole)
     assert [r["__source_row"] for r in non_blank(pieced)][55:58] == [59, 61, 62]
     assert len(non_blank(pieced)) == 119
+
+
+@pytest.mark.parametrize("text,channel", [
+    ("1", "direct"), ("2", "online_full"), ("3", "bcci"), ("Nộp trực tuyến", "online_full"),
+    ("Trực tuyến toàn trình", "online_full"), ("Trực tuyến một phần", "online_partial"),
+    ("Qua dịch vụ bưu chính công ích", "bcci"), ("BCCI", "bcci"), ("online", "online_full"),
+    ("Trực tiếp tại Bộ phận Một cửa", "direct"), ("TRUC TIEP", "direct")])
+def test_channel_wordings(con, text, channel):
+    query = f"SELECT {channel_sql(fold_sql('v'))} FROM (SELECT ? AS v)"
+    assert con.execute(query, [text]).fetchone()[0] == channel
+
+
+@pytest.mark.parametrize("text,amount,flag", [
+    ("15.000", 15000.0, None), ("15,000 (VNĐ)", 15000.0, None), ("2.500.000 đồng", 2500000.0, None),
+    ("2500.5", 2500.5, None), ("0", 0.0, False), ("Có", None, True), ("Không", None, False),
+    ("x", None, True), ("Yes", None, True), ("False", None, False), ("Chưa", None, False),
+    ("không rõ", None, False), ("???", None, None)])
+def test_fee_amounts_and_flags(con, text, amount, flag):
+    # "không rõ" starts with "không": read as no. "???" is unreadable: NULL, reported as bad value.
+    got = con.execute(f"SELECT {amount_sql('v')}, {flag_sql('v', fold_sql('v'))} FROM (SELECT ? AS v)",
+                      [text]).fetchone()
+    assert got == (amount, flag)
