@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import openpyxl
 import pytest
 
 from cchc_metrics.ingest import ingest_file, preview_export
@@ -264,3 +265,15 @@ def test_fee_amounts_and_flags(con, text, amount, flag):
     got = con.execute(f"SELECT {amount_sql('v')}, {flag_sql('v', fold_sql('v'))} FROM (SELECT ? AS v)",
                       [text]).fetchone()
     assert got == (amount, flag)
+
+
+def test_data_on_a_later_sheet(con, tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Tổng hợp"
+    wb.active.append(["Báo cáo tổng hợp tháng 3/2023"])
+    data_sheet = wb.create_sheet("Chi tiết")
+    data_sheet.append(["Mã hồ sơ", "Tên thủ tục", "Đơn vị xử lý", "Ngày tiếp nhận"])
+    data_sheet.append(["A-1", "Thủ tục", "Phòng", "01/03/2023"])
+    wb.save(tmp_path / "two_sheets.xlsx")
+    result = ingest_file(con, (tmp_path / "two_sheets.xlsx").read_bytes(), "two_sheets.xlsx")
+    assert result.layout["sheet"] == "Chi tiết" and result.added == 1
