@@ -47,8 +47,8 @@ with common.user_errors():
     st.subheader("Chi tiết một đơn vị")
     unit = st.selectbox("Đơn vị (hoặc bấm vào một thanh ở biểu đồ trên)", unit_names, key=DRILL_KEY)
     start, end = common.cached(app_services.evaluation_period, chosen.framework, chosen.year)
-    for tab, (level, label) in zip(st.tabs(list(DRILL_LEVELS.values())), DRILL_LEVELS.items()):
-        with tab:
-            detail = common.cached(metrics.compute_metrics, start, end, by=level, units=[unit])
-            st.dataframe(display_table(detail.sort_values("received", ascending=False),
-                                       {level: (label, "text"), **DETAIL_COLUMNS}), hide_index=True)
+    level = st.radio("Xem theo", list(DRILL_LEVELS), format_func=DRILL_LEVELS.get, horizontal=True,
+                     key="units_drill_level")
+    detail = common.cached(metrics.compute_metrics, start, end, by=level, units=[unit])
+    st.dataframe(display_table(detail.sort_values("received", ascending=False),
+                               {level: (DRILL_LEVELS[level], "text"), **DETAIL_COLUMNS}), hide_index=True)

@@ -225,3 +225,13 @@ def test_officers_page_lists_a_late_officers_dossiers(app):
     assert choice.value.startswith("Lê Quang Vinh")  # the sample's only officer at 10% or more late
     late = app.dataframe[1].value
     assert len(late) == 3 and (late["Số ngày làm việc trễ"].astype(int) > 0).all()
+
+
+def test_units_page_drills_into_one_unit_by_field_procedure_and_officer(app):
+    open_page(app, "units")
+    app.selectbox(key="units_drill_unit").set_value("Văn phòng Sở").run()
+    for level, header in (("field", "Lĩnh vực"), ("procedure", "Thủ tục"), ("officer", "Cán bộ")):
+        app.radio(key="units_drill_level").set_value(level).run()
+        assert_clean(app)
+        detail = app.dataframe[-1].value
+        assert detail.columns[0] == header and len(detail) > 0
