@@ -53,7 +53,7 @@ with common.user_errors():
     total.metric("Tổng điểm hiện tại", f"{format_points(report.total)} / {format_points(report.max_total)}",
                  border=True)
     projected.metric("Dự kiến cuối năm", format_points(report.projected_total), border=True)
-    lost.metric("Điểm bị mất", format_points(rows["points_lost"].sum(min_count=1)), border=True)
+    lost.metric("Điểm bị mất", format_points(report.points_lost_total), border=True)
 
     st.subheader("Kết quả từng tiêu chí")
     records = list(rows.itertuples(index=False))
@@ -62,12 +62,10 @@ with common.user_errors():
             with column:
                 criterion_card(row)
 
-    scored = rows[rows["indicator"] != "manual"]
-    st.plotly_chart(charts.bullet_chart(scored), theme=None, key="bullet")
+    st.plotly_chart(charts.bullet_chart(report.scored_rows()), theme=None, key="bullet")
 
     st.subheader("Nơi có thể lấy lại nhiều điểm nhất")
-    recoverable = rows[rows["recoverable_points"].fillna(0) > 0].sort_values("recoverable_points",
-                                                                             ascending=False)
+    recoverable = report.recovery_ranking()
     if recoverable.empty:
         st.success("Không còn tiêu chí nào có thể lấy lại điểm trong năm nay.", icon=":material/check_circle:")
     for rank, row in enumerate(recoverable.itertuples(index=False), start=1):

@@ -14,7 +14,7 @@ with common.user_errors():
     scope = chosen.units if unit == ALL_UNITS else [unit]
     report = common.cached(scoring.score_year, chosen.framework, chosen.year, units=scope)
     series = common.cached(scoring.monthly_series, chosen.framework, chosen.year, units=scope)
-    scored = report.rows[report.rows["indicator"] != "manual"]
+    scored = report.scored_rows()
     if scored.empty:
         st.info("Bộ tiêu chí này không có chỉ số nào tính từ dữ liệu hồ sơ.")
         st.stop()
@@ -23,7 +23,7 @@ with common.user_errors():
                + ("" if year_over else "Đường chấm: dự kiến cuối năm đánh giá nếu giữ nhịp hiện tại. ")
                + "Đường đỏ gạch: chỉ tiêu.")
     for row in scored.itertuples(index=False):
-        st.plotly_chart(charts.trend_chart(series[series["code"] == row.code], row.target,
+        st.plotly_chart(charts.trend_chart(scoring.criterion_series(series, row.code), row.target,
                                            f"{row.name} ({row.code})",
                                            projection=None if year_over else (report.end, row.projected_ratio)),
                         theme=None, key=f"trend_{row.code}")

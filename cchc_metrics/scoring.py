@@ -55,6 +55,22 @@ class ScoreReport:
     projected_total: float
     rows: pd.DataFrame
 
+    @property
+    def points_lost_total(self) -> float | None:
+        """Points lost over every criterion; None when no criterion has points yet."""
+        total = self.rows["points_lost"].sum(min_count=1)
+        return None if pd.isna(total) else float(total)
+
+    def scored_rows(self) -> pd.DataFrame:
+        """The criteria scored from dossier data (every indicator but "manual"), in framework order."""
+        return self.rows[self.rows["indicator"] != "manual"]
+
+    def recovery_ranking(self) -> pd.DataFrame:
+        """Criteria that can still win points back this year (recoverable_points > 0), most
+        recoverable points first; ties keep the framework order."""
+        recoverable = self.rows[self.rows["recoverable_points"].fillna(0) > 0]
+        return recoverable.sort_values("recoverable_points", ascending=False, kind="stable")
+
 
 def parts(counts: pd.DataFrame, indicator: str) -> tuple[pd.Series, pd.Series]:
     """Numerator and denominator of a ratio indicator, per row of a compute_metrics frame."""
@@ -262,3 +278,8 @@ def monthly_series(con, key: str, year: int, *, units: Sequence[str] | None = No
     if not frames:
         return pd.DataFrame(columns=list(SERIES_COLUMNS))
     return pd.concat(frames, ignore_index=True)[list(SERIES_COLUMNS)]
+
+
+def criterion_series(series: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The months of one criterion out of a `monthly_series` frame, in the frame's order."""
+    return series[series["code"] == code]

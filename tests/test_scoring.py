@@ -9,7 +9,7 @@ import pytest
 from dossier_factory import insert_dossiers
 
 from cchc_metrics import db, settings
-from cchc_metrics.scoring import monthly_series, score_by_unit, score_year
+from cchc_metrics.scoring import ScoreReport, criterion_series, monthly_series, score_by_unit, score_year
 
 KEY = "khanh_hoa_department"
 
@@ -172,3 +172,47 @@ def test_national_766_points(half_year):
     assert rows.loc["766.6.1", "points"] == 0                  # 0 of 10 with e-result
     assert rows.loc["766.4", "status_vi"] == "chưa có dữ liệu"  # no fee dossiers
     assert rows.loc["766.1", "status_vi"] == "chưa có dữ liệu"  # transparency not typed in yet
+
+
+def hand_report(rows: list[dict]) -> ScoreReport:
+    """A ScoreReport around hand-made rows (only the columns the helpers read)."""
+    return ScoreReport(framework=KEY, framework_title="", year=2023, start=dt.date(2022, 12, 15),
+                       end=dt.date(2023, 12, 14), as_of=dt.date(2023, 6, 30), total=0.0,
+                       max_total=0.0, projected_total=0.0, rows=pd.DataFrame(rows))
+
+
+NAN = float("nan")
+HAND_ROWS = [
+    dict(code="A", indicator="online_rate", points_lost=1.5, recoverable_points=0.5),
+    dict(code="B", indicator="manual", points_lost=0.25, recoverable_points=NAN),
+    dict(code="C", indicator="on_time_rate", points_lost=NAN, recoverable_points=0.0),
+    dict(code="D", indicator="digitized_rate", points_lost=2.0, recoverable_points=1.25),
+    dict(code="E", indicator="manual", points_lost=0.0, recoverable_points=0.5),
+]
+
+
+def test_points_lost_total_skips_criteria_without_points():
+    # 1.5 + 0.25 + 2.0 + 0.0 = 3.75 (C has no points yet)
+    assert hand_report(HAND_ROWS).points_lost_total == 3.75
+    no_points = [dict(code="A", indicator="online_rate", points_lost=NAN, recoverable_points=NAN)]
+    assert hand_report(no_points).points_lost_total is None
+
+
+def test_scored_rows_leave_out_manual_criteria():
+    assert hand_report(HAND_ROWS).scored_rows()["code"].tolist() == ["A", "C", "D"]
+
+
+def test_recovery_ranking_most_recoverable_first_ties_in_framework_order():
+    ranking = hand_report(HAND_ROWS).recovery_ranking()
+    # D 1.25, then A and E (0.5 each, A first in the framework); B (no value) and C (0) left out
+    assert ranking["code"].tolist() == ["D", "A", "E"]
+    nothing = [dict(code="A", indicator="online_rate", points_lost=0.0, recoverable_points=0.0)]
+    assert hand_report(nothing).recovery_ranking().empty
+
+
+def test_criterion_series_keeps_one_criterion_in_month_order():
+    series = pd.DataFrame({"month": ["2023-01", "2023-01", "2023-02", "2023-02"],
+                           "code": ["A", "B", "A", "B"], "ratio": [0.1, 0.2, 0.3, 0.4]})
+    one = criterion_series(series, "B")
+    assert list(zip(one["month"], one["ratio"])) == [("2023-01", 0.2), ("2023-02", 0.4)]
+    assert criterion_series(series, "Z").empty
