@@ -29,10 +29,11 @@ with common.user_errors():
     if default_day < dt.date.today():
         st.caption(f"Dữ liệu chỉ đến ngày {format_date(default_day)} nên danh sách mặc định tính đến ngày đó.")
     due = common.cached(watchlist.due_soon, as_of, int(days), units=chosen.units, officers=officers or None)
-    overdue = int((due["state"] == watchlist.STATE_OVERDUE).sum())
+    counts = watchlist.count_by_state(due)
     first, second = st.columns(2)
-    first.metric("Quá hạn", format_number(overdue), border=True)
-    second.metric(f"Sắp đến hạn trong {days} ngày làm việc", format_number(len(due) - overdue), border=True)
+    first.metric("Quá hạn", format_number(counts[watchlist.STATE_OVERDUE]), border=True)
+    second.metric(f"Sắp đến hạn trong {days} ngày làm việc", format_number(counts[watchlist.STATE_DUE_SOON]),
+                  border=True)
     if due.empty:
         st.success("Không có hồ sơ nào sắp đến hạn hoặc quá hạn.", icon=":material/check_circle:")
     else:

@@ -59,3 +59,11 @@ def due_soon(con, as_of: dt.date, days: int = 2, units: Sequence[str] | None = N
     frame = frame[(frame["state"] == STATE_OVERDUE) | (frame["working_days_left"] <= days)]
     return (frame.sort_values(["working_days_left", "due_at", "dossier_id"])
             .reset_index(drop=True)[list(COLUMNS)])
+
+
+def count_by_state(due: pd.DataFrame) -> dict[str, int]:
+    """How many dossiers of a `due_soon` list are overdue and how many are due soon:
+    {STATE_OVERDUE: n, STATE_DUE_SOON: m} (both keys always present)."""
+    states = due["state"]
+    return {STATE_OVERDUE: int((states == STATE_OVERDUE).sum()),
+            STATE_DUE_SOON: int((states == STATE_DUE_SOON).sum())}

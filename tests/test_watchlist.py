@@ -7,7 +7,7 @@ import pytest
 from dossier_factory import insert_dossiers
 
 from cchc_metrics.db import connect
-from cchc_metrics.watchlist import COLUMNS, STATE_DUE_SOON, STATE_OVERDUE, due_soon
+from cchc_metrics.watchlist import COLUMNS, STATE_DUE_SOON, STATE_OVERDUE, count_by_state, due_soon
 
 THU_BEFORE_TET = dt.date(2023, 1, 19)  # the next working days are Fri 27/01, then Mon 30/01
 
@@ -70,3 +70,12 @@ def test_due_friday_seen_on_saturday_is_overdue_by_zero_working_days(tmp_path):
     assert (row["working_days_left"], row["state"]) == (0, STATE_OVERDUE)
     # the Monday after: one working day (13/03) past due
     assert due_soon(con, dt.date(2023, 3, 13)).iloc[0]["working_days_left"] == -1
+
+
+def test_count_by_state(con):
+    # days=2 lists LATE-13, LATE-17, LATE-18 (overdue) and DUE-TODAY, DUE-IN-TET, DUE-27, DUE-30
+    assert count_by_state(due_soon(con, THU_BEFORE_TET, days=2)) == {STATE_OVERDUE: 3, STATE_DUE_SOON: 4}
+    # days=0 keeps the three overdue ones and the two due on the day
+    assert count_by_state(due_soon(con, THU_BEFORE_TET, days=0)) == {STATE_OVERDUE: 3, STATE_DUE_SOON: 2}
+    assert count_by_state(due_soon(con, THU_BEFORE_TET, units=["Nowhere"])) == {STATE_OVERDUE: 0,
+                                                                                STATE_DUE_SOON: 0}
