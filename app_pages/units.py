@@ -1,7 +1,7 @@
 """So sánh đơn vị: units side by side against the target, gaps per unit × criterion, one unit in detail."""
 import streamlit as st
 
-from cchc_metrics import app_services, charts, metrics, scoring
+from cchc_metrics import app_services, charts, scoring
 from cchc_metrics.formatting import display_table
 from app_pages import common
 
@@ -22,20 +22,19 @@ with common.user_errors():
     if by_unit.empty:
         st.info("Chưa có dữ liệu theo đơn vị cho năm đánh giá này.")
         st.stop()
-    criteria = by_unit.drop_duplicates("code")[["code", "name", "target"]]
-    labels = dict(zip(criteria["code"], criteria["name"]))
+    labels = app_services.criterion_labels(by_unit)
     code = st.selectbox("Tiêu chí", list(labels), format_func=labels.get, key="units_criterion")
-    one = by_unit[by_unit["code"] == code]
-    target = criteria.set_index("code").loc[code, "target"]
-    event = st.plotly_chart(charts.unit_bars(one, target, labels[code]), theme=None, key="unit_bars",
+    target = app_services.criterion_target(by_unit, code)
+    event = st.plotly_chart(charts.unit_bars(app_services.criterion_unit_results(by_unit, code), target,
+                                             labels[code]), theme=None, key="unit_bars",
                             on_select="rerun", selection_mode="points")
-    unit_names = sorted(by_unit["unit"].dropna().unique())
+    unit_names = app_services.unit_names(by_unit)
     clicked = next((point.get("y") for point in event.selection.points), None)
     if clicked in unit_names and clicked != st.session_state.get(CLICKED_KEY):  # a new click picks the unit below
         st.session_state[CLICKED_KEY] = clicked
         st.session_state[DRILL_KEY] = clicked
     st.caption("Tỷ trọng điểm bị mất: phần điểm bị mất của tiêu chí này do từng đơn vị gây ra.")
-    st.dataframe(display_table(one.sort_values("points_lost_share", ascending=False), {
+    st.dataframe(display_table(app_services.units_by_lost_share(by_unit, code), {
         "unit": ("Đơn vị", "text"), "ratio": ("Kết quả", "percent"), "numerator": ("Tử số", "int"),
         "denominator": ("Mẫu số", "int"), "gap_pp": ("So với chỉ tiêu", "shortfall"),
         "points_lost_share": ("Tỷ trọng điểm bị mất", "percent"),
@@ -46,9 +45,8 @@ with common.user_errors():
 
     st.subheader("Chi tiết một đơn vị")
     unit = st.selectbox("Đơn vị (hoặc bấm vào một thanh ở biểu đồ trên)", unit_names, key=DRILL_KEY)
-    start, end = common.cached(app_services.evaluation_period, chosen.framework, chosen.year)
     level = st.radio("Xem theo", list(DRILL_LEVELS), format_func=DRILL_LEVELS.get, horizontal=True,
                      key="units_drill_level")
-    detail = common.cached(metrics.compute_metrics, start, end, by=level, units=[unit])
-    st.dataframe(display_table(detail.sort_values("received", ascending=False),
+    detail = common.cached(app_services.unit_breakdown, chosen.framework, chosen.year, unit, level)
+    st.dataframe(display_table(detail,
                                {level: (DRILL_LEVELS[level], "text"), **DETAIL_COLUMNS}), hide_index=True)

@@ -151,3 +151,46 @@ def criteria_from_editor(edited: pd.DataFrame) -> pd.DataFrame:
     for column in (*CRITERIA_NUMBER_COLUMNS, "bands"):
         restored[column] = [None if is_missing(v) or not str(v).strip() else v for v in edited[column]]
     return restored
+
+
+# ---- So sánh đơn vị (a `scoring.score_by_unit` frame) ---------------------------------------------
+
+def criterion_labels(by_unit: pd.DataFrame) -> dict[str, str]:
+    """{criterion code: name} of the criteria in a `score_by_unit` frame, in order of first appearance."""
+    criteria = by_unit.drop_duplicates("code")
+    return dict(zip(criteria["code"], criteria["name"]))
+
+
+def criterion_target(by_unit: pd.DataFrame, code: str) -> float:
+    """The target (fraction 0..1, NaN when the criterion has none) of criterion `code` in a
+    `score_by_unit` frame (the target of its first row: every row of a criterion carries the same)."""
+    return by_unit.drop_duplicates("code").set_index("code").loc[code, "target"]
+
+
+def criterion_unit_results(by_unit: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Every unit's row of criterion `code` in a `score_by_unit` frame, in the frame's order."""
+    return by_unit[by_unit["code"] == code]
+
+
+def units_by_lost_share(by_unit: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Every unit's row of criterion `code`, the largest share of the lost points first (units
+    without a share last; ties keep the frame's order)."""
+    return criterion_unit_results(by_unit, code).sort_values("points_lost_share", ascending=False,
+                                                             kind="stable")
+
+
+def unit_names(by_unit: pd.DataFrame) -> list[str]:
+    """The distinct unit names of a `score_by_unit` frame, sorted, without blanks."""
+    return sorted(str(unit) for unit in by_unit["unit"].dropna().unique())
+
+
+def unit_breakdown(con: duckdb.DuckDBPyConnection, framework_key: str, year: int, unit: str,
+                   by: str) -> pd.DataFrame:
+    """One unit's counts and ratios of the evaluation year per `by` ("field", "procedure",
+    "officer"; see `metrics.compute_metrics`), the most received dossiers first (ties keep
+    compute_metrics' order)."""
+    from . import metrics
+
+    start, end = evaluation_period(con, framework_key, year)
+    detail = metrics.compute_metrics(con, start, end, by=by, units=[unit])
+    return detail.sort_values("received", ascending=False, kind="stable")

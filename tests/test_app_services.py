@@ -79,3 +79,57 @@ def test_table_downloads_keep_text_as_text():
     assert sheet["A2"].value == "=HYPERLINK(\"http://x\")" and sheet["A2"].data_type == "s"
     assert sheet["A3"].value == "000123"
     assert app_services.table_to_csv(frame).startswith("\ufeffMã hồ sơ".encode("utf-8"))
+
+
+NAN = float("nan")
+# A hand-made `scoring.score_by_unit` frame: two criteria, three units (one row without a unit).
+BY_UNIT = pd.DataFrame({
+    "unit": ["Phòng B", "Phòng A", "Phòng C", "Phòng B", "Phòng A", None],
+    "code": ["II.6.5.2", "II.6.5.2", "II.6.5.2", "II.2.4.2.1", "II.2.4.2.1", "II.2.4.2.1"],
+    "name": ["Trực tuyến", "Trực tuyến", "Trực tuyến", "Đúng hạn", "Đúng hạn", "Đúng hạn"],
+    "target": [0.5, 0.5, 0.5, NAN, NAN, NAN],
+    "points_lost_share": [0.25, 0.75, NAN, 0.4, 0.4, 0.2],
+})
+
+
+def test_criterion_labels_and_target_from_the_unit_scores():
+    assert app_services.criterion_labels(BY_UNIT) == {"II.6.5.2": "Trực tuyến", "II.2.4.2.1": "Đúng hạn"}
+    assert list(app_services.criterion_labels(BY_UNIT)) == ["II.6.5.2", "II.2.4.2.1"]  # first seen first
+    assert app_services.criterion_target(BY_UNIT, "II.6.5.2") == 0.5
+    assert pd.isna(app_services.criterion_target(BY_UNIT, "II.2.4.2.1"))
+    assert app_services.criterion_labels(BY_UNIT.iloc[:0]) == {}
+
+
+def test_criterion_unit_results_and_lost_share_ranking():
+    one = app_services.criterion_unit_results(BY_UNIT, "II.6.5.2")
+    assert one["unit"].tolist() == ["Phòng B", "Phòng A", "Phòng C"]  # the frame's order
+    # 0.75 before 0.25; Phòng C has no share: last
+    assert app_services.units_by_lost_share(BY_UNIT, "II.6.5.2")["unit"].tolist() == [
+        "Phòng A", "Phòng B", "Phòng C"]
+    # a tie (0.4, 0.4) keeps the frame's order: B before A, then the 0.2 row
+    ranked = app_services.units_by_lost_share(BY_UNIT, "II.2.4.2.1")
+    assert ranked["points_lost_share"].tolist() == [0.4, 0.4, 0.2]
+    assert ranked["unit"].tolist()[:2] == ["Phòng B", "Phòng A"]
+
+
+def test_unit_names_sorted_without_blanks():
+    assert app_services.unit_names(BY_UNIT) == ["Phòng A", "Phòng B", "Phòng C"]
+    assert app_services.unit_names(BY_UNIT.iloc[:0]) == []
+
+
+def test_unit_breakdown_of_the_evaluation_year_most_received_first(tmp_path):
+    con = db.connect(tmp_path / "d.duckdb")
+    in_year = dt.datetime(2023, 3, 1, 8)
+    insert_dossiers(con, [
+        *[dict(unit="X", field="Đất đai", received_at=in_year) for _ in range(3)],
+        *[dict(unit="X", field="Tư pháp", received_at=in_year) for _ in range(2)],
+        dict(unit="X", field="Hộ tịch", received_at=in_year),
+        # before 15/12/2022: evaluation year 2022, not counted in 2023
+        *[dict(unit="X", field="Hộ tịch", received_at=dt.datetime(2022, 12, 14, 9)) for _ in range(4)],
+        # another unit: not counted
+        *[dict(unit="Y", field="Hộ tịch", received_at=in_year) for _ in range(5)],
+    ])
+    detail = app_services.unit_breakdown(con, "khanh_hoa_department", 2023, "X", "field")
+    assert list(zip(detail["field"], detail["received"])) == [("Đất đai", 3), ("Tư pháp", 2), ("Hộ tịch", 1)]
+    officers = app_services.unit_breakdown(con, "khanh_hoa_department", 2022, "X", "officer")
+    assert list(zip(officers["officer"], officers["received"])) == [("Nguyễn Văn A", 4)]
