@@ -10,7 +10,7 @@ st.title("Cán bộ xử lý hồ sơ")
 with common.user_errors():
     start, end = common.cached(app_services.evaluation_period, chosen.framework, chosen.year)
     shares = common.cached(officers.officer_late_shares, start, end, units=chosen.units)
-    flagged = shares[shares["flagged"]]
+    flagged = officers.flagged_officers(shares)
     st.caption(f"Hồ sơ giải quyết trong năm đánh giá {chosen.year} ({chosen.units_label}). Cán bộ có tỷ lệ "
                f"trễ hạn từ {format_percent(officers.DEFAULT_THRESHOLD, 0)} trở lên không được xếp loại "
                "«hoàn thành tốt nhiệm vụ» trở lên.")
@@ -27,13 +27,12 @@ with common.user_errors():
             "unit": ("Đơn vị", "text"), "officer": ("Cán bộ", "text"), "resolved": ("Đã giải quyết", "int"),
             "late": ("Trễ hạn", "int"), "late_share": ("Tỷ lệ trễ hạn", "percent"),
         })
-        table["Cần lưu ý"] = ["⚠ Có" if flag else "" for flag in shown["flagged"]]
+        table["Cần lưu ý"] = app_services.flag_marks(shown)
         st.dataframe(table, hide_index=True)
 
-    late_officers = shares[shares["late"] > 0]
-    if not late_officers.empty:
+    labels = app_services.late_officer_choices(shares)
+    if labels:
         st.subheader("Hồ sơ trễ hạn của một cán bộ")
-        labels = {f"{r.officer} ({r.unit})": (r.unit, r.officer) for r in late_officers.itertuples(index=False)}
         unit, officer = labels[st.selectbox("Cán bộ", list(labels), key="officers_late_choice")]
         late = common.cached(officers.late_dossiers, start, end, units=[unit], officers=[officer])
         st.dataframe(display_table(late, {

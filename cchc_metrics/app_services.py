@@ -194,3 +194,22 @@ def unit_breakdown(con: duckdb.DuckDBPyConnection, framework_key: str, year: int
     start, end = evaluation_period(con, framework_key, year)
     detail = metrics.compute_metrics(con, start, end, by=by, units=[unit])
     return detail.sort_values("received", ascending=False, kind="stable")
+
+
+# ---- Cán bộ (an `officers.officer_late_shares` frame) -------------------------------------------
+
+FLAG_MARK_VI = "⚠ Có"
+
+
+def flag_marks(shares: pd.DataFrame) -> list[str]:
+    """The "Cần lưu ý" column of the officers table: FLAG_MARK_VI for a flagged officer, else ""."""
+    return [FLAG_MARK_VI if flag else "" for flag in shares["flagged"]]
+
+
+def late_officer_choices(shares: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """{"officer (unit)": (unit, officer)} for the officers with at least one late dossier, in
+    the order of `shares` (worst first)."""
+    from . import officers
+
+    return {f"{r.officer} ({r.unit})": (r.unit, r.officer)
+            for r in officers.officers_with_late(shares).itertuples(index=False)}

@@ -33,6 +33,16 @@ def officer_late_shares(con, start: dt.date, end: dt.date, units: Sequence[str] 
             .reset_index(drop=True))
 
 
+def flagged_officers(shares: pd.DataFrame) -> pd.DataFrame:
+    """The rows of an `officer_late_shares` frame at or above the threshold, in its order."""
+    return shares[shares["flagged"].astype(bool)]
+
+
+def officers_with_late(shares: pd.DataFrame) -> pd.DataFrame:
+    """The rows of an `officer_late_shares` frame with at least one late dossier, in its order."""
+    return shares[shares["late"] > 0]
+
+
 def late_dossiers(con, start: dt.date, end: dt.date, units: Sequence[str] | None = None,
                   officers: Sequence[str] | None = None) -> pd.DataFrame:
     """The late dossiers resolved in [start, end] behind the shares, with the working days each

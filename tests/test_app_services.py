@@ -133,3 +133,14 @@ def test_unit_breakdown_of_the_evaluation_year_most_received_first(tmp_path):
     assert list(zip(detail["field"], detail["received"])) == [("Đất đai", 3), ("Tư pháp", 2), ("Hộ tịch", 1)]
     officers = app_services.unit_breakdown(con, "khanh_hoa_department", 2022, "X", "officer")
     assert list(zip(officers["officer"], officers["received"])) == [("Nguyễn Văn A", 4)]
+
+
+# A hand-made `officers.officer_late_shares` frame (worst first).
+SHARES = pd.DataFrame({"unit": ["X", "X", "Y"], "officer": ["An", "Bình", "An"], "resolved": [10, 11, 2],
+                       "late": [1, 1, 0], "late_share": [0.1, 1 / 11, 0.0], "flagged": [True, False, False]})
+
+
+def test_officer_flag_marks_and_late_choices():
+    assert app_services.flag_marks(SHARES) == ["⚠ Có", "", ""]
+    assert app_services.late_officer_choices(SHARES) == {"An (X)": ("X", "An"), "Bình (X)": ("X", "Bình")}
+    assert app_services.late_officer_choices(SHARES.iloc[:0]) == {}

@@ -7,7 +7,7 @@ import pytest
 from dossier_factory import insert_dossiers
 
 from cchc_metrics.db import connect
-from cchc_metrics.officers import late_dossiers, officer_late_shares
+from cchc_metrics.officers import flagged_officers, late_dossiers, officer_late_shares, officers_with_late
 
 MARCH = (dt.date(2023, 3, 1), dt.date(2023, 3, 31))
 
@@ -61,3 +61,13 @@ def test_late_dossiers_with_working_days_late(con):
     assert list(zip(frame["dossier_id"], frame["working_days_late"])) == [("AN-LATE", 1), ("BINH-LATE", 0)]
     assert late_dossiers(con, *MARCH, officers=["Bình"])["dossier_id"].tolist() == ["BINH-LATE"]
     assert late_dossiers(con, *MARCH, units=["Y"]).empty
+
+
+def test_flagged_officers_and_officers_with_late(con):
+    shares = officer_late_shares(con, *MARCH)
+    # X/An 1 of 10 late (flagged), X/Bình 1 of 11 late, Y/An none late
+    assert list(zip(flagged_officers(shares)["unit"], flagged_officers(shares)["officer"])) == [("X", "An")]
+    with_late = officers_with_late(shares)
+    assert list(zip(with_late["unit"], with_late["officer"])) == [("X", "An"), ("X", "Bình")]
+    nobody = officer_late_shares(con, *MARCH, units=["Nowhere"])
+    assert flagged_officers(nobody).empty and officers_with_late(nobody).empty
