@@ -5,7 +5,7 @@ import streamlit as st
 
 from cchc_metrics import app_services, ingest, metrics, profiles
 from cchc_metrics.errors import CchcError
-from cchc_metrics.formatting import display_table, format_datetime, format_number, is_missing
+from cchc_metrics.formatting import display_table, format_number
 from cchc_metrics.schema import DOSSIER_FIELDS, FIELD_BY_NAME
 from app_pages import common
 
@@ -67,12 +67,10 @@ def file_settings(data: bytes, file_name: str, profile_names: list[str]) -> tupl
     mapping = mapping_selectboxes(f"map_{file_key}_{profile}", detected.headers, detected.mapping)
     checked = detected if mapping == detected.mapping else preview(data, file_name, tuple(sorted(mapping.items())))
     default_unit = None
-    missing = [m for m in checked.missing_required if m != "unit"]
     if "unit" in checked.missing_required:
         default_unit = st.text_input("Tệp không có cột đơn vị xử lý: nhập tên đơn vị cho cả tệp",
                                      key=f"unit_{file_key}").strip() or None
-        if not default_unit:
-            missing.append("unit")
+    missing = app_services.still_missing(checked.missing_required, default_unit)
     st.markdown("**Các dòng đầu của tệp**")
     st.dataframe(checked.sample, height="content")
     profile_saver(file_key, mapping)
@@ -140,24 +138,20 @@ def history_section(may_edit: bool) -> None:
         st.info("Chưa có lần tải nào.")
         return
     table = display_table(uploads, HISTORY_COLUMNS)
-    table["Tình trạng"] = [("Dữ liệu mẫu" if sample else "Đang dùng") if is_missing(undone)
-                           else "Đã hoàn tác lúc " + format_datetime(undone)
-                           for undone, sample in zip(uploads["undone_at"], uploads["is_sample"])]
+    table["Tình trạng"] = app_services.upload_status_labels(uploads)
     st.dataframe(table, hide_index=True)
-    active = uploads[uploads["undone_at"].isna()]
-    with_rejects = uploads[uploads["rejected"].fillna(0) > 0]
-    if not with_rejects.empty:
+    with_rejects = app_services.uploads_with_rejects(uploads)
+    if with_rejects:
         with st.expander("Xem các dòng bị loại"):
-            upload_id = st.selectbox("Lần tải", list(with_rejects["upload_id"]), key="rejected_upload",
+            upload_id = st.selectbox("Lần tải", with_rejects, key="rejected_upload",
                                      format_func=lambda i: f"#{i}")
             rejected = common.cached(ingest.rejected_rows, int(upload_id))
             st.dataframe(display_table(rejected, {
                 "source_row": ("Dòng trong tệp", "int"), "column_name": ("Cột", "text"),
                 "value": ("Giá trị", "text"), "message": ("Lỗi", "text")}), hide_index=True)
-    if not may_edit or active.empty:
+    labels = app_services.undo_choices(uploads)
+    if not may_edit or not labels:
         return
-    labels = {int(r.upload_id): f"#{r.upload_id} – {r.file_name} ({format_datetime(r.uploaded_at)})"
-              for r in active.itertuples(index=False)}
     choice_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
     upload_id = choice_column.selectbox("Hoàn tác một lần tải (dữ liệu trở về đúng như trước lần tải đó)",
                                         list(labels), format_func=labels.get, key=UNDO_KEY)

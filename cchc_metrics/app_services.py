@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import frameworks, periods
 from .db import resolve_db_path
-from .formatting import format_editable_number, is_missing
+from .formatting import format_datetime, format_editable_number, is_missing
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
@@ -213,3 +213,42 @@ def late_officer_choices(shares: pd.DataFrame) -> dict[str, tuple[str, str]]:
 
     return {f"{r.officer} ({r.unit})": (r.unit, r.officer)
             for r in officers.officers_with_late(shares).itertuples(index=False)}
+
+
+# ---- Tải dữ liệu (an `ingest.list_uploads` frame) -----------------------------------------------
+
+STATUS_SAMPLE_VI = "Dữ liệu mẫu"
+STATUS_ACTIVE_VI = "Đang dùng"
+STATUS_UNDONE_VI = "Đã hoàn tác lúc "
+
+
+def still_missing(missing_required: list[str], default_unit: str | None) -> list[str]:
+    """The required fields of a preview still without a column: a unit name typed for the whole
+    file stands in for a missing unit column (which then comes last)."""
+    missing = [m for m in missing_required if m != "unit"]
+    if "unit" in missing_required and not default_unit:
+        missing.append("unit")
+    return missing
+
+
+def upload_status_labels(uploads: pd.DataFrame) -> list[str]:
+    """The "Tình trạng" of each upload, in order: sample data, in use, or undone at when."""
+    return [(STATUS_SAMPLE_VI if sample else STATUS_ACTIVE_VI) if is_missing(undone)
+            else STATUS_UNDONE_VI + format_datetime(undone)
+            for undone, sample in zip(uploads["undone_at"], uploads["is_sample"])]
+
+
+def active_uploads(uploads: pd.DataFrame) -> pd.DataFrame:
+    """The uploads not undone (the ones an undo can still act on), in the frame's order."""
+    return uploads[uploads["undone_at"].isna()]
+
+
+def uploads_with_rejects(uploads: pd.DataFrame) -> list[int]:
+    """Ids of the uploads that left out at least one rejected row, in the frame's order."""
+    return [int(i) for i in uploads.loc[uploads["rejected"].fillna(0) > 0, "upload_id"]]
+
+
+def undo_choices(uploads: pd.DataFrame) -> dict[int, str]:
+    """{upload id: "#id – file (uploaded at)"} of the active uploads, for the undo selectbox."""
+    return {int(r.upload_id): f"#{r.upload_id} – {r.file_name} ({format_datetime(r.uploaded_at)})"
+            for r in active_uploads(uploads).itertuples(index=False)}

@@ -144,3 +144,39 @@ def test_officer_flag_marks_and_late_choices():
     assert app_services.flag_marks(SHARES) == ["⚠ Có", "", ""]
     assert app_services.late_officer_choices(SHARES) == {"An (X)": ("X", "An"), "Bình (X)": ("X", "Bình")}
     assert app_services.late_officer_choices(SHARES.iloc[:0]) == {}
+
+
+# A hand-made `ingest.list_uploads` frame (newest first).
+UPLOADS = pd.DataFrame({
+    "upload_id": [4, 3, 2, 1],
+    "file_name": ["thang-3.xlsx", "thang-2.xlsx", "mau-2.csv", "mau-1.csv"],
+    "uploaded_at": pd.to_datetime(["2023-04-02 09:05", "2023-03-01 14:30", "2023-01-01 08:00",
+                                   "2023-01-01 08:00"]),
+    "undone_at": pd.to_datetime([None, "2023-03-02 10:00", None, None]),
+    "is_sample": [False, False, True, True],
+    "rejected": [2, 0, None, 1],
+})
+
+
+def test_upload_status_labels():
+    assert app_services.upload_status_labels(UPLOADS) == [
+        "Đang dùng", "Đã hoàn tác lúc 02/03/2023 10:00", "Dữ liệu mẫu", "Dữ liệu mẫu"]
+
+
+def test_active_uploads_rejects_and_undo_choices():
+    assert app_services.active_uploads(UPLOADS)["upload_id"].tolist() == [4, 2, 1]
+    assert app_services.uploads_with_rejects(UPLOADS) == [4, 1]  # 0 and blank rejected rows left out
+    assert app_services.undo_choices(UPLOADS) == {
+        4: "#4 – thang-3.xlsx (02/04/2023 09:05)",
+        2: "#2 – mau-2.csv (01/01/2023 08:00)",
+        1: "#1 – mau-1.csv (01/01/2023 08:00)",
+    }
+    all_undone = UPLOADS.assign(undone_at=pd.Timestamp("2023-05-01"))
+    assert app_services.active_uploads(all_undone).empty and app_services.undo_choices(all_undone) == {}
+
+
+def test_still_missing_counts_a_typed_unit_as_the_unit_column():
+    assert app_services.still_missing(["unit", "received_at"], None) == ["received_at", "unit"]
+    assert app_services.still_missing(["unit", "received_at"], "Phòng Tư pháp") == ["received_at"]
+    assert app_services.still_missing(["unit"], "Phòng Tư pháp") == []
+    assert app_services.still_missing([], None) == []
