@@ -9,9 +9,11 @@ evaluated (cached formula values only) and no macro runs. Values are typed later
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -31,10 +33,15 @@ MAX_ROWS = 2_000_000
 HEADER_SEARCH_ROWS = 25
 MAX_SHEETS_TRIED = 3
 CONFIDENT_HEADER_SCORE = 4    # fields recognised on a sheet before the next sheets are not tried
-# fastexcel holds every cell of a sheet (~2 GB for a million 20-column rows): sheets with more XML
-# than PIECED_SHEET_BYTES (~200,000 rows) are read in pieces of PIECE_XML_BYTES, about 1.5x slower.
+# fastexcel releases the GIL, so a sheet with more XML than PARALLEL_SHEET_BYTES is cut into pieces
+# (complete one-sheet workbooks) read on READ_THREADS threads. fastexcel holds every cell of what it
+# reads (~2 GB for a million 20-column rows): sheets with more XML than PIECED_SHEET_BYTES
+# (~200,000 rows) are cut into pieces of PIECE_XML_BYTES, at most READ_THREADS of them in memory at
+# once; smaller ones into READ_THREADS equal pieces. Each piece parses the shared-strings table again.
+PARALLEL_SHEET_BYTES = 8 * 2**20
 PIECED_SHEET_BYTES = 256 * 2**20
 PIECE_XML_BYTES = 16 * 2**20
+READ_THREADS = 2
 ROW_COLUMN = "__source_row"   # Excel row number of each data row, kept beside the source columns
 
 REQUIRED_HELP = ("mã hồ sơ, ngày tiếp nhận, đơn vị xử lý (hoặc chọn đơn vị cho cả tệp) và thủ tục "
@@ -174,22 +181,27 @@ def _check_zip(data: bytes, file_name: str) -> None:
 
 def _read_excel(data: bytes, file_name: str, file_format: str):
     """Yield a text grid per sheet (first sheets first), loaded lazily one at a time."""
-    try:
-        reader = fastexcel.read_excel(data)
-        names = reader.sheet_names
-    except fastexcel.FastExcelError as exc:
-        raise _corrupt(file_name, file_format) from exc
+    zf = zipfile.ZipFile(io.BytesIO(data)) if file_format == "xlsx" else None
+    # A workbook whose first sheet is read in pieces is not opened whole: opening parses the
+    # shared strings, which every piece parses again anyway.
+    names = _big_first_sheet_names(zf) if zf else None
+    reader = None
+    if names is None:
+        reader, names = _open_excel(data, file_name, file_format)
     if not names:
         raise IngestError("tệp Excel không có trang tính nào.", file_name)
-    zf = zipfile.ZipFile(io.BytesIO(data)) if file_format == "xlsx" else None
     for index, name in enumerate(names[:MAX_SHEETS_TRIED]):
         path = _sheet_path(zf, index) if zf else None
         try:
-            if path and zf.getinfo(path).file_size > PIECED_SHEET_BYTES:
-                pieces = [_load_piece(fastexcel.read_excel(piece), index, _first_row_in(xml))
-                          for xml, piece in _sheet_pieces(zf, path)]
+            sheet_bytes = zf.getinfo(path).file_size if path else 0
+            if sheet_bytes > min(PIECED_SHEET_BYTES, PARALLEL_SHEET_BYTES):
+                piece_bytes = (PIECE_XML_BYTES if sheet_bytes > PIECED_SHEET_BYTES
+                               else sheet_bytes // READ_THREADS + 1)
+                pieces = _load_pieces(_sheet_pieces(zf, path, piece_bytes), index)
             else:
                 first_row = _first_row_in(_xml_head(zf, path)) if path else _first_row_xls(data, index)
+                if reader is None:
+                    reader = _open_excel(data, file_name, file_format)[0]
                 pieces = [_load_piece(reader, index, first_row)]
         except fastexcel.FastExcelError as exc:
             raise _corrupt(file_name, file_format) from exc
@@ -199,6 +211,28 @@ def _read_excel(data: bytes, file_name: str, file_format: str):
                               f"hạn {format_number(MAX_ROWS)} dòng. Hãy xuất theo từng tháng hoặc quý.",
                               file_name)
         yield _Grid(table, row_numbers, sheet=name, top=_top_rows(table))
+
+
+def _open_excel(data: bytes, file_name: str, file_format: str):
+    try:
+        reader = fastexcel.read_excel(data)
+        return reader, reader.sheet_names
+    except fastexcel.FastExcelError as exc:
+        raise _corrupt(file_name, file_format) from exc
+
+
+def _big_first_sheet_names(zf: zipfile.ZipFile) -> list[str] | None:
+    """Sheet names from workbook.xml when the first sheet will be read in pieces, else None."""
+    try:
+        path = _sheet_path(zf, 0)
+        if path is None or zf.getinfo(path).file_size <= min(PIECED_SHEET_BYTES, PARALLEL_SHEET_BYTES):
+            return None
+        workbook = zf.read("xl/workbook.xml").decode("utf-8")
+    except (KeyError, ValueError, zipfile.BadZipFile, OSError):
+        return None
+    tags = re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook)
+    names = [re.search(r'\bname="([^"]*)"', tag) for tag in tags]
+    return [html.unescape(n.group(1)) for n in names] if names and all(names) else None
 
 
 def _corrupt(file_name: str, file_format: str) -> IngestError:
@@ -228,6 +262,27 @@ def _load_piece(reader, index: int, first_row: int) -> tuple[pa.Table, int]:
 
     batch = reader.load_sheet(index, header_row=None, dtypes="string", eager=True, use_columns=keep)
     return pa.Table.from_batches([batch]).rename_columns([f"c{i}" for i in absolute]), first_row
+
+
+def _load_pieces(pieces, index: int) -> list[tuple[pa.Table, int]]:
+    """Read (sheet XML, workbook) pieces on READ_THREADS threads, in order; at most READ_THREADS
+    pieces are cut ahead of the reads, so memory stays bounded on huge sheets."""
+    def load(head: bytes, piece: bytes) -> tuple[pa.Table, int]:
+        return _load_piece(fastexcel.read_excel(piece), index, _first_row_in(head))
+
+    loaded, running = [], []
+    with ThreadPoolExecutor(READ_THREADS) as pool:
+        try:
+            for xml, piece in pieces:
+                if len(running) >= READ_THREADS:
+                    loaded.append(running.pop(0).result())
+                running.append(pool.submit(load, xml[: 1 << 20], piece))
+                del xml, piece
+            loaded += [future.result() for future in running]
+        finally:
+            for future in running:
+                future.cancel()
+    return loaded
 
 
 def _join_pieces(pieces: list[tuple[pa.Table, int]]) -> tuple[pa.Table, pa.Array]:
@@ -272,12 +327,14 @@ def _first_row_in(xml: bytes) -> int:
     return 1
 
 
-def _sheet_pieces(zf: zipfile.ZipFile, path: str):
-    """Yield (sheet XML, one-sheet workbook) pieces of about PIECE_XML_BYTES of whole rows.
+def _sheet_pieces(zf: zipfile.ZipFile, path: str, piece_bytes: int | None = None):
+    """Yield (sheet XML, one-sheet workbook) pieces of about piece_bytes (default PIECE_XML_BYTES)
+    of whole rows.
 
     Each piece is a complete worksheet (same head, no dimension) inside a copy of the workbook's
     other parts, stored uncompressed, so fastexcel reads it like the original.
     """
+    piece_bytes = piece_bytes or PIECE_XML_BYTES
     template = io.BytesIO()
     with zipfile.ZipFile(template, "w") as out:
         for member in zf.namelist():
@@ -298,10 +355,10 @@ def _sheet_pieces(zf: zipfile.ZipFile, path: str):
         row_end, data_end = b"</" + prefix + b"row>", b"</" + prefix + b"sheetData>"
         buffer = buffer[start.end():]
         while buffer is not None:
-            while len(buffer) < PIECE_XML_BYTES and (block := stream.read(PIECE_XML_BYTES)):
+            while len(buffer) < piece_bytes and (block := stream.read(piece_bytes)):
                 buffer += block
             stop = buffer.find(data_end)
-            cut = buffer.rfind(row_end, 0, PIECE_XML_BYTES)
+            cut = buffer.rfind(row_end, 0, piece_bytes)
             cut = buffer.find(row_end) if cut < 0 else cut
             if cut < 0 or 0 <= stop <= cut:      # the last rows (or a truncated sheet: calamine judges)
                 rows, buffer = buffer[: stop if stop >= 0 else len(buffer)], None
