@@ -11,7 +11,7 @@ RULE_LABELS = {
     "bands": "Theo mức (bảng điểm)",
     "manual_points": "Nhập điểm trực tiếp",
 }
-RATIO_HELP = "Tỷ lệ từ 0 đến 1, dùng dấu phẩy thập phân: 0,55 nghĩa là 55%."
+PERCENT_HELP = "Nhập phần trăm, ví dụ 55 nghĩa là 55%; có thể dùng dấu phẩy thập phân (99,5)."
 NUMBER_HELP = "Dùng dấu phẩy thập phân, ví dụ 4,5. Để trống nếu không dùng."
 COLUMNS = {
     "code": st.column_config.TextColumn("Mã", disabled=True, pinned=True),
@@ -20,8 +20,8 @@ COLUMNS = {
     "rule": st.column_config.SelectboxColumn("Cách tính điểm", options=list(rules.RULES),
                                              format_func=RULE_LABELS.get, required=True, width="medium"),
     "max_points": st.column_config.TextColumn("Điểm tối đa", help=NUMBER_HELP),
-    "target": st.column_config.TextColumn("Chỉ tiêu (tỷ lệ 0–1)", help=RATIO_HELP),
-    "threshold": st.column_config.TextColumn("Ngưỡng đủ điểm (0–1)", help=RATIO_HELP),
+    "target": st.column_config.TextColumn("Chỉ tiêu (%)", help=PERCENT_HELP),
+    "threshold": st.column_config.TextColumn("Ngưỡng đủ điểm (%)", help=PERCENT_HELP),
     "bands": st.column_config.TextColumn("Các mức điểm", width="medium", help=(
         "Dạng «tỷ lệ %:điểm», cách nhau bởi dấu chấm phẩy, ví dụ «100:5; 99:4,5; 96:2».")),
     "manual_numerator": st.column_config.TextColumn("Tử số nhập tay", help=NUMBER_HELP),

@@ -3,8 +3,8 @@
 Stored in `setting_overrides` (one row per framework and year) as JSON holding only the differences
 from the shipped defaults: {"start_day": [day, month], "criteria": {code: {field: value}}}. So a
 corrected shipped file reaches every value the user did not change, and a reset deletes the row.
-The editing table (`editable_criteria`) shows ratios, targets and thresholds as fractions (0.55 for
-55%) and bands as text in percent, lower bound first: "100:5; 99:4,5; 96:2".
+The editing table (`editable_criteria`) shows targets and thresholds in percent (55 for 55%) and
+bands as text in percent, lower bound first: "100:5; 99:4,5; 96:2"; the JSON stores fractions.
 """
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def editable_criteria(con, key: str, year: int) -> pd.DataFrame:
         rows.append({
             "code": criterion.code, "name": criterion.name, "indicator": criterion.indicator,
             "rule": criterion.rule, "max_points": criterion.max_points,
-            "target": _as_float(criterion.target), "threshold": _as_float(criterion.threshold),
+            "target": _as_percent(criterion.target), "threshold": _as_percent(criterion.threshold),
             "bands": bands_to_text(criterion.bands),
             "manual_numerator": _as_float(criterion.manual_numerator),
             "manual_denominator": _as_float(criterion.manual_denominator),
@@ -82,6 +82,16 @@ def editable_criteria(con, key: str, year: int) -> pd.DataFrame:
 
 def _as_float(value) -> float:
     return math.nan if value is None else float(value)
+
+
+def _as_percent(ratio) -> float:
+    """Targets and thresholds are edited in percent (55 for 55%), like the bands and every figure
+    the user reads; they are stored as fractions."""
+    return math.nan if ratio is None else float(exact(ratio) * 100)
+
+
+def _from_percent(percent: float | None) -> float | None:
+    return None if percent is None else float(exact(percent) / 100)
 
 
 def _is_blank(value) -> bool:
@@ -151,11 +161,11 @@ def _parse_row(row: pd.Series) -> dict:
     max_points = cell("max_points").number(hint="Hãy nhập điểm tối đa là một số dương.")
     if not max_points:
         raise cell("max_points").error("Hãy nhập điểm tối đa là một số dương.")
-    ratio_hint = "Hãy nhập tỷ lệ từ 0 đến 1 (ví dụ 0,55 cho 55%)."
+    percent_hint = "Hãy nhập tỷ lệ phần trăm từ 0 đến 100 (ví dụ 55 cho 55%)."
     values = {
         "rule": rule, "max_points": max_points,
-        "target": cell("target").number(high=1, hint=ratio_hint),
-        "threshold": cell("threshold").number(high=1, hint=ratio_hint),
+        "target": _from_percent(cell("target").number(high=100, hint=percent_hint)),
+        "threshold": _from_percent(cell("threshold").number(high=100, hint=percent_hint)),
         "bands": cell("bands").bands(max_points),
         "manual_numerator": cell("manual_numerator").number(),
         "manual_denominator": cell("manual_denominator").number(),

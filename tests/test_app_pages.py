@@ -115,7 +115,7 @@ def test_editing_a_target_changes_the_score(app, tmp_path):
     open_page(app, "targets")
     codes = list(settings.editable_criteria(db.connect(tmp_path / "other.duckdb"), FRAMEWORK, 2023)["code"])
     app.session_state[f"criteria_editor_{FRAMEWORK}_2023"] = {
-        "edited_rows": {codes.index("II.6.5.2"): {"target": "0,2"}}, "added_rows": [], "deleted_rows": []}
+        "edited_rows": {codes.index("II.6.5.2"): {"target": "20"}}, "added_rows": [], "deleted_rows": []}
     app.run()
     app.button(key="targets_save").click().run()
     assert_clean(app)

@@ -21,7 +21,7 @@ def test_data_version_changes_with_uploads_undo_settings_and_profiles(tmp_path, 
     settings.reset_criteria(con, "khanh_hoa_department", 2023)  # writes nothing: no overrides
     assert app_services.data_version(con) == undone
     edited = settings.editable_criteria(con, "khanh_hoa_department", 2023)
-    edited.loc[edited["code"] == "II.6.5.2", "target"] = 0.2
+    edited.loc[edited["code"] == "II.6.5.2", "target"] = 20
     settings.save_criteria(con, "khanh_hoa_department", 2023, edited)
     saved = app_services.data_version(con)
     profiles.save_profile(con, "iGate", {"dossier_id": "Mã hồ sơ"})
@@ -65,11 +65,11 @@ def test_criteria_editor_round_trip_keeps_values_and_blanks(tmp_path):
     criteria = settings.editable_criteria(con, "khanh_hoa_department", 2023)
     shown = app_services.criteria_for_editor(criteria)
     online = shown[shown["code"] == "II.6.5.2"].iloc[0]
-    assert (online["target"], online["max_points"], online["manual_points"]) == ("0,5", "3", "")
-    shown.loc[shown["code"] == "II.6.5.2", "target"] = "0,2"
+    assert (online["target"], online["max_points"], online["manual_points"]) == ("50", "3", "")
+    shown.loc[shown["code"] == "II.6.5.2", "target"] = "20"
     settings.save_criteria(con, "khanh_hoa_department", 2023, app_services.criteria_from_editor(shown))
     saved = settings.editable_criteria(con, "khanh_hoa_department", 2023)
-    assert saved.loc[saved["code"] == "II.6.5.2", "target"].item() == 0.2
+    assert saved.loc[saved["code"] == "II.6.5.2", "target"].item() == 20  # percent in the editor, 0.2 stored
     assert saved.drop(columns="target").equals(criteria.drop(columns="target"))
 
 

@@ -40,7 +40,7 @@ def test_editable_table_shows_the_year_values(con):
     assert list(table.reset_index().columns) == list(settings.EDITOR_COLUMNS)
     assert table.loc["II.2.4.2.1", "bands"] == "100:5; 99:4,5; 98:4; 97:3,5; 96:3; 95:2,5"
     assert table.loc["I.5", "manual_numerator"] == 285
-    assert table.loc["II.6.5.2", "target"] == 0.5
+    assert table.loc["II.6.5.2", "target"] == 50  # edited in percent, stored as 0.5
     assert bool(table.loc["II.2.2.2.3", "deduction"]) is True
 
 
@@ -50,7 +50,7 @@ def test_unchanged_table_stores_nothing(con):
 
 
 def test_saved_override_is_read_back_for_its_year_only_and_reset(con):
-    table = edit(settings.editable_criteria(con, KEY, 2024), "II.6.5.2", target=0.6)
+    table = edit(settings.editable_criteria(con, KEY, 2024), "II.6.5.2", target=60)
     edit(table, "I.5", manual_numerator=290, manual_denominator=291)
     edit(table, "II.2.4.2.1", bands="100:5; 99:4; 0:1")
     settings.save_criteria(con, KEY, 2024, table)
@@ -66,11 +66,11 @@ def test_saved_override_is_read_back_for_its_year_only_and_reset(con):
     assert settings.editable_criteria(con, KEY, 2024).set_index("code").loc[
         "II.2.4.2.1", "bands"] == "100:5; 99:4; 0:1"
     # Other years keep the shipped values.
-    assert settings.editable_criteria(con, KEY, 2025).set_index("code").loc["II.6.5.2", "target"] == 0.55
+    assert settings.editable_criteria(con, KEY, 2025).set_index("code").loc["II.6.5.2", "target"] == 55
 
     settings.reset_criteria(con, KEY, 2024)
     assert stored_payload(con, 2024) is None
-    assert settings.editable_criteria(con, KEY, 2024).set_index("code").loc["II.6.5.2", "target"] == 0.55
+    assert settings.editable_criteria(con, KEY, 2024).set_index("code").loc["II.6.5.2", "target"] == 55
 
 
 def test_override_changes_the_score(con):
@@ -82,7 +82,7 @@ def test_override_changes_the_score(con):
 
 
 @pytest.mark.parametrize("code, values, column", [
-    ("II.6.5.2", {"target": 55}, "target"),                       # percent typed as 55
+    ("II.6.5.2", {"target": 155}, "target"),                      # over 100%
     ("II.6.5.2", {"target": "năm mươi"}, "target"),
     ("II.2.4.2.1", {"bands": "100-5"}, "bands"),
     ("II.2.4.2.1", {"bands": "100:5; 100:4"}, "bands"),           # same bound twice
@@ -115,7 +115,7 @@ def test_start_day_setting_moves_the_period(con):
     assert (report.start, report.end) == (dt.date(2023, 1, 1), dt.date(2023, 12, 31))
     # The criteria overrides survive a start-day change, and the reverse.
     settings.save_criteria(con, KEY, 2023, edit(settings.editable_criteria(con, KEY, 2023),
-                                                 "II.6.5.2", target=0.6))
+                                                 "II.6.5.2", target=60))
     assert stored_payload(con, 2023) == {"start_day": [1, 1],
                                          "criteria": {"II.6.5.2": {"target": 0.6}}}
     settings.save_start_day(con, KEY, 2023, 15, 12)   # back to the shipped day: not stored
@@ -135,7 +135,7 @@ def test_text_cells_from_the_editor_are_parsed(con):
     # The dashboard hands numbers back as Vietnamese text.
     table = edit(settings.editable_criteria(con, KEY, 2023), "I.5", manual_numerator="14.600",
                  manual_denominator="14.697")
-    edit(table, "II.6.5.2", target="0,6")
+    edit(table, "II.6.5.2", target="60")
     settings.save_criteria(con, KEY, 2023, table)
     assert stored_payload(con, 2023) == {"criteria": {
         "I.5": {"manual_numerator": 14_600.0, "manual_denominator": 14_697.0},
