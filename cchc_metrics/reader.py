@@ -335,10 +335,12 @@ def _sheet_pieces(zf: zipfile.ZipFile, path: str, piece_bytes: int | None = None
     other parts, stored uncompressed, so fastexcel reads it like the original.
     """
     piece_bytes = piece_bytes or PIECE_XML_BYTES
+    # Small pieces of a big sheet each carry only the shared strings they use (see _SharedStrings).
+    strings = _SharedStrings.of(zf) if piece_bytes == PIECE_XML_BYTES else None
     template = io.BytesIO()
     with zipfile.ZipFile(template, "w") as out:
         for member in zf.namelist():
-            if member != path:
+            if member != path and (strings is None or member != strings.path):
                 out.writestr(member, zf.read(member))
     with zf.open(path) as stream:
         buffer = b""
@@ -370,8 +372,79 @@ def _sheet_pieces(zf: zipfile.ZipFile, path: str, piece_bytes: int | None = None
             xml = head + rows + tail
             piece = io.BytesIO(template.getvalue())
             with zipfile.ZipFile(piece, "a") as out:
+                if strings is not None:
+                    out.writestr(strings.path, strings.used_by(rows))
                 out.writestr(path, xml)
             yield xml, piece.getvalue()
+
+
+class _SharedStrings:
+    """The shared-strings table of a workbook, cut down per piece of a sheet.
+
+    Every piece would otherwise parse (and hold, ~400 MB for a million rows) the whole table. A
+    piece gets the entries its cells reference, at their original positions, the others replaced
+    by empty entries and the table cut after the last one used, so its cells need no rewriting.
+    """
+
+    # Cells as Excel writes them; when any `t="s"` is not in this form the piece keeps the table.
+    _REF = re.compile(rb't="s"[^>]*><v>(\d+)</v>')
+
+    def __init__(self, path: str, xml: bytes, bounds: np.ndarray):
+        self.path, self.xml, self.bounds = path, xml, bounds    # bounds[i]: offset of entry i
+
+    @classmethod
+    def of(cls, zf: zipfile.ZipFile) -> "_SharedStrings | None":
+        """The table, or None (no table, or a form this cutting does not handle)."""
+        try:
+            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        except KeyError:
+            return None
+        targets = [re.search(r'\bTarget="([^"]+)"', tag) for tag in re.findall(
+            r"<(?:\w+:)?Relationship\b[^>]*/sharedStrings\"[^>]*>", rels)]
+        if len(targets) != 1 or targets[0] is None:
+            return None
+        target = targets[0].group(1)
+        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        if path not in zf.namelist():
+            return None
+        xml = zf.read(path)
+        end = xml.rfind(b"</sst>")
+        if end < 0 or b"<si " in xml or b"<si/>" in xml or b"<si>" not in xml:
+            return None
+        starts, position = [], 0                  # entry offsets, a block of entries at a time
+        while position >= 0:
+            stop = xml.find(b"<si>", position + (16 << 20))
+            parts = xml[position: stop if stop >= 0 else end].split(b"<si>")
+            lengths = np.fromiter(map(len, parts), np.int64, len(parts))
+            starts.append(position + np.cumsum(lengths[:-1]) + 4 * np.arange(len(parts) - 1))
+            position = stop
+        return cls(path, xml, np.concatenate(starts + [np.array([end])]))
+
+    def used_by(self, rows: bytes) -> bytes:
+        """The table with only the entries referenced by the cells in `rows`."""
+        found = self._REF.findall(rows)
+        if len(found) != rows.count(b't="s"'):
+            return self.xml
+        refs = np.fromstring(b" ".join(found), dtype=np.int64, sep=" ") if found else np.zeros(0, np.int64)
+        del found
+        count = len(self.bounds) - 1
+        if len(refs) and (refs.max() >= count or refs.min() < 0):   # broken: calamine judges
+            return self.xml
+        used = np.zeros(count, dtype=bool)
+        used[refs] = True
+        refs = np.flatnonzero(used)
+        out = [self.xml[: self.bounds[0]]]
+        if len(refs):
+            breaks = np.flatnonzero(np.diff(refs) != 1)
+            firsts = np.concatenate(([refs[0]], refs[breaks + 1]))
+            lasts = np.concatenate((refs[breaks], [refs[-1]]))
+            done = 0
+            for first, last in zip(firsts.tolist(), lasts.tolist()):
+                out.append(b"<si/>" * (first - done))
+                out.append(self.xml[self.bounds[first]: self.bounds[last + 1]])
+                done = last + 1
+        out.append(b"</sst>")
+        return b"".join(out)
 
 
 def _first_row_xls(data: bytes, sheet_index: int) -> int:
