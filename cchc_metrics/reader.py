@@ -36,11 +36,11 @@ CONFIDENT_HEADER_SCORE = 4    # fields recognised on a sheet before the next she
 # fastexcel releases the GIL, so a sheet with more XML than PARALLEL_SHEET_BYTES is cut into pieces
 # (complete one-sheet workbooks) read on READ_THREADS threads. fastexcel holds every cell of what it
 # reads (~2 GB for a million 20-column rows): sheets with more XML than PIECED_SHEET_BYTES
-# (~200,000 rows) are cut into pieces of PIECE_XML_BYTES, at most READ_THREADS of them in memory at
-# once; smaller ones into READ_THREADS equal pieces. Each piece parses the shared-strings table again.
+# (~200,000 rows) are cut into pieces of PIECE_XML_BYTES, each with only the shared strings it uses,
+# at most READ_THREADS of them read at once; smaller sheets into READ_THREADS equal pieces.
 PARALLEL_SHEET_BYTES = 8 * 2**20
 PIECED_SHEET_BYTES = 256 * 2**20
-PIECE_XML_BYTES = 16 * 2**20
+PIECE_XML_BYTES = 32 * 2**20
 READ_THREADS = 2
 ROW_COLUMN = "__source_row"   # Excel row number of each data row, kept beside the source columns
 
