@@ -2,14 +2,29 @@
 
 Generates its own 20-column export (title rows, text and Excel dates, flags, personal data) with
 xlsxwriter. By default the strings go to the shared-strings table, as Excel itself writes them;
---inline-strings writes them inline (xlsxwriter constant-memory mode), the slower worst case.
+--inline-strings writes them inline (xlsxwriter constant-memory mode): a larger file, much slower
+for openpyxl.
 Generated files are cached under benchmarks/output/ so reruns skip generation. Both paths are
 timed in this one run; ours runs in a fresh subprocess so that its peak memory (ru_maxrss) is
 not polluted by the pandas run.
 
     python benchmarks/bench_ingest.py [--rows 100000] [--skip-pandas] [--inline-strings]
 
-MEASURED_RESULTS
+Measured on the 2-core development machine (2026-11-23; the VM's timings vary by +-0.3 s between
+runs of the 100,000-row file):
+
+    file                              ingest_file     peak memory   pandas+openpyxl   ratio
+    100,000 rows, shared strings       2.27 s           421 MB        14.98 s           6.6x
+    100,000 rows, inline strings       1.93 s           439 MB        25.16 s          13.0x
+    1,000,000 rows, shared strings    15.92 s          1766 MB        (skipped)
+
+Of the 100,000-row time about 0.9-1.3 s is fastexcel reading the sheet, 0.3-0.5 s staging in
+DuckDB, 0.2 s writing and 0.2 s the commit. Before the reader's changes of 2026-11-23 the
+1,000,000-row shared-strings file took 72 s and 2.0 GB (every 16 MB piece parsed the whole
+shared-strings table); the 100,000-row files are read whole, as before (cutting the sheet into two
+pieces read on two threads measured slower). Targets not yet met: 1.5 s at 100,000 rows, 15 s and
+1 GB at 1,000,000 rows. Generating the files: 15 s for 100,000 rows, 141 s and 2.7 GB for
+1,000,000 rows with shared strings (xlsxwriter keeps the workbook in memory), then cached.
 """
 from __future__ import annotations
 
