@@ -3,7 +3,7 @@ import datetime as dt
 
 import streamlit as st
 
-from cchc_metrics import app_services, metrics, scoring
+from cchc_metrics import app_services, export, metrics, scoring
 from cchc_metrics.formatting import display_table, format_date
 from app_pages import common
 
@@ -18,8 +18,7 @@ with common.user_errors():
              f"({format_date(report.start)} – {format_date(report.end)}), {chosen.units_label}. "
              "Trang in khổ A4 ngang.")
     workbook = common.cached(app_services.giao_ban_workbook, chosen.framework, chosen.year, chosen.units, as_of)
-    st.download_button("Tải báo cáo giao ban (.xlsx)", workbook,
-                       f"bao-cao-giao-ban-CCHC-{report.year}-{as_of:%d-%m-%Y}.xlsx",
+    st.download_button("Tải báo cáo giao ban (.xlsx)", workbook, export.giao_ban_file_name(report.year, as_of),
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        type="primary", icon=":material/download:", on_click="ignore", key="export_download")
     st.subheader("Xem trước bảng chênh lệch")

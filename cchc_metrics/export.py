@@ -288,9 +288,10 @@ def _due_soon_rows(due_soon: pd.DataFrame) -> list[list[_Cell]]:
     return table
 
 
-def giao_ban_file_name(year: int, generated_at: dt.datetime) -> str:
-    """ASCII download name, e.g. "giao-ban-cchc-2026_23-11-2026.xlsx" (safe in any browser or share)."""
-    return f"giao-ban-cchc-{year}_{generated_at:%d-%m-%Y}.xlsx"
+def giao_ban_file_name(year: int, data_as_of: dt.date) -> str:
+    """ASCII download name with the evaluation year and the date of the data, e.g.
+    "giao-ban-cchc-2026_23-11-2026.xlsx" (safe in any browser or file share)."""
+    return f"giao-ban-cchc-{year}_{data_as_of:%d-%m-%Y}.xlsx"
 
 
 def build_giao_ban_workbook(report, unit_scores: pd.DataFrame, due_soon: pd.DataFrame, *,
