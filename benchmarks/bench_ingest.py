@@ -10,21 +10,20 @@ not polluted by the pandas run.
 
     python benchmarks/bench_ingest.py [--rows 100000] [--skip-pandas] [--inline-strings]
 
-Measured on the 2-core development machine (2026-11-23; the VM's timings vary by +-0.3 s between
-runs of the 100,000-row file):
-
+Measured on the 2-core development machine on 2026-11-23, otherwise quiet (load average ~1):
     file                              ingest_file     peak memory   pandas+openpyxl   ratio
-    100,000 rows, shared strings       2.27 s           421 MB        14.98 s           6.6x
-    100,000 rows, inline strings       1.93 s           439 MB        25.16 s          13.0x
-    1,000,000 rows, shared strings    15.01 s          1602 MB        (skipped)
-
-Of the 100,000-row time about 0.9-1.3 s is fastexcel reading the sheet, 0.3-0.5 s staging in
-DuckDB, 0.2 s writing and 0.2 s the commit. Of the 1,000,000-row time, reading is 12 s (pieces of
-32 MB of XML on two threads), staging 1.6 s, writing 1.3 s; memory peaks at the end of the read. Before the reader's changes of 2026-11-23 the
+    100,000 rows, shared strings      1.50-1.75 s      396-421 MB     15.73 s           9.0x
+    100,000 rows, inline strings       1.71 s           430 MB        20.16 s          11.8x
+    1,000,000 rows, shared strings    13.8 s          1582-1610 MB   (skipped)
+With other processes busy on both cores the times rise by up to 50%.
+Of the 100,000-row time about 0.8-1.1 s is fastexcel reading the sheet, 0.3 s staging in DuckDB,
+0.1 s writing and 0.2-0.3 s the commit. Of the 1,000,000-row time, reading is 11-12 s (pieces of
+32 MB of XML on two threads), staging 1.6 s, writing 1.3 s; memory peaks at the end of the read.
+Before the reader's changes of 2026-11-23 the
 1,000,000-row shared-strings file took 72 s and 2.0 GB (every 16 MB piece parsed the whole
 shared-strings table); the 100,000-row files are read whole, as before (cutting the sheet into two
-pieces read on two threads measured slower). Targets not yet met: 1.5 s at 100,000 rows, 15 s and
-1 GB at 1,000,000 rows. Generating the files: 15 s for 100,000 rows, 141 s and 2.7 GB for
+pieces read on two threads measured slower). Targets not yet met: 1.5 s at 100,000 rows (just missed) and 1 GB at
+1,000,000 rows. Generating the files: 15 s for 100,000 rows, 141 s and 2.7 GB for
 1,000,000 rows with shared strings (xlsxwriter keeps the workbook in memory), then cached.
 """
 from __future__ import annotations
