@@ -62,7 +62,7 @@ with common.user_errors():
             with column:
                 criterion_card(row)
 
-    st.plotly_chart(charts.bullet_chart(report.scored_rows()), theme=None, key="bullet")
+    st.html(charts.bullet_chart_html(report.scored_rows()))
 
     st.subheader("Nơi có thể lấy lại nhiều điểm nhất")
     recoverable = report.recovery_ranking()

@@ -8,6 +8,7 @@ as 0..1 and are drawn as percents; dates on axes read mm/yyyy, in hover dd/mm/yy
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -63,18 +64,6 @@ def _percent(value: float | None) -> float | None:
     return None if is_missing(value) else float(value) * 100
 
 
-def wrap_label(text: str, width: int = 38) -> str:
-    """Break a long Vietnamese label into lines of about `width` characters for axis ticks."""
-    lines, current = [], ""
-    for word in str(text).split():
-        if current and len(current) + 1 + len(word) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    return "<br>".join([*lines, current])
-
-
 def _new_figure(title: str, height: int) -> go.Figure:
     return go.Figure(layout=dict(template=CCHC_TEMPLATE, separators=",.", title=dict(text=title),
                                  height=height))
@@ -89,38 +78,47 @@ def _empty(title: str, message: str = "Chưa có dữ liệu để vẽ biểu �
     return fig
 
 
-def bullet_chart(rows: pd.DataFrame, title: str = "Kết quả so với chỉ tiêu") -> go.Figure:
-    """Actual vs target per indicator: a 0–100% track, a bar coloured by status, a target tick.
+def bullet_chart_html(rows: pd.DataFrame, title: str = "Kết quả so với chỉ tiêu") -> str:
+    """Actual vs target per indicator as plain HTML: a 0–100% track, a bar coloured by status, a
+    black tick at the target, the value at the right.
 
-    `rows` has `name`, `ratio` and `target` (0..1); rows without a ratio are left out.
+    Plain HTML rather than Plotly because it sits on the first page everyone opens: it draws at
+    once (Plotly's script costs the browser about a second on a first visit) and long Vietnamese
+    names wrap instead of being cut. `rows` has `name`, `ratio` and `target` (0..1); rows without
+    a ratio are left out.
     """
-    data = rows.dropna(subset=["ratio"]).iloc[::-1]
+    data = rows.dropna(subset=["ratio"])
+    heading = f'<div style="font-weight:600;font-size:1.05rem;margin:0.5rem 0">{escape(title)}</div>'
     if data.empty:
-        return _empty(title)
-    gaps = [_gap_pp(r, t) for r, t in zip(data["ratio"], data["target"])]
-    statuses = [status_for_gap(g) for g in gaps]
-    names = [wrap_label(name) for name in data["name"]]
-    fig = _new_figure(title, 100 + 60 * len(data))
-    fig.add_bar(y=names, x=[100] * len(data), orientation="h", marker_color=TRACK_COLOUR,
-                hoverinfo="skip", showlegend=False, width=0.7)
-    fig.add_bar(
-        y=names, x=[_percent(v) for v in data["ratio"]], orientation="h", width=0.4,
-        marker_color=[STATUS_COLOURS[s] for s in statuses], showlegend=False,
-        text=[format_percent(v) for v in data["ratio"]], textposition="outside",
-        customdata=[[format_percent(t), format_gap_pp(g), STATUS_LABELS[s]]
-                    for t, g, s in zip(data["target"], gaps, statuses)],
-        hovertemplate="<b>%{y}</b><br>Kết quả: %{text}<br>Chỉ tiêu: %{customdata[0]}"
-                      "<br>Chênh lệch: %{customdata[1]}<br>%{customdata[2]}<extra></extra>",
-    )
-    fig.add_scatter(
-        y=names, x=[_percent(v) for v in data["target"]], mode="markers", name="Chỉ tiêu",
-        marker=dict(symbol="line-ns", size=30, line=dict(width=4, color=TARGET_COLOUR)),
-        hovertemplate="Chỉ tiêu: %{x:.2f}%<extra></extra>",
-    )
-    fig.update_layout(barmode="overlay")
-    fig.update_xaxes(range=[0, 112], ticksuffix="%", dtick=20, title=None)
-    fig.update_yaxes(title=None)
-    return fig
+        return f'{heading}<div style="color:#616161">Chưa có dữ liệu để vẽ biểu đồ</div>'
+    lines = []
+    for name, ratio, target in zip(data["name"], data["ratio"], data["target"]):
+        gap = _gap_pp(ratio, target)
+        status = status_for_gap(gap)
+        tick = "" if is_missing(target) else (
+            f'<div title="Chỉ tiêu {format_percent(target)}" style="position:absolute;top:0;bottom:0;'
+            f'left:calc({_bar_width(target)}% - 2px);width:4px;background:{TARGET_COLOUR}"></div>')
+        hover = f"Kết quả {format_percent(ratio)} · chỉ tiêu {format_percent(target)} · {STATUS_LABELS[status]}"
+        lines.append(
+            f'<div title="{escape(hover)}" style="display:grid;grid-template-columns:minmax(12rem,38%) 1fr 5rem;'
+            'gap:0.75rem;align-items:center;margin:0.35rem 0">'
+            f'<div style="font-size:0.9rem;line-height:1.25">{escape(str(name))}</div>'
+            f'<div style="position:relative;height:1.6rem;background:{TRACK_COLOUR};border-radius:3px">'
+            f'<div style="position:absolute;left:0;top:0.4rem;height:0.8rem;width:{_bar_width(ratio)}%;'
+            f'background:{STATUS_COLOURS[status]};border-radius:2px"></div>{tick}</div>'
+            f'<div style="font-variant-numeric:tabular-nums;font-weight:600">{format_percent(ratio)}</div>'
+            '</div>')
+    legend = (f'<div style="font-size:0.8rem;color:#616161;margin-top:0.25rem">'
+              f'<span style="display:inline-block;width:4px;height:0.9rem;background:{TARGET_COLOUR};'
+              'vertical-align:middle;margin-right:0.3rem"></span>Chỉ tiêu · màu thanh: '
+              + " / ".join(f'<span style="color:{STATUS_COLOURS[s]}">{STATUS_LABELS[s]}</span>'
+                           for s in ("met", "close", "missed")) + "</div>")
+    return heading + "".join(lines) + legend
+
+
+def _bar_width(ratio: float) -> float:
+    """Percent of the 0–100% track, clipped so a value above 100% stays inside it."""
+    return round(min(max(float(ratio), 0.0), 1.0) * 100, 2)
 
 
 def unit_bars(rows: pd.DataFrame, target: float | None, title: str) -> go.Figure:

@@ -17,19 +17,21 @@ def test_status_thresholds():
 
 def test_bullet_chart_colours_bars_by_status_and_marks_targets():
     rows = pd.DataFrame({
-        "name": ["Đúng hạn", "Trực tuyến", "Số hóa", "PAKN"],
+        "name": ["Đúng hạn", "Trực tuyến <b>", "Số hóa", "PAKN"],
         "ratio": [14673 / 14697, 0.21, 1.0, None],
         "target": [1.0, 0.5, 1.0, 0.9],
     })
-    fig = charts.bullet_chart(rows)
-    assert isinstance(fig, go.Figure)
-    assert fig.layout.separators == ",."
-    track, actual, target = fig.data
-    # Rows are drawn bottom-up; the indicator without data is left out.
-    assert list(actual.y) == ["Số hóa", "Trực tuyến", "Đúng hạn"]
-    assert list(actual.marker.color) == [charts.MET_COLOUR, charts.MISSED_COLOUR, charts.CLOSE_COLOUR]
-    assert list(actual.text) == ["100,00%", "21,00%", "99,84%"]
-    assert list(target.x) == [100.0, 50.0, 100.0]
+    html = charts.bullet_chart_html(rows)
+    # One line per indicator with data, in the given order; PAKN (no ratio) is left out.
+    assert html.count("grid-template-columns") == 3 and "PAKN" not in html
+    assert html.index("Đúng hạn") < html.index("Trực tuyến") < html.index("Số hóa")
+    assert "Trực tuyến &lt;b&gt;" in html and "<b>" not in html       # names are escaped
+    # Bars: 14673/14697 = 99.84% (within 5 points: close), 21% (29 points short: missed), 100% (met).
+    assert f"width:99.84%;background:{charts.CLOSE_COLOUR}" in html
+    assert f"width:21.0%;background:{charts.MISSED_COLOUR}" in html
+    assert f"width:100.0%;background:{charts.MET_COLOUR}" in html
+    assert html.count("left:calc(100.0% - 2px)") == 2 and "left:calc(50.0% - 2px)" in html
+    assert ">99,84%<" in html and ">21,00%<" in html and ">100,00%<" in html
 
 
 def test_unit_bars_draw_the_target_line_and_counts():
@@ -71,7 +73,6 @@ def test_trend_chart_draws_months_year_to_date_and_projection():
 
 
 @pytest.mark.parametrize("build", [
-    lambda: charts.bullet_chart(pd.DataFrame({"name": ["x"], "ratio": [None], "target": [1.0]})),
     lambda: charts.unit_bars(pd.DataFrame({"unit": [], "ratio": []}), 0.5, "t"),
     lambda: charts.gap_heatmap(pd.DataFrame({"unit": [], "code": [], "name": [], "ratio": [], "target": []})),
     lambda: charts.trend_chart(pd.DataFrame({"month": [], "numerator": [], "denominator": [], "ratio": []}),
@@ -82,7 +83,6 @@ def test_empty_data_gives_a_message_not_an_error(build):
     assert fig.layout.annotations[0].text == "Chưa có dữ liệu để vẽ biểu đồ"
 
 
-def test_long_labels_wrap_on_word_boundaries():
-    label = "Tỷ lệ hồ sơ TTHC tiếp nhận trong năm được giải quyết đúng hạn"
-    assert charts.wrap_label(label) == "Tỷ lệ hồ sơ TTHC tiếp nhận trong năm<br>được giải quyết đúng hạn"
-    assert charts.wrap_label("Số hóa") == "Số hóa"
+def test_bullet_chart_without_data_says_so():
+    html = charts.bullet_chart_html(pd.DataFrame({"name": ["x"], "ratio": [None], "target": [1.0]}))
+    assert "Chưa có dữ liệu để vẽ biểu đồ" in html and "grid-template-columns" not in html
