@@ -2,7 +2,6 @@
 import datetime as dt
 
 import pandas as pd
-import plotly.graph_objects as go
 import pytest
 
 from cchc_metrics import charts

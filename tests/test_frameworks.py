@@ -5,17 +5,9 @@ from fractions import Fraction
 
 import pytest
 
-from cchc_metrics import db
 from cchc_metrics.errors import CchcError
 from cchc_metrics.frameworks import list_frameworks, load_framework
 from cchc_metrics.rules import ratio_of, rule_points
-
-
-@pytest.fixture
-def con(tmp_path):
-    connection = db.connect(tmp_path / "cchc.duckdb")
-    yield connection
-    connection.close()
 
 
 def criterion(framework, code):

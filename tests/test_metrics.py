@@ -7,20 +7,12 @@ import math
 import pytest
 from dossier_factory import insert_dossiers
 
-from cchc_metrics.db import connect
 from cchc_metrics.errors import CchcError
 from cchc_metrics.metrics import (COUNT_NAMES, RATIO_NAMES, compute_metrics, data_freshness,
                                   list_officers, list_units)
 from cchc_metrics.periods import evaluation_period
 
 MARCH = (dt.date(2023, 3, 1), dt.date(2023, 3, 31))
-
-
-@pytest.fixture
-def con(tmp_path):
-    con = connect(tmp_path / "test.duckdb")
-    yield con
-    con.close()
 
 
 def totals(con, start, end, **kwargs) -> dict:

@@ -8,17 +8,10 @@ import pandas as pd
 import pytest
 from dossier_factory import insert_dossiers
 
-from cchc_metrics import db, settings
+from cchc_metrics import settings
 from cchc_metrics.scoring import ScoreReport, criterion_series, monthly_series, score_by_unit, score_year
 
 KEY = "khanh_hoa_department"
-
-
-@pytest.fixture
-def con(tmp_path):
-    connection = db.connect(tmp_path / "cchc.duckdb")
-    yield connection
-    connection.close()
 
 
 def insert_seed_year(con):

@@ -7,19 +7,12 @@ from fractions import Fraction
 
 import pytest
 
-from cchc_metrics import db, settings
+from cchc_metrics import settings
 from cchc_metrics.errors import CchcError
 from cchc_metrics.frameworks import load_framework
 from cchc_metrics.scoring import score_year
 
 KEY = "khanh_hoa_department"
-
-
-@pytest.fixture
-def con(tmp_path):
-    connection = db.connect(tmp_path / "cchc.duckdb")
-    yield connection
-    connection.close()
 
 
 def stored_payload(con, year):
