@@ -187,7 +187,7 @@ def _titles(department_name: str, sheet_title: str, report, data_as_of: dt.datet
     ]
 
 
-GAP_COLUMNS = [
+CRITERION_RESULT_COLUMNS = [
     _Column("Mã tiêu chí", "text", max_width=16),
     _Column("Tiêu chí", "text", max_width=45),
     _Column("Giá trị", "pct", missing=NO_DATA),
@@ -195,6 +195,10 @@ GAP_COLUMNS = [
     _Column("Mẫu số", "int"),
     _Column("Chỉ tiêu", "pct"),
     _Column("Còn thiếu (điểm %)", "points"),
+]
+
+GAP_COLUMNS = [
+    *CRITERION_RESULT_COLUMNS,
     _Column("Điểm", "points", missing=NO_DATA),
     _Column("Điểm tối đa", "points"),
     _Column("Điểm bị mất", "points"),
@@ -205,13 +209,7 @@ GAP_COLUMNS = [
 
 UNIT_COLUMNS = [
     _Column("Đơn vị", "text", max_width=30),
-    _Column("Mã tiêu chí", "text", max_width=16),
-    _Column("Tiêu chí", "text", max_width=45),
-    _Column("Giá trị", "pct", missing=NO_DATA),
-    _Column("Tử số", "int"),
-    _Column("Mẫu số", "int"),
-    _Column("Chỉ tiêu", "pct"),
-    _Column("Còn thiếu (điểm %)", "points"),
+    *CRITERION_RESULT_COLUMNS,
     _Column("Tỷ trọng điểm bị mất", "pct"),
 ]
 

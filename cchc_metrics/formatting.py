@@ -83,20 +83,20 @@ def format_editable_number(value: Any) -> str:
 
 def format_date(value: Any, missing: str = NO_DATA) -> str:
     """date, datetime, pandas.Timestamp or ISO text -> 'dd/mm/yyyy'."""
-    if is_missing(value):
-        return missing
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.strftime("%d/%m/%Y")
+    return _format_moment(value, "%d/%m/%Y", missing)
 
 
 def format_datetime(value: Any, missing: str = NO_DATA) -> str:
     """-> 'dd/mm/yyyy HH:MM' (upload times, data freshness)."""
+    return _format_moment(value, "%d/%m/%Y %H:%M", missing)
+
+
+def _format_moment(value: Any, pattern: str, missing: str) -> str:
     if is_missing(value):
         return missing
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    return value.strftime("%d/%m/%Y %H:%M")
+    return value.strftime(pattern)
 
 
 _FORMATTERS = {
