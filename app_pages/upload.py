@@ -10,7 +10,6 @@ from cchc_metrics.schema import DOSSIER_FIELDS, FIELD_BY_NAME
 from app_pages import common
 
 UNUSED = "(không dùng)"
-STAGES = {"read": "đọc tệp", "validate": "kiểm tra", "write": "ghi dữ liệu"}
 MESSAGES_KEY = "upload_messages"
 ROUND_KEY = "upload_round"
 UNDO_KEY = "undo_choice"
@@ -86,10 +85,11 @@ def load_files(files, settings: dict[str, tuple], skip_invalid: bool) -> list[tu
     """Ingest each file with its own progress bar; returns (kind, message) per file."""
     outcomes = []
     for file in files:
-        bar = st.progress(0.0, text=f"{file.name}: {STAGES['read']}…")
+        bar = st.progress(0.0, text=f"{file.name}: {app_services.upload_progress('read', 0.0)[1]}…")
 
         def progress(stage: str, fraction: float, bar=bar, name=file.name) -> None:
-            bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"{name}: {STAGES.get(stage, stage)}…")
+            overall, label = app_services.upload_progress(stage, fraction)
+            bar.progress(overall, text=f"{name}: {label}…")
 
         try:
             mapping, default_unit = settings[file.name]

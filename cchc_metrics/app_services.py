@@ -252,3 +252,17 @@ def undo_choices(uploads: pd.DataFrame) -> dict[int, str]:
     """{upload id: "#id – file (uploaded at)"} of the active uploads, for the undo selectbox."""
     return {int(r.upload_id): f"#{r.upload_id} – {r.file_name} ({format_datetime(r.uploaded_at)})"
             for r in active_uploads(uploads).itertuples(index=False)}
+
+
+# ---- Tải dữ liệu: one progress bar per file across the ingest's stages ----------------------------
+
+UPLOAD_STAGES = {"read": ("đọc tệp", 0.0, 0.6), "validate": ("kiểm tra", 0.6, 0.8),
+                 "write": ("ghi dữ liệu", 0.8, 1.0)}
+
+
+def upload_progress(stage: str, fraction: float) -> tuple[float, str]:
+    """Overall fraction and Vietnamese stage name for `ingest_file`'s progress(stage, fraction), so a
+    file's bar moves forward through reading (most of the time), checking and writing."""
+    label, start, end = UPLOAD_STAGES.get(stage, (stage, 0.0, 1.0))
+    within = min(max(float(fraction), 0.0), 1.0)
+    return start + (end - start) * within, label

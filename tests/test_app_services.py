@@ -4,6 +4,7 @@ import io
 
 import openpyxl
 import pandas as pd
+import pytest
 
 from cchc_metrics import app_services, db, profiles, settings
 from dossier_factory import insert_dossiers
@@ -180,3 +181,13 @@ def test_still_missing_counts_a_typed_unit_as_the_unit_column():
     assert app_services.still_missing(["unit", "received_at"], "Phòng Tư pháp") == ["received_at"]
     assert app_services.still_missing(["unit"], "Phòng Tư pháp") == []
     assert app_services.still_missing([], None) == []
+
+
+def test_upload_progress_moves_forward_through_the_stages():
+    # read spans 0-60%, validate 60-80%, write 80-100% of one file's bar.
+    assert app_services.upload_progress("read", 0.0) == (0.0, "đọc tệp")
+    assert app_services.upload_progress("read", 0.5) == (0.3, "đọc tệp")
+    assert app_services.upload_progress("validate", 0.0) == (0.6, "kiểm tra")
+    overall, label = app_services.upload_progress("write", 0.5)
+    assert overall == pytest.approx(0.9) and label == "ghi dữ liệu"
+    assert app_services.upload_progress("write", 1.0) == (1.0, "ghi dữ liệu")
