@@ -35,16 +35,24 @@ def sample_template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def app(sample_template, tmp_path, monkeypatch) -> AppTest:
-    """A fresh copy of the sample database, no passwords, the app run once on the overview."""
+def start_app(sample_template, tmp_path, monkeypatch, *, editor: str | None = None,
+              viewer: str | None = None) -> AppTest:
+    """The app run once on a fresh copy of the sample database, with the given passwords."""
     path = tmp_path / "cchc.duckdb"
     shutil.copy(sample_template, path)
     monkeypatch.setenv("CCHC_DB", str(path))
-    monkeypatch.delenv(auth.EDITOR_ENV, raising=False)
-    monkeypatch.delenv(auth.VIEWER_ENV, raising=False)
-    at = AppTest.from_file(APP, default_timeout=30)
-    return at.run()
+    for name, password in ((auth.EDITOR_ENV, editor), (auth.VIEWER_ENV, viewer)):
+        if password is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, auth.hash_password(password, iterations=1000))
+    return AppTest.from_file(APP, default_timeout=30).run()
+
+
+@pytest.fixture
+def app(sample_template, tmp_path, monkeypatch) -> AppTest:
+    """No passwords, the app run once on the overview."""
+    return start_app(sample_template, tmp_path, monkeypatch)
 
 
 def open_page(at: AppTest, name: str) -> AppTest:
@@ -130,12 +138,7 @@ def test_editing_a_target_changes_the_score(app, tmp_path):
 
 
 def test_editor_password_locks_changes_until_signed_in(sample_template, tmp_path, monkeypatch):
-    path = tmp_path / "cchc.duckdb"
-    shutil.copy(sample_template, path)
-    monkeypatch.setenv("CCHC_DB", str(path))
-    monkeypatch.setenv(auth.EDITOR_ENV, auth.hash_password("mat-khau-dung", iterations=1000))
-    monkeypatch.delenv(auth.VIEWER_ENV, raising=False)
-    at = AppTest.from_file(APP, default_timeout=30).run()
+    at = start_app(sample_template, tmp_path, monkeypatch, editor="mat-khau-dung")
     open_page(at, "upload")
     assert not at.file_uploader, "uploading needs the editor role"
     assert any("quyền chỉnh sửa" in i.value for i in at.info)
@@ -149,12 +152,7 @@ def test_editor_password_locks_changes_until_signed_in(sample_template, tmp_path
 
 
 def test_viewer_password_hides_everything_until_signed_in(sample_template, tmp_path, monkeypatch):
-    path = tmp_path / "cchc.duckdb"
-    shutil.copy(sample_template, path)
-    monkeypatch.setenv("CCHC_DB", str(path))
-    monkeypatch.setenv(auth.VIEWER_ENV, auth.hash_password("xem", iterations=1000))
-    monkeypatch.delenv(auth.EDITOR_ENV, raising=False)
-    at = AppTest.from_file(APP, default_timeout=30).run()
+    at = start_app(sample_template, tmp_path, monkeypatch, viewer="xem")
     assert not at.metric, "no figure is shown before signing in"
     at.text_input[0].input("xem")
     at.button[0].click().run()
