@@ -18,7 +18,7 @@ def criterion_card(row) -> None:
         if is_missing(row.ratio) and row.indicator == "manual":
             st.metric("Điểm (nhập tay)", f"{format_points(row.points)} / {format_points(row.max_points)}")
             return
-        status = charts.status_for_gap(None if is_missing(row.gap_pp) else -row.gap_pp)
+        status = charts.status_for(row.ratio, row.target)
         st.metric("Kết quả", format_percent(row.ratio),
                   delta=None if status == "none" else format_shortfall_pp(row.gap_pp).capitalize(),
                   delta_color=DELTA_COLOURS.get(status, "off"), delta_arrow="up" if status == "met" else "down")

@@ -54,10 +54,17 @@ def status_for_gap(gap_pp: float | None) -> str:
     return "close" if gap_pp >= -CLOSE_WITHIN_PP else "missed"
 
 
+def status_for(ratio: float | None, target: float | None) -> str:
+    """Status of a ratio against its target, the one rule for cards, charts and workbook fills."""
+    return status_for_gap(_gap_pp(ratio, target))
+
+
 def _gap_pp(ratio: float | None, target: float | None) -> float | None:
+    """Signed gap in percentage points, rounded so that a gap of exactly 5 points is not lost to
+    float noise (0.95 - 1.0 = -0.05000...04)."""
     if is_missing(ratio) or is_missing(target):
         return None
-    return (float(ratio) - float(target)) * 100
+    return round((float(ratio) - float(target)) * 100, 9)
 
 
 def _percent(value: float | None) -> float | None:
@@ -93,8 +100,7 @@ def bullet_chart_html(rows: pd.DataFrame, title: str = "Kết quả so với ch�
         return f'{heading}<div style="color:#616161">Chưa có dữ liệu để vẽ biểu đồ</div>'
     lines = []
     for name, ratio, target in zip(data["name"], data["ratio"], data["target"]):
-        gap = _gap_pp(ratio, target)
-        status = status_for_gap(gap)
+        status = status_for(ratio, target)
         tick = "" if is_missing(target) else (
             f'<div title="Chỉ tiêu {format_percent(target)}" style="position:absolute;top:0;bottom:0;'
             f'left:calc({_bar_width(target)}% - 2px);width:4px;background:{TARGET_COLOUR}"></div>')
@@ -126,8 +132,7 @@ def unit_bars(rows: pd.DataFrame, target: float | None, title: str) -> go.Figure
     data = rows.dropna(subset=["ratio"]).sort_values("ratio")
     if data.empty:
         return _empty(title)
-    statuses = [status_for_gap(_gap_pp(r, target)) if not is_missing(target) else "none"
-                for r in data["ratio"]]
+    statuses = [status_for(r, target) for r in data["ratio"]]
     colours = [STATUS_COLOURS[s] if s != "none" else NEUTRAL_COLOUR for s in statuses]
     has_counts = {"numerator", "denominator"} <= set(data.columns)
     detail = ([format_fraction(n, d) for n, d in zip(data["numerator"], data["denominator"])]

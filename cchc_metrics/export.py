@@ -5,7 +5,7 @@ stays computable. Format codes always use "," for thousands and "." for decimals
 the viewer's locale, so on a Vietnamese Windows '#,##0' reads 14.697 and '0.00%' reads 99,84%. Dates
 are real dates formatted dd/mm/yyyy. The gap column is the shortfall below target in percentage points,
 as scoring reports it (0 when the target is met); fills compare ratio and target with the app's shared
-thresholds (charts.status_for_gap). A missing value is written as the text "chưa có dữ liệu" (or "–"
+thresholds (charts.status_for). A missing value is written as the text "chưa có dữ liệu" (or "–"
 in secondary columns), never as 0.
 
 Every text cell is written with `write_string` in a workbook created with strings_to_formulas,
@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
-from .charts import status_for_gap
+from .charts import status_for
 from .formatting import NO_DATA, NO_DATA_SHORT, format_date, format_datetime, is_missing
 from .watchlist import STATE_DUE_SOON, STATE_OVERDUE
 
@@ -227,13 +227,9 @@ DUE_SOON_COLUMNS = [
 
 
 def _gap_status(row) -> str | None:
-    """Fill key from ratio vs target (the app's shared thresholds); None when either is missing.
-
-    Rounded so that a gap of exactly 5 points is not lost to float noise (0.95 - 1.0 = -0.05000...04).
-    """
-    if is_missing(row.ratio) or is_missing(row.target):
-        return None
-    return status_for_gap(round((float(row.ratio) - float(row.target)) * 100, 9))
+    """Fill key from ratio vs target (the app's shared thresholds); None when either is missing."""
+    status = status_for(row.ratio, row.target)
+    return None if status == "none" else status
 
 
 def _gap_rows(rows: pd.DataFrame) -> list[list[_Cell]]:

@@ -14,6 +14,13 @@ def test_status_thresholds():
     assert charts.status_for_gap(None) == "none"
 
 
+def test_status_of_a_ratio_against_its_target():
+    assert charts.status_for(0.5, 0.5) == "met"
+    assert charts.status_for(0.95, 1.0) == "close"      # exactly 5 points below, despite float noise
+    assert charts.status_for(0.9499, 1.0) == "missed"   # 5,01 points below
+    assert charts.status_for(None, 1.0) == "none" and charts.status_for(0.5, None) == "none"
+
+
 def test_bullet_chart_colours_bars_by_status_and_marks_targets():
     rows = pd.DataFrame({
         "name": ["Đúng hạn", "Trực tuyến <b>", "Số hóa", "PAKN"],
