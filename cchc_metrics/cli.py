@@ -46,24 +46,25 @@ def build_parser() -> argparse.ArgumentParser:
     # --- metrics engineer: metrics, score, watchlist -------------------------------------
     p = sub.add_parser("metrics", help="các số đếm và tỷ lệ trong một kỳ")
     _add_db(p)
-    p.add_argument("--start", required=True)
-    p.add_argument("--end", required=True)
-    p.add_argument("--by", choices=["unit", "field", "procedure", "officer", "month", "channel"])
-    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.add_argument("--start", required=True, help="ngày đầu kỳ, dạng YYYY-MM-DD")
+    p.add_argument("--end", required=True, help="ngày cuối kỳ (tính cả ngày này), dạng YYYY-MM-DD")
+    p.add_argument("--by", choices=["unit", "field", "procedure", "officer", "month", "channel"],
+                   help="nhóm theo đơn vị, lĩnh vực, thủ tục, cán bộ, tháng hoặc hình thức nộp")
+    p.add_argument("--format", choices=["json", "csv"], default="json", help="định dạng kết quả")
     p.set_defaults(handler=_cmd_metrics)
 
     p = sub.add_parser("score", help="điểm theo bộ tiêu chí của một năm đánh giá")
     _add_db(p)
-    p.add_argument("--year", type=int, required=True)
-    p.add_argument("--framework", default="khanh_hoa_department")
-    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.add_argument("--year", type=int, required=True, help="năm đánh giá (kết thúc ngày 14/12 năm này)")
+    p.add_argument("--framework", default="khanh_hoa_department", help="bộ tiêu chí chấm điểm")
+    p.add_argument("--format", choices=["json", "csv"], default="json", help="định dạng kết quả")
     p.set_defaults(handler=_cmd_score)
 
     p = sub.add_parser("watchlist", help="hồ sơ sắp đến hạn và quá hạn")
     _add_db(p)
-    p.add_argument("--as-of", required=True)
-    p.add_argument("--days", type=int, default=2)
-    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.add_argument("--as-of", required=True, help="tính đến ngày, dạng YYYY-MM-DD")
+    p.add_argument("--days", type=int, default=2, help="sắp đến hạn trong số ngày làm việc này (mặc định 2)")
+    p.add_argument("--format", choices=["json", "csv"], default="json", help="định dạng kết quả")
     p.set_defaults(handler=_cmd_watchlist)
 
     # --- access: hash-password ------------------------------------------------------------
