@@ -2,6 +2,7 @@
 import streamlit as st
 
 from cchc_metrics import app_services, rules, settings
+from cchc_metrics.formatting import format_date
 from app_pages import common
 
 RULE_LABELS = {
@@ -58,4 +59,19 @@ with common.user_errors():
             common.run(settings.reset_criteria, chosen.framework, chosen.year)
             st.session_state.pop(editor_key, None)
             st.session_state[MESSAGE_KEY] = "Đã khôi phục chỉ tiêu và thang điểm mặc định của năm này."
+            st.rerun()
+
+    st.subheader("Ngày bắt đầu năm đánh giá")
+    start, end = common.cached(app_services.evaluation_period, chosen.framework, chosen.year)
+    st.caption(f"Năm đánh giá {chosen.year} tính từ {format_date(start)} đến {format_date(end)} "
+               "(mặc định từ 15/12 năm trước đến 14/12).")
+    if may_edit:
+        day_box, month_box, button_box = st.columns([1, 1, 3], vertical_alignment="bottom")
+        key = f"{chosen.framework}_{chosen.year}"
+        day = day_box.number_input("Ngày", 1, 31, start.day, key=f"start_day_{key}")
+        month = month_box.number_input("Tháng", 1, 12, start.month, key=f"start_month_{key}")
+        if button_box.button("Lưu ngày bắt đầu", icon=":material/event:", key="start_day_save"):
+            common.run(settings.save_start_day, chosen.framework, chosen.year, int(day), int(month))
+            st.session_state[MESSAGE_KEY] = (f"Đã đổi ngày bắt đầu năm đánh giá {chosen.year} thành "
+                                             f"{int(day):02d}/{int(month):02d}. Điểm số đã được tính lại.")
             st.rerun()

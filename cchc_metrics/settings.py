@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from . import frameworks
+from . import frameworks, periods
 from .errors import CchcError
 from .formatting import format_editable_number
 from .rules import RULE_LABELS_VI, RULES, Band, exact
@@ -236,11 +236,7 @@ def _normalised(value):
 
 def save_start_day(con, key: str, year: int, day: int, month: int) -> None:
     """Set the day the evaluation year starts (in the previous calendar year)."""
-    try:
-        dt.date(2000, month, day)  # a leap year accepts 29/02
-    except (TypeError, ValueError):
-        raise CchcError(f"Ngày bắt đầu năm đánh giá «{day}/{month}» không hợp lệ. Hãy nhập ngày "
-                        "và tháng có thật, ví dụ 15/12.") from None
+    periods.evaluation_period(year, (day, month))  # refuses a day that is not in every year
     defaults = frameworks.default_settings(key, year)
     payload = stored_overrides(con, key, year)
     payload.pop("start_day", None)

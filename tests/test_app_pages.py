@@ -137,6 +137,17 @@ def test_editing_a_target_changes_the_score(app, tmp_path):
     assert metric_value(app, "Tổng điểm hiện tại") == "10,97 / 19,50"
 
 
+def test_changing_the_start_day_moves_the_evaluation_year(app):
+    open_page(app, "targets")
+    app.number_input(key="start_day_khanh_hoa_department_2023").set_value(1)
+    app.number_input(key="start_month_khanh_hoa_department_2023").set_value(1)
+    app.button(key="start_day_save").click().run()
+    assert_clean(app)
+    # Year 2023 now runs 01/01/2023 – 31/12/2023 (the default is 15/12/2022 – 14/12/2023).
+    assert any("01/01/2023 đến 31/12/2023" in c.value for c in app.caption)
+    assert any("01/01" in s.value for s in app.success)
+
+
 def test_editor_password_locks_changes_until_signed_in(sample_template, tmp_path, monkeypatch):
     at = start_app(sample_template, tmp_path, monkeypatch, editor="mat-khau-dung")
     open_page(at, "upload")

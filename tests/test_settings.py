@@ -115,6 +115,8 @@ def test_start_day_setting_moves_the_period(con):
     assert stored_payload(con, 2023) == {"criteria": {"II.6.5.2": {"target": 0.6}}}
     with pytest.raises(CchcError, match="31/2"):
         settings.save_start_day(con, KEY, 2023, 31, 2)
+    with pytest.raises(CchcError, match="29/02"):   # not in every year: refused when saved, not later
+        settings.save_start_day(con, KEY, 2023, 29, 2)
 
 
 @pytest.mark.parametrize("text, expected", [
