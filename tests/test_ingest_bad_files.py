@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import io
+import struct
 import time
 import zipfile
 
 import pytest
+from msoffcrypto.format.ooxml import OOXMLFile
 
 from cchc_metrics import reader
 from cchc_metrics.errors import IngestError
@@ -47,10 +49,14 @@ def test_zip_that_is_not_a_workbook(con):
     assert "không phải bảng tính Excel" in refused(con, buffer.getvalue(), "vanban.xlsx")
 
 
-def test_password_protected_workbook(con):
-    # An encrypted .xlsx is an OLE2 compound file holding an "EncryptedPackage" stream.
-    fake = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "EncryptedPackage".encode("utf-16-le")
-    assert "mật khẩu" in refused(con, fake + b"\x00" * 1024, "matkhau.xlsx")
+def test_password_protected_workbook(con, tmp_path):
+    # Encrypted as Excel does it ("Encrypt with Password": agile encryption, AES-256).
+    plain = write_xlsx(tmp_path / "plain.xlsx", GOOD_ROWS)
+    encrypted = io.BytesIO()
+    with plain.open("rb") as source:
+        OOXMLFile(source).encrypt("MatKhau@2023", encrypted)
+    message = refused(con, encrypted.getvalue(), "matkhau.xlsx")
+    assert "được đặt mật khẩu" in message and "gỡ mật khẩu" in message
 
 
 def test_corrupt_legacy_xls(con):
@@ -118,6 +124,45 @@ def test_zip_bomb_is_refused_fast_without_unpacking(con):
     message = refused(con, bomb, "bomb.xlsx")
     assert time.perf_counter() - started < 1.0
     assert "có thể là tệp độc hại" in message
+
+
+def with_declared_size(workbook: bytes, member: str, declared: int) -> bytes:
+    """The workbook with `member`'s uncompressed size rewritten, in its local header and in the
+    central directory, as a hostile file would lie about it."""
+    data = bytearray(workbook)
+    info = zipfile.ZipFile(io.BytesIO(workbook)).getinfo(member)
+    struct.pack_into("<L", data, info.header_offset + 22, declared)
+    entry = data.find(b"PK\x01\x02")
+    while struct.unpack_from("<L", data, entry + 42)[0] != info.header_offset:  # its central entry
+        entry = data.find(b"PK\x01\x02", entry + 1)
+    struct.pack_into("<L", data, entry + 24, declared)
+    return bytes(data)
+
+
+def test_zip_bomb_lying_about_its_size_is_refused_fast(con):
+    # 64 MB of padding declared as 2,000 bytes: the declared sizes and ratios all look harmless.
+    bomb = with_declared_size(zip_bomb(), "xl/worksheets/sheet1.xml", 2000)
+    assert zipfile.ZipFile(io.BytesIO(bomb)).getinfo("xl/worksheets/sheet1.xml").file_size == 2000
+    started = time.perf_counter()
+    message = refused(con, bomb, "bomb.xlsx")
+    assert time.perf_counter() - started < 1.0
+    assert "khai sai kích thước" in message and "có thể là tệp độc hại" in message
+
+
+def test_part_smaller_than_declared_is_refused(con, tmp_path):
+    data = write_xlsx(tmp_path / "ok.xlsx", GOOD_ROWS).read_bytes()
+    size = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/workbook.xml").file_size
+    assert "khai sai kích thước" in refused(con, with_declared_size(data, "xl/workbook.xml", size + 1),
+                                            "ok.xlsx")
+
+
+def test_corrupt_compressed_part_is_refused(con, tmp_path):
+    data = bytearray(write_xlsx(tmp_path / "ok.xlsx", GOOD_ROWS).read_bytes())
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")
+    name_length, extra_length = struct.unpack_from("<HH", data, info.header_offset + 26)
+    start = info.header_offset + 30 + name_length + extra_length
+    data[start: start + 4] = b"\xff" * 4           # an invalid deflate block type
+    assert "bị hỏng hoặc không đầy đủ" in refused(con, bytes(data), "hong.xlsx")
 
 
 def test_total_uncompressed_size_limit(con, tmp_path, monkeypatch):
