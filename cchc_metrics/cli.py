@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("--as-of", required=True, help="tính đến ngày, dạng YYYY-MM-DD")
     p.add_argument("--days", type=int, default=2, help="sắp đến hạn trong số ngày làm việc này (mặc định 2)")
+    p.add_argument("--unit", action="append", metavar="NAME",
+                   help="chỉ hồ sơ của đơn vị này (lặp lại để chọn nhiều đơn vị)")
+    p.add_argument("--officer", action="append", metavar="NAME",
+                   help="chỉ hồ sơ của cán bộ này (lặp lại để chọn nhiều cán bộ)")
     p.add_argument("--format", choices=["json", "csv"], default="json", help="định dạng kết quả")
     p.set_defaults(handler=_cmd_watchlist)
 
@@ -204,8 +208,9 @@ def _cmd_watchlist(args) -> int:
     if args.days < 0:
         raise CchcError(f"--days phải là số ngày làm việc không âm (đang là {args.days}).")
     with _open_existing_db(args) as con:
-        frame = due_soon(con, as_of, days=args.days)
-    _print_rows({"as_of": as_of.isoformat(), "days": args.days}, frame, args.format)
+        frame = due_soon(con, as_of, days=args.days, units=args.unit, officers=args.officer)
+    _print_rows({"as_of": as_of.isoformat(), "days": args.days, "units": args.unit,
+                 "officers": args.officer}, frame, args.format)
     return 0
 
 

@@ -82,10 +82,23 @@ def test_missing_database_is_an_input_error(capsys, tmp_path):
 def test_watchlist_json(capsys, db_path):
     code, out, _ = run(capsys, "watchlist", "--db", str(db_path), "--as-of", "2023-02-27", "--days", "1")
     doc = json.loads(out)
-    assert code == 0 and (doc["as_of"], doc["days"]) == ("2023-02-27", 1)
+    assert code == 0 and (doc["as_of"], doc["days"], doc["units"], doc["officers"]) == (
+        "2023-02-27", 1, None, None)
     # Y is due Tue 28/02: 1 working day after Mon 27/02
     assert [(r["dossier_id"], r["unit"], r["working_days_left"], r["state"], r["due_at"])
             for r in doc["rows"]] == [("Y-1", "Y", 1, "Sắp đến hạn", "2023-02-28T23:59:59")]
+
+
+def test_watchlist_filtered_by_unit_and_officer(capsys, db_path):
+    def ids(*filters):
+        _, out, _ = run(capsys, "watchlist", "--db", str(db_path), "--as-of", "2023-02-27", *filters)
+        return [r["dossier_id"] for r in json.loads(out)["rows"]]
+
+    # Only Y-1 (unit Y, officer Nguyễn Văn A) is open at 27/02; X was resolved on 03/02.
+    assert ids("--unit", "Y") == ids("--unit", "X", "--unit", "Y") == ["Y-1"]
+    assert ids("--unit", "X") == []
+    assert ids("--officer", "Nguyễn Văn A") == ["Y-1"]
+    assert ids("--unit", "Y", "--officer", "Trần Thị B") == []
 
 
 def test_watchlist_bad_date(capsys, db_path):
