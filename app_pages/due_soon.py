@@ -20,12 +20,19 @@ with common.user_errors():
     freshness = common.cached(metrics.data_freshness)
     default_day = app_services.default_as_of(freshness.get("latest_dossier_at"), dt.date.today())
     left, middle, right = st.columns([1, 1, 2])
-    as_of = left.date_input("Tính đến ngày", default_day, format="DD/MM/YYYY", key="due_as_of")
+    typed_day = left.text_input("Tính đến ngày (ngày/tháng/năm)", format_date(default_day), key="due_as_of",
+                                help="Gõ ngày theo dạng ngày/tháng/năm, ví dụ 22/11/2023.")
+    as_of = app_services.parse_day(typed_day)
     days = middle.number_input("Sắp đến hạn trong (ngày làm việc)", 0, 30, 2, key="due_days")
     officers = right.multiselect("Cán bộ xử lý", common.cached(metrics.list_officers, chosen.units),
                                  placeholder="Tất cả cán bộ", key="due_officers")
     st.caption(f"Phạm vi: {chosen.units_label} (chọn đơn vị ở thanh bên trái). Số ngày làm việc còn lại đã trừ "
                "thứ Bảy, Chủ nhật và ngày nghỉ lễ; số âm là số ngày đã quá hạn.")
+    if as_of is None:
+        st.error(f"«{typed_day}» không phải là một ngày hợp lệ. Hãy gõ theo dạng ngày/tháng/năm, ví dụ "
+                 f"{format_date(default_day)}. Danh sách dưới đây tạm tính đến ngày {format_date(default_day)}.",
+                 icon=":material/event_busy:")
+        as_of = default_day
     if default_day < dt.date.today():
         st.caption(f"Dữ liệu chỉ đến ngày {format_date(default_day)} nên danh sách mặc định tính đến ngày đó.")
     due = common.cached(watchlist.due_soon, as_of, int(days), units=chosen.units, officers=officers or None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import duckdb
 import pandas as pd
@@ -59,6 +60,19 @@ def default_as_of(latest_dossier_at: dt.datetime | dt.date | None, today: dt.dat
         return today
     latest = latest_dossier_at.date() if isinstance(latest_dossier_at, dt.datetime) else latest_dossier_at
     return min(latest, today)
+
+
+def parse_day(text: str | None) -> dt.date | None:
+    """A day typed the Vietnamese way, day first: "22/11/2023", "2/1/2024", "22-11-2023" or
+    "22.11.2023". None when the text is not such a day (or no real day, like 31/02/2023)."""
+    parts = re.fullmatch(r"\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*", text or "")
+    if parts is None:
+        return None
+    day, month, year = (int(part) for part in parts.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
 
 
 def stale_days(latest_dossier_at: dt.datetime | dt.date | None, today: dt.date,

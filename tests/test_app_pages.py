@@ -244,3 +244,18 @@ def test_units_page_drills_into_one_unit_by_field_procedure_and_officer(app):
         assert_clean(app)
         detail = app.dataframe[-1].value
         assert detail.columns[0] == header and len(detail) > 0
+
+
+def test_due_soon_day_is_typed_day_first_and_a_wrong_day_says_so(app):
+    open_page(app, "due_soon")
+    day = app.text_input(key="due_as_of")
+    assert day.value == "14/12/2023"  # the sample's latest dossier day, older than today
+    default_counts = [m.value for m in app.metric]
+    day.set_value("31/02/2023").run()
+    assert not app.exception
+    assert len(app.error) == 1 and app.error[0].value.startswith("«31/02/2023» không phải là một ngày hợp lệ")
+    assert [m.value for m in app.metric] == default_counts  # falls back to 14/12/2023
+    day.set_value("01/01/2020").run()  # before the sample's first dossier (17/11/2022): nothing open yet
+    assert_clean(app)
+    assert [m.value for m in app.metric] == ["0", "0"]
+    assert app.success[0].value == "Không có hồ sơ nào sắp đến hạn hoặc quá hạn."

@@ -191,3 +191,14 @@ def test_upload_progress_moves_forward_through_the_stages():
     overall, label = app_services.upload_progress("write", 0.5)
     assert overall == pytest.approx(0.9) and label == "ghi dữ liệu"
     assert app_services.upload_progress("write", 1.0) == (1.0, "ghi dữ liệu")
+
+
+@pytest.mark.parametrize("text, day", [
+    ("22/11/2023", dt.date(2023, 11, 22)), (" 2/1/2024 ", dt.date(2024, 1, 2)),
+    ("22-11-2023", dt.date(2023, 11, 22)), ("22.11.2023", dt.date(2023, 11, 22)),
+    ("29/02/2024", dt.date(2024, 2, 29)),
+    ("31/02/2023", None), ("29/02/2023", None), ("2023-11-22", None), ("11/2023", None),
+    ("22/11/23", None), ("hôm nay", None), ("", None), (None, None),
+])
+def test_parse_day_reads_day_first_dates_and_refuses_the_rest(text, day):
+    assert app_services.parse_day(text) == day
