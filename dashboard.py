@@ -3,9 +3,16 @@
 Builds the navigation, the sidebar shared by every page (framework, evaluation year, units,
 sign-in) and catches whatever a page lets escape, so no traceback ever reaches the user.
 On an empty database the sample data is loaded and every page says so.
+
+The file is read twice. `streamlit run` first imports it as a module and finds `app` (an
+`st.App`): its start-up hook runs the app once as the server starts, so the libraries, the
+database and the overview's numbers are ready before the first visitor arrives. Then Streamlit
+runs it as `__main__` for every visit, which draws the page.
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 
 import streamlit as st
@@ -14,9 +21,6 @@ from cchc_metrics import app_services, frameworks, metrics
 from cchc_metrics.errors import CchcError
 from cchc_metrics.formatting import format_date, format_datetime, format_number
 from app_pages import common
-
-st.set_page_config(page_title="CCHC Dashboard", page_icon=":material/monitoring:", layout="wide")
-
 
 def sign_in_page() -> None:
     st.title("CCHC Dashboard")
@@ -66,7 +70,7 @@ def freshness_notices() -> None:
 
 
 def all_pages() -> dict[str, list]:
-        return {
+    return {
         "Theo dõi": [
             st.Page("app_pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
             st.Page("app_pages/units.py", title="So sánh đơn vị", icon=":material/compare:"),
@@ -94,12 +98,27 @@ def main() -> None:
     freshness_notices()
     sidebar_access()
     page.run()
+    st.sidebar.html(common.browser_script(), unsafe_allow_javascript=True)
 
 
-try:
-    main()
-except CchcError as err:
-    st.error(str(err), icon=":material/error:")
-except Exception:
-    common.LOG.exception("Unexpected error in the dashboard")
-    st.error(common.APOLOGY, icon=":material/sentiment_dissatisfied:")
+@contextlib.asynccontextmanager
+async def warm_up(_app):
+    """Server start-up hook: run the app once in a hidden session (the way Streamlit's script
+    health check does), so the first visitor finds everything imported, opened and cached."""
+    from streamlit.runtime import Runtime
+    run = asyncio.get_running_loop().create_task(Runtime.instance().does_script_run_without_error())
+    yield
+    run.cancel()
+
+
+if __name__ == "__main__":  # a visit: Streamlit runs this file as __main__
+    st.set_page_config(page_title="CCHC Dashboard", page_icon=":material/monitoring:", layout="wide")
+    try:
+        main()
+    except CchcError as err:
+        st.error(str(err), icon=":material/error:")
+    except Exception:
+        common.LOG.exception("Unexpected error in the dashboard")
+        st.error(common.APOLOGY, icon=":material/sentiment_dissatisfied:")
+else:  # `streamlit run dashboard.py` imports this file to find the server app
+    app = st.App(__file__, lifespan=warm_up)

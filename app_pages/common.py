@@ -6,12 +6,15 @@ Not a page itself: `st.navigation` in dashboard.py lists the pages explicitly.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
+import json
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -34,6 +37,67 @@ VIETNAMESE_CSS = """<style>
     content: "hoặc kéo thả tệp vào đây · tối đa 200 MB mỗi tệp"; font-size: 0.875rem; }
 [data-testid="stStatusWidget"] { visibility: hidden; }
 </style>"""
+
+# Streamlit's and Plotly's built-in English labels (table toolbar and column menu, chart buttons,
+# "No results" in lists) that CSS cannot reach: the browser script below swaps them for Vietnamese
+# as they appear. Only whole labels are replaced, so no data text is ever touched.
+VIETNAMESE_LABELS = {
+    "Download as CSV": "Tải về tệp CSV", "Search": "Tìm trong bảng", "Type to search": "Gõ để tìm",
+    "Close Search": "Đóng tìm kiếm", "Next Result": "Kết quả sau", "Previous Result": "Kết quả trước",
+    "Fullscreen": "Xem toàn màn hình", "Close fullscreen": "Thoát toàn màn hình",
+    "Show/hide columns": "Hiện/ẩn cột", "Select all": "Chọn tất cả", "Clear selection": "Bỏ chọn",
+    "Sort ascending": "Sắp xếp tăng dần", "Sort descending": "Sắp xếp giảm dần", "Format": "Định dạng số",
+    "Autosize": "Tự chỉnh độ rộng", "Pin column": "Ghim cột", "Unpin column": "Bỏ ghim cột",
+    "Hide column": "Ẩn cột", "Copy column name": "Chép tên cột", "Dataframe column menu": "Tùy chọn cột",
+    "Statistics": "Thống kê", "Values": "Số giá trị", "Empty": "Ô trống", "Distinct": "Số giá trị khác nhau",
+    "Minimum": "Nhỏ nhất", "Maximum": "Lớn nhất", "Median": "Trung vị", "Average": "Trung bình",
+    "Sum": "Tổng", "Standard deviation": "Độ lệch chuẩn", "Range": "Khoảng", "Count": "Số lượng",
+    "Automatic": "Tự động", "Localized": "Theo máy tính", "Plain": "Số thường", "Compact": "Rút gọn",
+    "Scientific": "Dạng khoa học", "Engineering": "Dạng kỹ thuật", "Percent": "Phần trăm",
+    "Dollar": "Đô la", "Euro": "Euro", "Yen": "Yên", "Accounting": "Kế toán", "Relative": "Tương đối",
+    "Distance": "Khoảng cách", "Calendar": "Lịch", "Duration": "Thời lượng",
+    "Press Enter to apply": "Nhấn Enter để áp dụng", "Press Enter to submit form": "Nhấn Enter để gửi",
+    "Press Ctrl+Enter to apply": "Nhấn Ctrl+Enter để áp dụng", "No results": "Không có kết quả", "Clear all": "Bỏ chọn tất cả", "Clear value": "Bỏ chọn",
+    "Download plot as a PNG": "Tải ảnh biểu đồ (PNG)", "Zoom": "Phóng to vùng chọn", "Pan": "Kéo biểu đồ",
+    "Zoom in": "Phóng to", "Zoom out": "Thu nhỏ", "Autoscale": "Vừa khung", "Reset axes": "Về ban đầu",
+    "Box Select": "Chọn theo khung", "Lasso Select": "Chọn tự do",
+}
+# Streamlit's browser code for tables and Plotly charts (about 6 MB of script) loads only when a
+# page first shows one, which made the first visit to such a page take a second longer. Once a page
+# is drawn and the browser is idle, these chunks are imported ahead of time, once per tab.
+PREFETCHED_CHUNKS = ("DataFrame", "PlotlyChart")
+BROWSER_SCRIPT = """<script>
+if (!window.cchcHelpers) {
+  window.cchcHelpers = true;
+  const labels = %(labels)s, attributes = ["aria-label", "title", "placeholder", "data-title"];
+  const translate = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) {
+      const vi = labels[node.nodeValue.trim()];
+      if (vi) node.nodeValue = vi;
+    } else if (node.nodeType === Node.ELEMENT_NODE) {
+      for (const element of [node, ...node.querySelectorAll("*")]) {
+        for (const name of attributes) {
+          const vi = labels[element.getAttribute(name)];
+          if (vi) element.setAttribute(name, vi);
+        }
+      }
+      const texts = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+      while (texts.nextNode()) translate(texts.currentNode);
+    }
+  };
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      if (change.type === "childList") change.addedNodes.forEach(translate);
+      else translate(change.target);
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true, attributeFilter: attributes});
+  translate(document.body);
+  const index = document.querySelector('script[type="module"][src*="/static/js/index."]');
+  const prefetch = () => %(chunks)s.reduce(
+    (done, name) => done.then(() => import(new URL(name, index.src).href)), Promise.resolve()).catch(() => {});
+  if (index) (window.requestIdleCallback || setTimeout)(prefetch, {timeout: 3000});
+}
+</script>"""
 
 FRAMEWORK_KEY = "filter_framework"
 YEAR_KEY = "filter_year"
@@ -104,6 +168,14 @@ def user_errors() -> Iterator[None]:
     except Exception:
         LOG.exception("Unexpected error in the dashboard")
         st.error(APOLOGY, icon=":material/sentiment_dissatisfied:")
+
+
+@functools.cache
+def browser_script() -> str:
+    """BROWSER_SCRIPT with the labels and the file names of PREFETCHED_CHUNKS in this Streamlit version."""
+    folder = Path(st.__file__).parent / "static" / "static" / "js"
+    names = [f"./{path.name}" for chunk in PREFETCHED_CHUNKS for path in sorted(folder.glob(f"{chunk}.*.js"))]
+    return BROWSER_SCRIPT % {"labels": json.dumps(VIETNAMESE_LABELS, ensure_ascii=False), "chunks": json.dumps(names)}
 
 
 # ---- access -------------------------------------------------------------------------------------

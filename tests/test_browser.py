@@ -58,11 +58,22 @@ def test_pages_upload_and_download_in_chromium(sample_db, tmp_path):
         open_page(page, base_url, "")
         expect(sidebar).to_contain_text("Số hồ sơ: 15.221")
         expect(page.get_by_test_id("stException")).to_have_count(0)
+        # once the overview is drawn, the browser loads the Plotly chart code ahead of the first chart page
+        page.wait_for_function("() => performance.getEntriesByType('resource')"
+                               ".some(entry => entry.name.includes('/PlotlyChart.'))", timeout=10_000)
         for slug in PAGES:
             open_page(page, base_url, slug)
             expect(page.get_by_test_id("stException")).to_have_count(0)
             expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
             full_page_screenshot(page, SCREENSHOTS / f"{slug or 'overview'}.png")
+
+        open_page(page, base_url, "units")  # Streamlit's and Plotly's own button labels read Vietnamese
+        page.get_by_test_id("stDataFrame").first.hover()
+        toolbar = page.get_by_test_id("stElementToolbar").first
+        for label in ("Tải về tệp CSV", "Tìm trong bảng", "Xem toàn màn hình"):
+            expect(toolbar.get_by_role("button", name=label, exact=True)).to_be_visible()
+        page.locator(".js-plotly-plot").first.hover()
+        expect(page.locator('.modebar-btn[data-title="Tải ảnh biểu đồ (PNG)"]').first).to_be_attached()
 
         open_page(page, base_url, "upload")
         page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(new_dossiers_file(tmp_path))
