@@ -93,8 +93,7 @@ if (!window.cchcHelpers) {
   }).observe(document.body, {subtree: true, childList: true, characterData: true, attributeFilter: attributes});
   translate(document.body);
   const index = document.querySelector('script[type="module"][src*="/static/js/index."]');
-  const prefetch = () => %(chunks)s.reduce(
-    (done, name) => done.then(() => import(new URL(name, index.src).href)), Promise.resolve()).catch(() => {});
+  const prefetch = () => Promise.all(%(chunks)s.map((name) => import(new URL(name, index.src).href))).catch(() => {});
   if (index) (window.requestIdleCallback || setTimeout)(prefetch, {timeout: 3000});
 }
 </script>"""

@@ -5,9 +5,13 @@ Each repeat starts a fresh server on a copy of the sample database, then in head
 static files cached, as for a returning user) measures:
 - first view, content: from navigation start until the overview's heading and score cards show;
 - first view, drawn: until the script run has finished and every chart is drawn;
-- a page switch through the sidebar, and a units-filter switch, until drawn again;
+- a page switch through the sidebar, and a units-filter switch, until drawn again; each click
+  comes `--pause` seconds after the previous page is drawn (a user reading it; 0 clicks at once);
 - the first view of a second visitor (new tab, new session) on the now warm server.
-Run: python benchmarks/bench_browser.py [--repeat N]
+The server runs the app once as it starts (dashboard.py's start-up hook) and each page loads the
+table and Plotly browser code at idle, so both the pause and a server start shortly before the
+first visit are part of what is measured.
+Run: python benchmarks/bench_browser.py [--repeat N] [--pause SECONDS]
 """
 from __future__ import annotations
 
@@ -70,7 +74,7 @@ def first_view(page, url: str) -> tuple[float, float]:
     return content, time.perf_counter() - start
 
 
-def run(repeat: int) -> dict[str, list[float]]:
+def run(repeat: int, pause: float) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {name: [] for name in (
         "content_cold", "drawn_cold", "content_warm", "drawn_warm", "page_switch", "filter_switch",
         "content_next", "drawn_next")}
@@ -90,10 +94,12 @@ def run(repeat: int) -> dict[str, list[float]]:
                 results[f"content_{kind}"].append(content)
                 results[f"drawn_{kind}"].append(drawn)
                 for link in SWITCHES:
+                    time.sleep(pause)
                     seconds = timed(lambda: click_and_wait_for_heading(page, link), page)
                     results["page_switch"].append(seconds)
                     results.setdefault(f"  to {link}", []).append(seconds)
                 for unit in ("Văn phòng Sở", None):
+                    time.sleep(pause)
                     results["filter_switch"].append(timed(lambda: choose_unit(page, unit), page))
                 content, drawn = first_view(browser.new_page(), url)
                 results["content_next"].append(content)
@@ -105,10 +111,14 @@ def run(repeat: int) -> dict[str, list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="fresh server starts (default 3)")
+    parser.add_argument("--pause", type=float, default=1.0,
+                        help="seconds between a page being drawn and the next click (default 1)")
+    args = parser.parse_args()
     load_before = os.getloadavg()[0]
-    results = run(parser.parse_args().repeat)
+    results = run(args.repeat, args.pause)
     print(f"load average (1 min) before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f} on "
           f"{os.cpu_count()} cores; other processes running slow every number down")
+    print(f"pause before each click: {args.pause:g} s")
     print(f"{'measure':<20}{'n':>4}{'median s':>10}{'max s':>8}  target")
     for name, target in (("content_cold", 2.0), ("drawn_cold", 2.0), ("content_warm", 2.0),
                          ("drawn_warm", 2.0), ("page_switch", 1.0), ("filter_switch", 1.0),
