@@ -97,11 +97,12 @@ def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
 
 
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
-            threads: int = 2, memory_limit: str = "4GB") -> duckdb.DuckDBPyConnection:
+            threads: int = 2, memory_limit: str = "4GiB") -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the database and make sure the schema exists.
 
     Hold one connection per process and run each query on `con.cursor()`: duckdb 2.0 refuses
-    concurrent calls on one connection.
+    concurrent calls on one connection. Give the memory limit in GiB / MiB: ingest lowers it for
+    a load and sets back the value DuckDB shows, which is exact only in those units.
     """
     db_path = resolve_db_path(path)
     if not read_only:

@@ -16,8 +16,10 @@ Rules worth knowing:
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +39,7 @@ from .schema import DOSSIER_FIELDS, FIELD_BY_NAME
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 SAMPLE_SUFFIXES = (".xlsx", ".xls", ".csv")
 MAX_PROBLEMS_KEPT = 1000
+INGEST_MEMORY_LIMIT = "128MB"    # DuckDB's share while loading a file (1M rows stage ~415 MB)
 
 # First words of totals and signature lines that may sit in the dossier-id column.
 SUMMARY_PREFIXES = ("tong", "cong", "ghi chu", "nguoi lap", "thu truong", "giam doc", "xac nhan", "ky")
@@ -116,6 +119,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *,
     export = read_export(data, file_name, mapping=mapping)
     missing = [m for m in export.missing_required if not (m == "unit" and default_unit)]
     if missing:
+        export.more.close()
         raise IngestError(
             "thiếu cột bắt buộc: " + ", ".join(FIELD_BY_NAME[m].label_vi for m in missing)
             + ". Các cột trong tệp: " + ", ".join(f"«{h}»" for h in export.headers)
@@ -123,12 +127,15 @@ def ingest_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *,
             + (", hoặc chọn đơn vị xử lý cho cả tệp." if "unit" in missing else "."), file_name)
     report("read", 1.0)
 
+    # DuckDB keeps what it stages in memory up to its limit, which the rest of this process
+    # (the reader above all) does not count: a lower limit for the load makes it spill instead.
+    # The setting is global, so the connection's own limit comes back afterwards.
+    limit = cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    cur.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
     cur.execute("BEGIN TRANSACTION")
     try:
         report("validate", 0.0)
         _stage(cur, export, default_unit)
-        # The rows now live in DuckDB: let the Arrow copy go (it matters at a million rows).
-        export.table = export.table.slice(0, 0)
         problems, problem_count, problem_rows = _problems(cur, export, default_unit)
         if problems and not skip_invalid:
             raise IngestError(
@@ -146,6 +153,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *,
     except BaseException:
         cur.execute("ROLLBACK")
         raise
+    finally:
+        cur.execute(f"SET memory_limit = '{limit}'")
     report("write", 1.0)
     return result
 
@@ -161,8 +170,8 @@ def _already_loaded(cur, upload_id: int, file_name: str) -> UploadResult:
                         json.loads(mapping), start, end, rows_read, 0, 0, 0, 0, uploaded_at, message)
 
 
-# Source text kept beside the parsed value, to show the offending value; text fields are their
-# own source text.
+# Source text kept beside the parsed value when that could not be read, to show the offending
+# value; text fields are their own source text.
 RAW_KEPT = ("received_at", "due_at", "finished_at", "returned_at", "channel", "has_fee",
             "fee_amount") + FLAG_FIELDS
 
@@ -184,13 +193,14 @@ def _value_lookups(mapped: dict) -> dict[str, dict[str, str]]:
 
 def _stage(cur, export: RawExport, default_unit: str | None) -> None:
     """Temp table `staged`: per source row the trimmed source text (raw_*), the parsed canonical
-    fields, the fee readings (for the problem checks) and is_dossier."""
+    fields, the fee readings (for the problem checks) and is_dossier.
+
+    The rows come in Arrow pieces (the first rows, then the rest of a big sheet as it is read);
+    each piece is parsed into `staged` and let go, so the Arrow rows never pile up."""
     mapped = export.mapping
     raw = ", ".join(f"{text_sql(sql_ident(mapped[n])) if n in mapped else 'CAST(NULL AS VARCHAR)'}"
                     f" AS raw_{n}" for n in FIELD_NAMES)
-    cur.register("source_rows", export.table)
-    cur.execute(f"CREATE OR REPLACE TEMP VIEW raw AS SELECT {ROW_COLUMN} AS source_row, {raw} "
-                "FROM source_rows")
+    raw_view = f"CREATE OR REPLACE TEMP VIEW raw AS SELECT {ROW_COLUMN} AS source_row, {raw} FROM source_rows"
     joins, looked_up = [], []
     for name, outputs in _value_lookups(mapped).items():
         if name in mapped:
@@ -204,8 +214,11 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
         ("has_fee", "CASE WHEN fee_flag_col_amount > 1 THEN true ELSE fee_flag_col_flag END"),
         ("fee_amount", "coalesce(fee_col_amount > 0, fee_col_flag)")) if n in mapped)
     summary = "|".join(SUMMARY_PREFIXES)
-    cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE staged AS
+    # When its parsed value is there, a source text is not kept (a million rows of dates as text).
+    unread = {**{n: f"{n} IS NULL" for n in RAW_KEPT}, "due_at": "due_day_or_time IS NULL",
+              "has_fee": "fee_flag_col_amount IS NULL AND fee_flag_col_flag IS NULL",
+              "fee_amount": "fee_col_amount IS NULL AND fee_col_flag IS NULL"}
+    parse = f"""
         WITH parsed AS (
             SELECT raw.source_row, {", ".join(f"raw_{n}" for n in RAW_KEPT)},
                    {", ".join(f"raw_{n} AS {n}" for n in TEXT_FIELDS if n != "unit")},
@@ -216,24 +229,32 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
                    {timestamp_sql("raw_returned_at")} AS returned_at,
                    {", ".join(looked_up)}
             FROM raw {" ".join(joins)})
-        SELECT * EXCLUDE (fee_flag_col_amount, fee_flag_col_flag, fee_col_amount, fee_col_flag),
+        SELECT * EXCLUDE (fee_flag_col_amount, fee_flag_col_flag, fee_col_amount, fee_col_flag,
+                          due_day_or_time, {", ".join(f"raw_{n}" for n in RAW_KEPT)}),
+               {", ".join(f"CASE WHEN {unread[n]} THEN raw_{n} END AS raw_{n}" for n in RAW_KEPT)},
                {end_of_day_sql("due_day_or_time")} AS due_at,
                {f"coalesce({has_fee})" if has_fee else "CAST(NULL AS BOOLEAN)"} AS has_fee,
                coalesce(fee_col_amount, CASE WHEN fee_flag_col_amount > 1 THEN fee_flag_col_amount END)
                    AS fee_amount,
-               raw_has_fee IS NOT NULL AND fee_flag_col_amount IS NULL AND fee_flag_col_flag IS NULL
-                   AS bad_has_fee,
-               raw_fee_amount IS NOT NULL AND fee_col_amount IS NULL AND fee_col_flag IS NULL
-                   AS bad_fee_amount,
+               raw_has_fee IS NOT NULL AND {unread["has_fee"]} AS bad_has_fee,
+               raw_fee_amount IS NOT NULL AND {unread["fee_amount"]} AS bad_fee_amount,
                CASE WHEN coalesce(received_at, due_day_or_time, finished_at, returned_at) IS NOT NULL
                     THEN true
                     WHEN dossier_id IS NULL THEN false
                     ELSE regexp_matches(dossier_id, '[0-9]') AND NOT regexp_matches(
                         {fold_sql("dossier_id")}, '^({summary})') END AS is_dossier
         FROM parsed
-    """)
+    """
+    with contextlib.closing(export.more) as more:
+        for number, table in enumerate(itertools.chain([export.table], more)):
+            cur.register("source_rows", table)
+            cur.execute(raw_view)
+            cur.execute(("CREATE OR REPLACE TEMP TABLE staged AS " if number == 0 else
+                         "INSERT INTO staged ") + parse)
+            cur.unregister("source_rows")
+            del table
+    export.table = export.table.slice(0, 0)     # the first rows now live in DuckDB too
     cur.execute("DROP VIEW raw")
-    cur.unregister("source_rows")
 
 
 def _problem_checks(export: RawExport, default_unit: str | None) -> list[tuple[str, str, str]]:
@@ -242,7 +263,8 @@ def _problem_checks(export: RawExport, default_unit: str | None) -> list[tuple[s
                  "của Excel")
     flag_help = "không hiểu giá trị; hãy ghi Có/Không, Đã/Chưa, x hoặc để trống, 1/0"
     checks = [("dossier_id IS NULL", "dossier_id", "thiếu mã hồ sơ"),
-              ("raw_received_at IS NULL", "received_at", "thiếu ngày tiếp nhận"),
+              ("received_at IS NULL AND raw_received_at IS NULL", "received_at",
+               "thiếu ngày tiếp nhận"),
               ("raw_channel IS NOT NULL AND channel IS NULL", "channel",
                "không nhận ra hình thức nộp; hãy ghi Trực tiếp, Trực tuyến toàn trình, Trực tuyến một "
                "phần, Bưu chính công ích hoặc mã 1/2/3")]

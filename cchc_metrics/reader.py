@@ -8,14 +8,21 @@ evaluated (cached formula values only) and no macro runs. Values are typed later
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import ctypes
 import ctypes.util
 import html
 import io
+import itertools
+import mmap
+import os
 import re
+import shutil
 import struct
+import tempfile
 import zipfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,6 +53,7 @@ CONFIDENT_HEADER_SCORE = 4    # fields recognised on a sheet before the next she
 PIECED_SHEET_BYTES = 256 * 2**20
 PIECE_XML_BYTES = 32 * 2**20
 READ_THREADS = 2
+_M_MMAP_THRESHOLD = -3        # glibc mallopt parameter
 ROW_COLUMN = "__source_row"   # Excel row number of each data row, kept beside the source columns
 
 REQUIRED_HELP = ("mã hồ sơ, ngày tiếp nhận, đơn vị xử lý (hoặc chọn đơn vị cho cả tệp) và thủ tục "
@@ -74,6 +82,9 @@ class RawExport:
     period_start: date | None = None
     period_end: date | None = None
     delimiter: str | None = None
+    # Rows after `table` (sheets read in pieces): tables of ROW_COLUMN + the mapped columns, read
+    # as they are taken, so a million rows are never all in memory. Close it when not taken.
+    more: Iterator[pa.Table] = field(default_factory=lambda: (t for t in ()))
 
     @property
     def layout(self) -> dict:
@@ -105,6 +116,8 @@ class _Grid:
     sheet: str | None = None
     delimiter: str | None = None
     top: list[list[str | None]] = field(default_factory=list)
+    rest: Iterator[tuple[pa.Table, int]] | None = None   # pieces of a big sheet not read yet
+    columns: dict = field(default_factory=dict)          # "wanted": columns the rest should read
 
     def row_number(self, index: int) -> int:
         return self.row_numbers[index].as_py()
@@ -239,11 +252,15 @@ def _read_excel(data: bytes, file_name: str, file_format: str):
         raise IngestError("tệp Excel không có trang tính nào.", file_name)
     for index, name in enumerate(names[:MAX_SHEETS_TRIED]):
         path = _sheet_path(zf, index) if zf else None
+        rest, columns = None, {}
         try:
             sheet_bytes = zf.getinfo(path).file_size if path else 0
             if sheet_bytes > PIECED_SHEET_BYTES:
-                pieces = _load_pieces(_sheet_pieces(zf, path), index)
-                _release_memory()
+                rest, pieces = _stream_pieces(zf, path, index, columns, file_name, name), []
+                for piece in rest:              # the header search needs the first rows
+                    pieces.append(piece)
+                    if sum(t.num_rows for t, _ in pieces) >= HEADER_SEARCH_ROWS:
+                        break
             else:
                 first_row = _first_row_in(_xml_head(zf, path)) if path else _first_row_xls(data, index)
                 if reader is None:
@@ -252,11 +269,15 @@ def _read_excel(data: bytes, file_name: str, file_format: str):
         except fastexcel.FastExcelError as exc:
             raise _corrupt(file_name, file_format) from exc
         table, row_numbers = _join_pieces(pieces)
-        if table.num_rows > MAX_ROWS:
-            raise IngestError(f"trang «{name}» có {format_number(table.num_rows)} dòng, vượt giới "
-                              f"hạn {format_number(MAX_ROWS)} dòng. Hãy xuất theo từng tháng hoặc quý.",
-                              file_name)
-        yield _Grid(table, row_numbers, sheet=name, top=_top_rows(table))
+        _check_rows(table.num_rows, name, file_name)
+        yield _Grid(table, row_numbers, sheet=name, top=_top_rows(table), rest=rest, columns=columns)
+
+
+def _check_rows(count: int, sheet: str, file_name: str) -> None:
+    if count > MAX_ROWS:
+        raise IngestError(f"trang «{sheet}» có từ {format_number(count)} dòng trở lên, vượt giới "
+                          f"hạn {format_number(MAX_ROWS)} dòng. Hãy xuất theo từng tháng hoặc quý.",
+                          file_name)
 
 
 def _open_excel(data: bytes, file_name: str, file_format: str):
@@ -294,15 +315,19 @@ def _top_rows(table: pa.Table) -> list[list[str | None]]:
     return [[col[i] for col in columns] for i in range(len(columns[0]) if columns else 0)]
 
 
-def _load_piece(reader, index: int, first_row: int) -> tuple[pa.Table, int]:
+def _load_piece(reader, index: int, first_row: int, columns: set[int] | None = None
+                ) -> tuple[pa.Table, int]:
     """One sheet (or piece of it) as text columns named c<absolute column index>.
 
     fastexcel starts at the first non-empty row and column; the absolute column indexes keep the
     columns of separately read pieces aligned, `first_row` (from the XML) numbers the rows.
+    `columns` (absolute indexes) limits the columns read, None reads all.
     """
     absolute: list[int] = []
 
     def keep(column) -> bool:
+        if columns is not None and column.absolute_index not in columns:
+            return False
         absolute.append(column.absolute_index)
         return True
 
@@ -310,30 +335,60 @@ def _load_piece(reader, index: int, first_row: int) -> tuple[pa.Table, int]:
     return pa.Table.from_batches([batch]).rename_columns([f"c{i}" for i in absolute]), first_row
 
 
-def _load_pieces(pieces, index: int) -> list[tuple[pa.Table, int]]:
-    """Read (sheet XML, workbook) pieces on READ_THREADS threads, in order; at most READ_THREADS
-    pieces are cut ahead of the reads, so memory stays bounded on huge sheets."""
-    def load(head: bytes, piece: bytes) -> tuple[pa.Table, int]:
-        return _load_piece(fastexcel.read_excel(piece), index, _first_row_in(head))
+def _stream_pieces(zf: zipfile.ZipFile, path: str, index: int, columns: dict, file_name: str,
+                   sheet: str):
+    """Yield the (table, first row) pieces of a big sheet in order, read on READ_THREADS threads.
 
-    loaded, running = [], []
-    with ThreadPoolExecutor(READ_THREADS) as pool:
+    At most READ_THREADS pieces are cut ahead of the consumer, so memory stays bounded however
+    big the sheet; the consumer (ingest) stores each piece before taking the next. Once the
+    header is known, `columns["wanted"]` (absolute indexes) limits the columns later pieces read.
+    """
+    def load(head: bytes, piece: str) -> tuple[pa.Table, int]:
         try:
-            for xml, piece in pieces:
+            return _load_piece(fastexcel.read_excel(piece), index, _first_row_in(head),
+                               columns.get("wanted"))
+        finally:
+            os.remove(piece)
+
+    def take() -> tuple[pa.Table, int]:
+        nonlocal rows
+        table, first_row = running.pop(0).result()
+        rows += table.num_rows
+        _check_rows(rows, sheet, file_name)
+        return table, first_row
+
+    rows, running = 0, []
+    _map_big_blocks()
+    with tempfile.TemporaryDirectory(prefix="cchc-pieces-") as folder, \
+            ThreadPoolExecutor(READ_THREADS) as pool:
+        try:
+            for head, piece in _sheet_pieces(zf, path, folder):
+                running.append(pool.submit(load, head, piece))
                 if len(running) >= READ_THREADS:
-                    loaded.append(running.pop(0).result())
-                running.append(pool.submit(load, xml[: 1 << 20], piece))
-                del xml, piece
-            loaded += [future.result() for future in running]
+                    yield take()
+                    _release_memory()
+            while running:
+                yield take()
+        except fastexcel.FastExcelError as exc:
+            raise _corrupt(file_name, "xlsx") from exc
         finally:
             for future in running:
                 future.cancel()
-    return loaded
+
+
+def _map_big_blocks() -> None:
+    """Serve every block of 4 MB or more (the piece readers' cells, Arrow buffers) by mmap, so
+    that freeing one gives it back to the system: glibc's default threshold rises with the
+    blocks freed, after which they stay in its heap (measured: ~80 MB more at a million rows)."""
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(_M_MMAP_THRESHOLD, 4 << 20)
+    except (OSError, AttributeError):
+        pass
 
 
 def _release_memory() -> None:
-    """Give the heap the piece readers freed back to the system: glibc keeps it, and after a
-    million rows it is several hundred MB that the DuckDB stage would otherwise add to."""
+    """Give the heap the piece readers freed back to the system: glibc keeps it, and over a
+    million rows it adds up to several hundred MB."""
     try:
         ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
@@ -382,20 +437,25 @@ def _first_row_in(xml: bytes) -> int:
     return 1
 
 
-def _sheet_pieces(zf: zipfile.ZipFile, path: str):
-    """Yield (sheet XML, one-sheet workbook) pieces of about PIECE_XML_BYTES of whole rows.
+def _sheet_pieces(zf: zipfile.ZipFile, path: str, folder: str):
+    """Yield (first rows' XML, workbook file) pieces of about PIECE_XML_BYTES of whole rows.
 
     Each piece is a complete worksheet (same head, no dimension) inside a copy of the workbook's
-    other parts, stored uncompressed, so fastexcel reads it like the original.
+    other parts, stored uncompressed in a file in `folder`: fastexcel reads a file where it would
+    copy bytes, so a piece in flight costs its parsed cells, not two more copies of its XML.
+    The reader of a piece deletes its file.
     """
     piece_bytes = PIECE_XML_BYTES
-    strings = _SharedStrings.of(zf)
+    strings = _SharedStrings.of(zf, folder)
     template = io.BytesIO()
     with zipfile.ZipFile(template, "w") as out:
         for member in zf.namelist():
             if member != path and (strings is None or member != strings.path):
                 out.writestr(member, zf.read(member))
-    with zf.open(path) as stream:
+    template = template.getvalue()
+    with zf.open(path) as stream, contextlib.ExitStack() as cleanup:
+        if strings is not None:
+            cleanup.callback(strings.close)
         buffer = b""
         while (start := re.search(rb"<((?:\w+:)?)sheetData\b[^>]*?(/?)>", buffer)) is None:
             block = stream.read(1 << 16)
@@ -408,27 +468,36 @@ def _sheet_pieces(zf: zipfile.ZipFile, path: str):
         head = re.sub(rb"<(?:\w+:)?dimension\b[^>]*/>", b"", buffer[: start.end()])
         tail = b"</" + prefix + b"sheetData></" + prefix + b"worksheet>"
         row_end, data_end = b"</" + prefix + b"row>", b"</" + prefix + b"sheetData>"
-        buffer = buffer[start.end():]
-        while buffer is not None:
-            while len(buffer) < piece_bytes and (block := stream.read(piece_bytes)):
+        buffer = bytearray(buffer[start.end():])   # grows in place: no copies of a whole piece
+        for number in itertools.count():
+            if buffer is None:
+                return
+            while len(buffer) < piece_bytes and (block := stream.read(1 << 20)):
                 buffer += block
             stop = buffer.find(data_end)
             cut = buffer.rfind(row_end, 0, piece_bytes)
             cut = buffer.find(row_end) if cut < 0 else cut
             if cut < 0 or 0 <= stop <= cut:      # the last rows (or a truncated sheet: calamine judges)
-                rows, buffer = buffer[: stop if stop >= 0 else len(buffer)], None
+                rows, buffer = bytes(memoryview(buffer)[: stop if stop >= 0 else len(buffer)]), None
             else:
                 cut += len(row_end)
-                rows, buffer = buffer[:cut], buffer[cut:]
-            if not rows.strip():
+                rows = bytes(memoryview(buffer)[:cut])
+                del buffer[:cut]
+            if not rows or rows.isspace():
                 continue
-            xml = head + rows + tail
-            piece = io.BytesIO(template.getvalue())
+            piece = os.path.join(folder, f"piece{number}.xlsx")
+            with open(piece, "wb") as file:
+                file.write(template)
             with zipfile.ZipFile(piece, "a") as out:
                 if strings is not None:
-                    out.writestr(strings.path, strings.used_by(rows))
-                out.writestr(path, xml)
-            yield xml, piece.getvalue()
+                    with out.open(strings.path, "w") as table:
+                        strings.write_used(rows, table)
+                with out.open(path, "w") as sheet:
+                    sheet.write(head)
+                    sheet.write(rows)
+                    sheet.write(tail)
+            yield rows[: 1 << 20], piece
+            del rows
 
 
 class _SharedStrings:
@@ -437,16 +506,18 @@ class _SharedStrings:
     Every piece would otherwise parse (and hold, ~400 MB for a million rows) the whole table. A
     piece gets the entries its cells reference, at their original positions, the others replaced
     by empty entries and the table cut after the last one used, so its cells need no rewriting.
+    The table waits in a file beside the pieces (145 MB for a million rows): memory holds only the
+    offset of each entry.
     """
 
     # Cells as Excel writes them; when any `t="s"` is not in this form the piece keeps the table.
     _REF = re.compile(rb't="s"[^>]*><v>(\d+)</v>')
 
-    def __init__(self, path: str, xml: bytes, bounds: np.ndarray):
-        self.path, self.xml, self.bounds = path, xml, bounds    # bounds[i]: offset of entry i
+    def __init__(self, path: str, file, bounds: np.ndarray):
+        self.path, self.file, self.bounds = path, file, bounds    # bounds[i]: offset of entry i
 
     @classmethod
-    def of(cls, zf: zipfile.ZipFile) -> "_SharedStrings | None":
+    def of(cls, zf: zipfile.ZipFile, folder: str) -> "_SharedStrings | None":
         """The table, or None (no table, or a form this cutting does not handle)."""
         try:
             rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
@@ -460,44 +531,66 @@ class _SharedStrings:
         path = target.lstrip("/") if target.startswith("/") else "xl/" + target
         if path not in zf.namelist():
             return None
-        xml = zf.read(path)
-        end = xml.rfind(b"</sst>")
-        if end < 0 or b"<si " in xml or b"<si/>" in xml or b"<si>" not in xml:
+        file = open(os.path.join(folder, "sharedStrings.xml"), "w+b")
+        with zf.open(path) as member:
+            shutil.copyfileobj(member, file, 1 << 20)
+        file.flush()
+        if file.tell() == 0:
+            file.close()
             return None
-        starts, position = [], 0                  # entry offsets, a block of entries at a time
-        while position >= 0:
-            stop = xml.find(b"<si>", position + (16 << 20))
-            parts = xml[position: stop if stop >= 0 else end].split(b"<si>")
-            lengths = np.fromiter(map(len, parts), np.int64, len(parts))
-            starts.append(position + np.cumsum(lengths[:-1]) + 4 * np.arange(len(parts) - 1))
-            position = stop
-        return cls(path, xml, np.concatenate(starts + [np.array([end])]))
+        with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as xml:
+            end = xml.rfind(b"</sst>")
+            if end < 0 or xml.find(b"<si ") >= 0 or xml.find(b"<si/>") >= 0 or xml.find(b"<si>") < 0:
+                file.close()
+                return None
+            starts, position = [], 0                  # entry offsets, a block of entries at a time
+            while position >= 0:
+                stop = xml.find(b"<si>", position + (16 << 20))
+                parts = xml[position: stop if stop >= 0 else end].split(b"<si>")
+                lengths = np.fromiter(map(len, parts), np.int64, len(parts))
+                starts.append(position + np.cumsum(lengths[:-1]) + 4 * np.arange(len(parts) - 1))
+                position = stop
+        bounds = np.concatenate(starts + [np.array([end])])
+        return cls(path, file, bounds.astype(np.int32) if end < 2**31 else bounds)
 
-    def used_by(self, rows: bytes) -> bytes:
-        """The table with only the entries referenced by the cells in `rows`."""
+    def close(self) -> None:
+        self.file.close()
+
+    def _read(self, start: int, stop: int) -> bytes:
+        self.file.seek(start)
+        return self.file.read(stop - start)
+
+    def write_used(self, rows: bytes, sink) -> None:
+        """Write to `sink` the table with only the entries referenced by the cells in `rows`."""
         found = self._REF.findall(rows)
-        if len(found) != rows.count(b't="s"'):
-            return self.xml
-        refs = np.fromstring(b" ".join(found), dtype=np.int64, sep=" ") if found else np.zeros(0, np.int64)
-        del found
         count = len(self.bounds) - 1
-        if len(refs) and (refs.max() >= count or refs.min() < 0):   # broken: calamine judges
-            return self.xml
+        refs = np.fromstring(b" ".join(found), dtype=np.int64, sep=" ") if found else np.zeros(0, np.int64)
+        if (len(found) != rows.count(b't="s"')
+                or len(refs) and (refs.max() >= count or refs.min() < 0)):   # broken: calamine judges
+            self.file.seek(0)
+            shutil.copyfileobj(self.file, sink, 16 << 20)
+            return
+        del found
         used = np.zeros(count, dtype=bool)
         used[refs] = True
         refs = np.flatnonzero(used)
-        out = [self.xml[: self.bounds[0]]]
+        parts = [self._read(0, int(self.bounds[0]))]
         if len(refs):
             breaks = np.flatnonzero(np.diff(refs) != 1)
             firsts = np.concatenate(([refs[0]], refs[breaks + 1]))
             lasts = np.concatenate((refs[breaks], [refs[-1]]))
-            done = 0
+            done, window, window_start, end = 0, b"", 0, int(self.bounds[-1])
+            # Tens of thousands of runs per piece: read the file a window at a time.
             for first, last in zip(firsts.tolist(), lasts.tolist()):
-                out.append(b"<si/>" * (first - done))
-                out.append(self.xml[self.bounds[first]: self.bounds[last + 1]])
+                parts.append(b"<si/>" * (first - done))
+                start, stop = int(self.bounds[first]), int(self.bounds[last + 1])
+                if not window_start <= start <= stop <= window_start + len(window):
+                    window_start = start
+                    window = self._read(start, max(stop, min(start + (8 << 20), end)))
+                parts.append(window[start - window_start: stop - window_start])
                 done = last + 1
-        out.append(b"</sst>")
-        return b"".join(out)
+        parts.append(b"</sst>")
+        sink.write(b"".join(parts))
 
 
 def _first_row_xls(data: bytes, sheet_index: int) -> int:
@@ -648,9 +741,23 @@ def _build_export(grid: _Grid, file_name, file_format, header_index, header_coun
                      names=[ROW_COLUMN] + [headers[j] for j in kept])
     header_rows = [grid.row_number(header_index + k) for k in range(header_count)]
     period = _period(grid.top[:header_index])
+    # The rest of a big sheet: only the mapped columns (nothing else is stored), read as such.
+    mapped = [(grid.table.column_names[j], h) for j, h in enumerate(headers) if h in mapping.values()]
+    grid.columns["wanted"] = {int(name[1:]) for name, _ in mapped}
     return RawExport(file_name=file_name, file_format=file_format, sheet=grid.sheet, headers=headers,
                      header_rows=header_rows, mapping=mapping, personal_headers=personal, table=table,
-                     period_start=period[0], period_end=period[1], delimiter=grid.delimiter)
+                     period_start=period[0], period_end=period[1], delimiter=grid.delimiter,
+                     more=_more_rows(grid.rest or (), mapped))
+
+
+def _more_rows(pieces, mapped: list[tuple[str, str]]):
+    """The later pieces of a big sheet as ROW_COLUMN + the mapped columns, read lazily."""
+    for piece, first_row in pieces:
+        count = piece.num_rows
+        columns = [piece.column(name).cast(pa.string()) if name in piece.column_names
+                   else pa.nulls(count, pa.string()) for name, _ in mapped]
+        yield pa.table([pa.array(np.arange(first_row, first_row + count, dtype=np.int32))] + columns,
+                       names=[ROW_COLUMN] + [header for _, header in mapped])
 
 
 def _period(title_rows: list) -> tuple[date | None, date | None]:

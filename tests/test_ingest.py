@@ -10,7 +10,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import xlsxwriter
 
+from cchc_metrics import reader
 from cchc_metrics.db import connect
 from cchc_metrics.errors import IngestError
 from cchc_metrics.ingest import (ingest_file, list_uploads, load_sample_data, rejected_rows,
@@ -199,3 +201,65 @@ def test_a_killed_load_leaves_the_database_as_it_was(tmp_path, january, february
     con = connect(db_path)
     assert {t: table_rows(con, t, "ALL") for t in before} == before
     con.close()
+
+
+def pieced_export(path: Path) -> bytes:
+    """Title rows 1-2, header row 3, dossiers H001..H080 on rows 4..83, a totals row 84; strings
+    go to the shared-strings table (xlsxwriter), as Excel writes them. Row 50 has a bad date,
+    row 70 repeats H010 (row 13) from another unit."""
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Chi tiết")
+    ws.write_row(0, 0, ["BÁO CÁO HỒ SƠ"])
+    ws.write_row(1, 0, ["Từ ngày 01/03/2023 đến ngày 31/03/2023"])
+    ws.write_row(2, 0, ["STT", "Mã hồ sơ", "Tên thủ tục", "Đơn vị xử lý", "Ngày tiếp nhận", "Người nộp"])
+    for i in range(1, 81):
+        row = [i, f"H{i:03d}", "Thủ tục A", f"Phòng {i % 2 + 1}", f"{i % 28 + 1:02d}/03/2023",
+               f"Nguyễn Văn {i}"]
+        if i == 47:                       # Excel row 50
+            row[4] = "31/02/2023"
+        if i == 67:                       # Excel row 70
+            row[1], row[3] = "H010", "Phòng 9"
+        ws.write_row(2 + i, 0, row)
+    ws.write_row(83, 0, [None, "Tổng cộng", 80])
+    wb.close()
+    return path.read_bytes()
+
+
+def test_a_big_sheet_read_in_pieces_loads_like_a_small_one(con, tmp_path, monkeypatch):
+    data = pieced_export(tmp_path / "big.xlsx")
+    real_pieces, pieces_cut = reader._sheet_pieces, []
+    monkeypatch.setattr(reader, "_sheet_pieces",
+                        lambda *a: (pieces_cut.append(p) or p for p in real_pieces(*a)))
+    monkeypatch.setattr(reader, "PIECED_SHEET_BYTES", 4000)
+    monkeypatch.setattr(reader, "PIECE_XML_BYTES", 1500)
+    leftovers = {p for p in os.listdir(reader.tempfile.gettempdir()) if p.startswith("cchc-pieces-")}
+
+    with pytest.raises(IngestError) as caught:
+        ingest_file(con, data, "big.xlsx")
+    assert len(pieces_cut) > 5
+    assert "có 1 lỗi ở 1 dòng" in str(caught.value)
+    assert [(p.row, p.column, p.value) for p in caught.value.problems] == [(50, "Ngày tiếp nhận", "31/02/2023")]
+
+    # 80 dossier rows (the totals row is not one), row 50 rejected, H010 twice: 78 dossiers.
+    result = ingest_file(con, data, "big.xlsx", skip_invalid=True)
+    assert (result.rows_read, result.added, result.rejected) == (80, 78, 1)
+    assert rejected_rows(con, result.upload_id)["source_row"].tolist() == [50]
+    assert con.execute("SELECT count(*), count(DISTINCT unit) FROM dossiers").fetchone() == (78, 3)
+    assert con.execute("SELECT source_row, unit, received_at FROM dossiers WHERE dossier_id = 'H010'"
+                       ).fetchone() == (70, "Phòng 9", dt.datetime(2023, 3, 12))
+    assert con.execute("SELECT source_row FROM dossiers WHERE dossier_id = 'H080'").fetchone() == (83,)
+    assert "Nguyễn Văn" not in str(con.execute("SELECT * FROM dossier_versions").fetchall())
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "4.0 GiB"
+    assert {p for p in os.listdir(reader.tempfile.gettempdir()) if p.startswith("cchc-pieces-")} == leftovers
+
+
+def test_a_big_sheet_over_the_row_limit_is_refused_while_read(con, tmp_path, monkeypatch):
+    data = pieced_export(tmp_path / "big.xlsx")
+    monkeypatch.setattr(reader, "PIECED_SHEET_BYTES", 4000)
+    monkeypatch.setattr(reader, "PIECE_XML_BYTES", 1500)
+    monkeypatch.setattr(reader, "MAX_ROWS", 60)
+    with pytest.raises(IngestError, match="vượt giới hạn 60 dòng"):
+        ingest_file(con, data, "big.xlsx")
+    assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM dossier_versions").fetchone()[0] == 0
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "4.0 GiB"
