@@ -256,7 +256,7 @@ def _read_excel(data: bytes, file_name: str, file_format: str):
         try:
             sheet_bytes = zf.getinfo(path).file_size if path else 0
             if sheet_bytes > PIECED_SHEET_BYTES:
-                rest, pieces = _stream_pieces(zf, path, index, columns, file_name, name), []
+                rest, pieces = _stream_pieces(data, zf, path, index, columns, file_name, name), []
                 for piece in rest:              # the header search needs the first rows
                     pieces.append(piece)
                     if sum(t.num_rows for t, _ in pieces) >= HEADER_SEARCH_ROWS:
@@ -335,8 +335,8 @@ def _load_piece(reader, index: int, first_row: int, columns: set[int] | None = N
     return pa.Table.from_batches([batch]).rename_columns([f"c{i}" for i in absolute]), first_row
 
 
-def _stream_pieces(zf: zipfile.ZipFile, path: str, index: int, columns: dict, file_name: str,
-                   sheet: str):
+def _stream_pieces(data: bytes, zf: zipfile.ZipFile, path: str, index: int, columns: dict,
+                   file_name: str, sheet: str):
     """Yield the (table, first row) pieces of a big sheet in order, read on READ_THREADS threads.
 
     At most READ_THREADS pieces are cut ahead of the consumer, so memory stays bounded however
@@ -362,14 +362,14 @@ def _stream_pieces(zf: zipfile.ZipFile, path: str, index: int, columns: dict, fi
     with tempfile.TemporaryDirectory(prefix="cchc-pieces-") as folder, \
             ThreadPoolExecutor(READ_THREADS) as pool:
         try:
-            for head, piece in _sheet_pieces(zf, path, folder):
+            for head, piece in _sheet_pieces(data, zf, path, folder):
                 running.append(pool.submit(load, head, piece))
                 if len(running) >= READ_THREADS:
                     yield take()
                     _release_memory()
             while running:
                 yield take()
-        except fastexcel.FastExcelError as exc:
+        except (fastexcel.FastExcelError, zipfile.BadZipFile, isal_zlib.error) as exc:
             raise _corrupt(file_name, "xlsx") from exc
         finally:
             for future in running:
@@ -426,6 +426,28 @@ def _xml_head(zf: zipfile.ZipFile, path: str) -> bytes:
         return sheet_xml.read(1 << 20)
 
 
+def _member_blocks(data: bytes, zf: zipfile.ZipFile, name: str):
+    """Yield the uncompressed bytes of a zip part a block at a time, a deflated part inflated by
+    ISA-L: 2-3x faster than zipfile's zlib on the hundreds of MB of a big sheet."""
+    member = zf.getinfo(name)
+    start = member.header_offset
+    if (member.compress_type != zipfile.ZIP_DEFLATED or member.flag_bits & 1
+            or not data.startswith(_ZIP_MAGIC, start)):
+        with zf.open(member) as stream:
+            yield from iter(lambda: stream.read(1 << 20), b"")
+        return
+    name_length, extra_length = struct.unpack_from("<HH", data, start + 26)
+    start += 30 + name_length + extra_length
+    stream = memoryview(data)[start: start + member.compress_size]
+    inflater, crc = isal_zlib.decompressobj(-15), 0
+    for offset in range(0, len(stream), 1 << 18):
+        block = inflater.decompress(stream[offset: offset + (1 << 18)])
+        crc = isal_zlib.crc32(block, crc)
+        yield block
+    if not inflater.eof or crc != member.CRC:
+        raise zipfile.BadZipFile(f"bad data in {name}")
+
+
 def _first_row_in(xml: bytes) -> int:
     """Excel row number of the first row holding a value in (the beginning of) a sheet's XML."""
     head = xml[: 1 << 20].decode("utf-8", "replace")
@@ -437,7 +459,7 @@ def _first_row_in(xml: bytes) -> int:
     return 1
 
 
-def _sheet_pieces(zf: zipfile.ZipFile, path: str, folder: str):
+def _sheet_pieces(data: bytes, zf: zipfile.ZipFile, path: str, folder: str):
     """Yield (first rows' XML, workbook file) pieces of about PIECE_XML_BYTES of whole rows.
 
     Each piece is a complete worksheet (same head, no dimension) inside a copy of the workbook's
@@ -446,19 +468,20 @@ def _sheet_pieces(zf: zipfile.ZipFile, path: str, folder: str):
     The reader of a piece deletes its file.
     """
     piece_bytes = PIECE_XML_BYTES
-    strings = _SharedStrings.of(zf, folder)
+    strings = _SharedStrings.of(data, zf, folder)
     template = io.BytesIO()
     with zipfile.ZipFile(template, "w") as out:
         for member in zf.namelist():
             if member != path and (strings is None or member != strings.path):
                 out.writestr(member, zf.read(member))
     template = template.getvalue()
-    with zf.open(path) as stream, contextlib.ExitStack() as cleanup:
+    blocks = _member_blocks(data, zf, path)
+    with contextlib.closing(blocks), contextlib.ExitStack() as cleanup:
         if strings is not None:
             cleanup.callback(strings.close)
         buffer = b""
         while (start := re.search(rb"<((?:\w+:)?)sheetData\b[^>]*?(/?)>", buffer)) is None:
-            block = stream.read(1 << 16)
+            block = next(blocks, b"")
             if not block:
                 return
             buffer += block
@@ -472,7 +495,7 @@ def _sheet_pieces(zf: zipfile.ZipFile, path: str, folder: str):
         for number in itertools.count():
             if buffer is None:
                 return
-            while len(buffer) < piece_bytes and (block := stream.read(1 << 20)):
+            while len(buffer) < piece_bytes and (block := next(blocks, b"")):
                 buffer += block
             stop = buffer.find(data_end)
             cut = buffer.rfind(row_end, 0, piece_bytes)
@@ -517,7 +540,7 @@ class _SharedStrings:
         self.path, self.file, self.bounds = path, file, bounds    # bounds[i]: offset of entry i
 
     @classmethod
-    def of(cls, zf: zipfile.ZipFile, folder: str) -> "_SharedStrings | None":
+    def of(cls, data: bytes, zf: zipfile.ZipFile, folder: str) -> "_SharedStrings | None":
         """The table, or None (no table, or a form this cutting does not handle)."""
         try:
             rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
@@ -532,8 +555,8 @@ class _SharedStrings:
         if path not in zf.namelist():
             return None
         file = open(os.path.join(folder, "sharedStrings.xml"), "w+b")
-        with zf.open(path) as member:
-            shutil.copyfileobj(member, file, 1 << 20)
+        for block in _member_blocks(data, zf, path):
+            file.write(block)
         file.flush()
         if file.tell() == 0:
             file.close()
