@@ -40,7 +40,8 @@ VIETNAMESE_CSS = """<style>
 
 # Streamlit's and Plotly's built-in English labels (table toolbar and column menu, chart buttons,
 # "No results" in lists) that CSS cannot reach: the browser script below swaps them for Vietnamese
-# as they appear. Only whole labels are replaced, so no data text is ever touched.
+# as they appear. Only whole labels (and the table search's "3 of 12 results", "Help for …") are
+# replaced, so no data text is ever touched.
 VIETNAMESE_LABELS = {
     "Download as CSV": "Tải về tệp CSV", "Search": "Tìm trong bảng", "Type to search": "Gõ để tìm",
     "Close Search": "Đóng tìm kiếm", "Next Result": "Kết quả sau", "Previous Result": "Kết quả trước",
@@ -66,18 +67,25 @@ VIETNAMESE_LABELS = {
 # page first shows one, which made the first visit to such a page take a second longer. Once a page
 # is drawn and the browser is idle, these chunks are imported ahead of time, once per tab.
 PREFETCHED_CHUNKS = ("DataFrame", "PlotlyChart")
-BROWSER_SCRIPT = """<script>
+BROWSER_SCRIPT = r"""<script>
 if (!window.cchcHelpers) {
   window.cchcHelpers = true;
   const labels = %(labels)s, attributes = ["aria-label", "title", "placeholder", "data-title"];
+  const patterns = [[/^(\d+) of (\d+) results?$/, "$1/$2 kết quả"], [/^(\d+) of over 1000$/, "$1/hơn 1.000 kết quả"],
+                    [/^(\d+) results?$/, "$1 kết quả"], [/^over 1000$/, "hơn 1.000 kết quả"],
+                    [/^Help for (.+)$/, "Giải thích: $1"]];
+  const vietnamese = (text) => {
+    const label = (text || "").trim(), pattern = patterns.find(([english]) => english.test(label));
+    return labels[label] || (pattern && label.replace(...pattern));
+  };
   const translate = (node) => {
     if (node.nodeType === Node.TEXT_NODE) {
-      const vi = labels[node.nodeValue.trim()];
+      const vi = vietnamese(node.nodeValue);
       if (vi) node.nodeValue = vi;
     } else if (node.nodeType === Node.ELEMENT_NODE) {
       for (const element of [node, ...node.querySelectorAll("*")]) {
         for (const name of attributes) {
-          const vi = labels[element.getAttribute(name)];
+          const vi = vietnamese(element.getAttribute(name));
           if (vi) element.setAttribute(name, vi);
         }
       }

@@ -68,10 +68,15 @@ def test_pages_upload_and_download_in_chromium(sample_db, tmp_path):
             full_page_screenshot(page, SCREENSHOTS / f"{slug or 'overview'}.png")
 
         open_page(page, base_url, "units")  # Streamlit's and Plotly's own button labels read Vietnamese
-        page.get_by_test_id("stDataFrame").first.hover()
+        grid = page.get_by_test_id("stDataFrame").first
+        grid.evaluate("element => element.scrollIntoView({block: 'center'})")  # toolbar clear of the grid's edge
+        grid.hover()
         toolbar = page.get_by_test_id("stElementToolbar").first
         for label in ("Tải về tệp CSV", "Tìm trong bảng", "Xem toàn màn hình"):
             expect(toolbar.get_by_role("button", name=label, exact=True)).to_be_visible()
+        toolbar.get_by_role("button", name="Tìm trong bảng", exact=True).click()
+        page.keyboard.type("phòng")  # the search ignores case: five of the six units, all but "Trung tâm …"
+        expect(page.get_by_test_id("search-result-area").first).to_have_text("5 kết quả")
         page.locator(".js-plotly-plot").first.hover()
         expect(page.locator('.modebar-btn[data-title="Tải ảnh biểu đồ (PNG)"]').first).to_be_attached()
 
