@@ -523,6 +523,45 @@ def _sheet_pieces(data: bytes, zf: zipfile.ZipFile, path: str, folder: str):
             del rows
 
 
+_CELL_REF = np.frombuffer(b't="s"><v>', np.uint8)
+_REF = re.compile(rb't="s"[^>]*><v>(\d+)</v>')
+
+
+def _string_refs(rows: bytes) -> np.ndarray | None:
+    """The shared-string indexes the cells in `rows` reference; None when any `t="s"` is not
+    in a form read here (its piece then keeps the whole table).
+
+    Cells as Excel, LibreOffice and xlsxwriter write them (`t="s"><v>12</v>`) are found with
+    numpy, ~15x faster than a regular expression over the hundreds of MB of a big sheet.
+    """
+    data = np.frombuffer(rows, np.uint8)
+    at = np.flatnonzero(data[: max(len(data) - 4, 0)] == _CELL_REF[0])
+    for k in range(1, 5):
+        at = at[data[at + k] == _CELL_REF[k]]
+    marked = len(at)                                   # every t="s"
+    at = at[at < len(data) - 14]
+    for k in range(5, len(_CELL_REF)):
+        at = at[data[at + k] == _CELL_REF[k]]
+    if len(at) != marked:                              # another form: a regular expression reads it
+        found = _REF.findall(rows)
+        return np.fromiter(map(int, found), np.int64, len(found)) if len(found) == marked else None
+    position = at + len(_CELL_REF)
+    refs, length = np.zeros(len(at), np.int64), np.zeros(len(at), np.int64)
+    for _ in range(11):
+        byte = data[np.minimum(position, len(data) - 1)]
+        digit = (position < len(data)) & (byte >= ord("0")) & (byte <= ord("9"))
+        if not digit.any():
+            break
+        refs[digit] = refs[digit] * 10 + (byte[digit] - ord("0"))
+        length += digit
+        position = np.where(digit, position + 1, len(data))   # past the digits: no more reading
+    end = np.minimum(at + len(_CELL_REF) + length, len(data) - 4)
+    closed = (length > 0) & (length <= 10)
+    for k, byte in enumerate(b"</v>"):
+        closed &= data[end + k] == byte
+    return refs if closed.all() else None
+
+
 class _SharedStrings:
     """The shared-strings table of a workbook, cut down per piece of a sheet.
 
@@ -532,9 +571,6 @@ class _SharedStrings:
     The table waits in a file beside the pieces (145 MB for a million rows): memory holds only the
     offset of each entry.
     """
-
-    # Cells as Excel writes them; when any `t="s"` is not in this form the piece keeps the table.
-    _REF = re.compile(rb't="s"[^>]*><v>(\d+)</v>')
 
     def __init__(self, path: str, file, bounds: np.ndarray):
         self.path, self.file, self.bounds = path, file, bounds    # bounds[i]: offset of entry i
@@ -585,15 +621,12 @@ class _SharedStrings:
 
     def write_used(self, rows: bytes, sink) -> None:
         """Write to `sink` the table with only the entries referenced by the cells in `rows`."""
-        found = self._REF.findall(rows)
+        refs = _string_refs(rows)
         count = len(self.bounds) - 1
-        refs = np.fromstring(b" ".join(found), dtype=np.int64, sep=" ") if found else np.zeros(0, np.int64)
-        if (len(found) != rows.count(b't="s"')
-                or len(refs) and (refs.max() >= count or refs.min() < 0)):   # broken: calamine judges
+        if refs is None or len(refs) and refs.max() >= count:   # broken: calamine judges
             self.file.seek(0)
             shutil.copyfileobj(self.file, sink, 16 << 20)
             return
-        del found
         used = np.zeros(count, dtype=bool)
         used[refs] = True
         refs = np.flatnonzero(used)

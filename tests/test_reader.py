@@ -250,6 +250,18 @@ def test_big_sheets_read_in_pieces_give_the_same_rows(tmp_path, monkeypatch):
     assert len(got) == 119
 
 
+@pytest.mark.parametrize("rows,refs", [
+    (b'<c r="A1" s="1" t="s"><v>7</v></c><c r="B1" t="s"><v>12</v></c></row>', [7, 12]),
+    (b'<c r="A1" t="s" s="1"><v>7</v></c><c r="B1" t="s"><v>0</v></c></row>', [7, 0]),  # regex
+    (b'<c r="A1"><v>7</v></c><c r="B1" t="n"><v>3</v></c></row>', []),
+    (b'<c r="A1" t="s"><v>7</v></c><c r="B1" t="s"/></row>', None),       # no index: keep all
+    (b'<c r="A1" t="s"><v></v></c></row>', None),
+    (b'<c r="A1" t="s"><v>1x</v></c></row>', None)])
+def test_shared_string_references_of_a_piece(rows, refs):
+    found = reader._string_refs(rows)
+    assert (found if found is None else found.tolist()) == refs
+
+
 @pytest.mark.parametrize("text,channel", [
     ("1", "direct"), ("2", "online_full"), ("3", "bcci"), ("Nộp trực tuyến", "online_full"),
     ("Trực tuyến toàn trình", "online_full"), ("Trực tuyến một phần", "online_partial"),
