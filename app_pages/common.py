@@ -65,7 +65,8 @@ VIETNAMESE_LABELS = {
 }
 # Streamlit's browser code for tables and Plotly charts (about 6 MB of script) loads only when a
 # page first shows one, which made the first visit to such a page take a second longer. Once a page
-# is drawn and the browser is idle, these chunks are imported ahead of time, once per tab.
+# is fully drawn (not before: that slowed the first view) and the browser is idle, these chunks are
+# imported ahead of time, once per tab.
 PREFETCHED_CHUNKS = ("DataFrame", "PlotlyChart")
 BROWSER_SCRIPT = r"""<script>
 if (!window.cchcHelpers) {
@@ -102,7 +103,11 @@ if (!window.cchcHelpers) {
   translate(document.body);
   const index = document.querySelector('script[type="module"][src*="/static/js/index."]');
   const prefetch = () => Promise.all(%(chunks)s.map((name) => import(new URL(name, index.src).href))).catch(() => {});
-  if (index) (window.requestIdleCallback || setTimeout)(prefetch, {timeout: 3000});
+  const app = document.querySelector('[data-testid="stApp"]');
+  const drawn = () => app.getAttribute("data-test-script-state") === "notRunning"
+                      && !document.querySelector('[data-testid="stSkeleton"]');
+  const afterDrawn = () => drawn() ? requestIdleCallback(prefetch, {timeout: 3000}) : setTimeout(afterDrawn, 200);
+  if (index && app && window.requestIdleCallback) setTimeout(afterDrawn, 200);
 }
 </script>"""
 
