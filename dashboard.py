@@ -120,5 +120,7 @@ if __name__ == "__main__":  # a visit: Streamlit runs this file as __main__
     except Exception:
         common.LOG.exception("Unexpected error in the dashboard")
         st.error(common.APOLOGY, icon=":material/sentiment_dissatisfied:")
-else:  # `streamlit run dashboard.py` imports this file to find the server app
+else:  # `streamlit run dashboard.py` imports this file to find the server app. The import comes before
+    # Streamlit's runtime exists, so Streamlit logs "No runtime found, using MemoryCacheStorageManager"
+    # once while checking app_pages.common's cache settings; the caches themselves are made later.
     app = st.App(__file__, lifespan=warm_up)
