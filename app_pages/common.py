@@ -40,8 +40,8 @@ VIETNAMESE_CSS = """<style>
 
 # Streamlit's and Plotly's built-in English labels (table toolbar and column menu, chart buttons,
 # "No results" in lists) that CSS cannot reach: the browser script below swaps them for Vietnamese
-# as they appear. Only whole labels (and the table search's "3 of 12 results", "Help for …") are
-# replaced, so no data text is ever touched.
+# as they appear. Only whole labels (and a few patterns: the table search's "3 of 12 results",
+# "Help for …", the upload box's refusals) are replaced, so no data text is ever touched.
 VIETNAMESE_LABELS = {
     "Download as CSV": "Tải về tệp CSV", "Search": "Tìm trong bảng", "Type to search": "Gõ để tìm",
     "Close Search": "Đóng tìm kiếm", "Next Result": "Kết quả sau", "Previous Result": "Kết quả trước",
@@ -61,7 +61,8 @@ VIETNAMESE_LABELS = {
     "Press Ctrl+Enter to apply": "Nhấn Ctrl+Enter để áp dụng", "No results": "Không có kết quả", "Clear all": "Bỏ chọn tất cả", "Clear value": "Bỏ chọn",
     "Download plot as a PNG": "Tải ảnh biểu đồ (PNG)", "Zoom": "Phóng to vùng chọn", "Pan": "Kéo biểu đồ",
     "Zoom in": "Phóng to", "Zoom out": "Thu nhỏ", "Autoscale": "Vừa khung", "Reset axes": "Về ban đầu",
-    "Box Select": "Chọn theo khung", "Lasso Select": "Chọn tự do",
+    "Box Select": "Chọn theo khung", "Lasso Select": "Chọn tự do", "Collapse sidebar": "Thu gọn thanh bên",
+    "Expand sidebar": "Mở thanh bên", "Close": "Đóng", "Add files": "Thêm tệp", "Error:": "Lỗi:",
 }
 # Streamlit's browser code for tables and Plotly charts (about 6 MB of script) loads only when a
 # page first shows one, which made the first visit to such a page take a second longer. Once a page
@@ -74,7 +75,8 @@ if (!window.cchcHelpers) {
   const labels = %(labels)s, attributes = ["aria-label", "title", "placeholder", "data-title"];
   const patterns = [[/^(\d+) of (\d+) results?$/, "$1/$2 kết quả"], [/^(\d+) of over 1000$/, "$1/hơn 1.000 kết quả"],
                     [/^(\d+) results?$/, "$1 kết quả"], [/^over 1000$/, "hơn 1.000 kết quả"],
-                    [/^Help for (.+)$/, "Giải thích: $1"]];
+                    [/^Help for (.+)$/, "Giải thích: $1"], [/^File must be (.+) or smaller\.$/, "Tệp phải nhỏ hơn $1."],
+                    [/^(.+) files are not allowed\.$/, "Không nhận tệp loại $1: hãy chọn tệp .xlsx, .xls hoặc .csv."]];
   const vietnamese = (text) => {
     const label = (text || "").trim(), pattern = patterns.find(([english]) => english.test(label));
     return labels[label] || (pattern && label.replace(...pattern));
@@ -82,7 +84,7 @@ if (!window.cchcHelpers) {
   const translate = (node) => {
     if (node.nodeType === Node.TEXT_NODE) {
       const vi = vietnamese(node.nodeValue);
-      if (vi) node.nodeValue = vi;
+      if (vi) node.nodeValue = node.nodeValue.replace(node.nodeValue.trim(), vi);  // keeps the spaces around
     } else if (node.nodeType === Node.ELEMENT_NODE) {
       for (const element of [node, ...node.querySelectorAll("*")]) {
         for (const name of attributes) {

@@ -102,6 +102,13 @@ def test_pages_upload_and_download_in_chromium(sample_db, tmp_path):
         download = download_info.value
         saved = tmp_path / download.suggested_filename
         download.save_as(saved)
+
+        open_page(page, base_url, "upload")  # the upload box refuses other file types in Vietnamese
+        note = tmp_path / "ghi-chu.txt"
+        note.write_text("không phải tệp xuất")
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(note)
+        expect(page.get_by_test_id("stMain")).to_contain_text(
+            "Lỗi: Không nhận tệp loại text/plain: hãy chọn tệp .xlsx, .xls hoặc .csv.")
         browser.close()
 
     assert saved.suffix == ".xlsx"
