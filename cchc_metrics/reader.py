@@ -53,7 +53,6 @@ CONFIDENT_HEADER_SCORE = 4    # fields recognised on a sheet before the next she
 PIECED_SHEET_BYTES = 256 * 2**20
 PIECE_XML_BYTES = 32 * 2**20
 READ_THREADS = 2
-_M_MMAP_THRESHOLD = -3        # glibc mallopt parameter
 ROW_COLUMN = "__source_row"   # Excel row number of each data row, kept beside the source columns
 
 REQUIRED_HELP = ("mã hồ sơ, ngày tiếp nhận, đơn vị xử lý (hoặc chọn đơn vị cho cả tệp) và thủ tục "
@@ -358,7 +357,6 @@ def _stream_pieces(data: bytes, zf: zipfile.ZipFile, path: str, index: int, colu
         return table, first_row
 
     rows, running = 0, []
-    _map_big_blocks()
     with tempfile.TemporaryDirectory(prefix="cchc-pieces-") as folder, \
             ThreadPoolExecutor(READ_THREADS) as pool:
         try:
@@ -374,16 +372,6 @@ def _stream_pieces(data: bytes, zf: zipfile.ZipFile, path: str, index: int, colu
         finally:
             for future in running:
                 future.cancel()
-
-
-def _map_big_blocks() -> None:
-    """Serve every block of 4 MB or more (the piece readers' cells, Arrow buffers) by mmap, so
-    that freeing one gives it back to the system: glibc's default threshold rises with the
-    blocks freed, after which they stay in its heap (measured: ~80 MB more at a million rows)."""
-    try:
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(_M_MMAP_THRESHOLD, 4 << 20)
-    except (OSError, AttributeError):
-        pass
 
 
 def _release_memory() -> None:
@@ -501,10 +489,10 @@ def _sheet_pieces(data: bytes, zf: zipfile.ZipFile, path: str, folder: str):
             cut = buffer.rfind(row_end, 0, piece_bytes)
             cut = buffer.find(row_end) if cut < 0 else cut
             if cut < 0 or 0 <= stop <= cut:      # the last rows (or a truncated sheet: calamine judges)
-                rows, buffer = bytes(memoryview(buffer)[: stop if stop >= 0 else len(buffer)]), None
+                rows, buffer = buffer[: stop if stop >= 0 else len(buffer)], None
             else:
                 cut += len(row_end)
-                rows = bytes(memoryview(buffer)[:cut])
+                rows = buffer[:cut]               # a copy, renumbered by write_used
                 del buffer[:cut]
             if not rows or rows.isspace():
                 continue
@@ -519,7 +507,7 @@ def _sheet_pieces(data: bytes, zf: zipfile.ZipFile, path: str, folder: str):
                     sheet.write(head)
                     sheet.write(rows)
                     sheet.write(tail)
-            yield rows[: 1 << 20], piece
+            yield bytes(rows[: 1 << 20]), piece
             del rows
 
 
@@ -527,12 +515,13 @@ _CELL_REF = np.frombuffer(b't="s"><v>', np.uint8)
 _REF = re.compile(rb't="s"[^>]*><v>(\d+)</v>')
 
 
-def _string_refs(rows: bytes) -> np.ndarray | None:
-    """The shared-string indexes the cells in `rows` reference; None when any `t="s"` is not
-    in a form read here (its piece then keeps the whole table).
+def _string_refs(rows) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None] | None:
+    """(index, offset of its digits, number of digits) of every shared-string reference in
+    `rows`; the offsets are None for cells in a form only a regular expression reads, and it is
+    all None when any `t="s"` is not understood (its piece then keeps the whole table).
 
     Cells as Excel, LibreOffice and xlsxwriter write them (`t="s"><v>12</v>`) are found with
-    numpy, ~15x faster than a regular expression over the hundreds of MB of a big sheet.
+    numpy, several times faster than a regular expression over the hundreds of MB of a big sheet.
     """
     data = np.frombuffer(rows, np.uint8)
     at = np.flatnonzero(data[: max(len(data) - 4, 0)] == _CELL_REF[0])
@@ -544,32 +533,32 @@ def _string_refs(rows: bytes) -> np.ndarray | None:
         at = at[data[at + k] == _CELL_REF[k]]
     if len(at) != marked:                              # another form: a regular expression reads it
         found = _REF.findall(rows)
-        return np.fromiter(map(int, found), np.int64, len(found)) if len(found) == marked else None
+        if len(found) != marked:
+            return None
+        return np.fromiter(map(int, found), np.int64, len(found)), None, None
     position = at + len(_CELL_REF)
-    refs, length = np.zeros(len(at), np.int64), np.zeros(len(at), np.int64)
+    refs, width = np.zeros(len(at), np.int64), np.zeros(len(at), np.int64)
     for _ in range(11):
         byte = data[np.minimum(position, len(data) - 1)]
         digit = (position < len(data)) & (byte >= ord("0")) & (byte <= ord("9"))
         if not digit.any():
             break
         refs[digit] = refs[digit] * 10 + (byte[digit] - ord("0"))
-        length += digit
+        width += digit
         position = np.where(digit, position + 1, len(data))   # past the digits: no more reading
-    end = np.minimum(at + len(_CELL_REF) + length, len(data) - 4)
-    closed = (length > 0) & (length <= 10)
+    end = np.minimum(at + len(_CELL_REF) + width, len(data) - 4)
+    closed = (width > 0) & (width <= 10)
     for k, byte in enumerate(b"</v>"):
         closed &= data[end + k] == byte
-    return refs if closed.all() else None
+    return (refs, at + len(_CELL_REF), width) if closed.all() else None
 
 
 class _SharedStrings:
     """The shared-strings table of a workbook, cut down per piece of a sheet.
 
     Every piece would otherwise parse (and hold, ~400 MB for a million rows) the whole table. A
-    piece gets the entries its cells reference, at their original positions, the others replaced
-    by empty entries and the table cut after the last one used, so its cells need no rewriting.
-    The table waits in a file beside the pieces (145 MB for a million rows): memory holds only the
-    offset of each entry.
+    piece gets only the entries its cells reference (see write_used). The table waits in a file
+    beside the pieces (145 MB for a million rows): memory holds only the offset of each entry.
     """
 
     def __init__(self, path: str, file, bounds: np.ndarray):
@@ -619,26 +608,37 @@ class _SharedStrings:
         self.file.seek(start)
         return self.file.read(stop - start)
 
-    def write_used(self, rows: bytes, sink) -> None:
-        """Write to `sink` the table with only the entries referenced by the cells in `rows`."""
-        refs = _string_refs(rows)
+    def write_used(self, rows: bytearray, sink) -> None:
+        """Write to `sink` the table with only the entries referenced by the cells in `rows`.
+
+        Cells in the usual form are renumbered in place to the entries kept, zero-padded to
+        their width (`<v>0000012</v>`, which readers take as 12): a piece late in a big sheet
+        then parses only its own strings, not millions of empty entries before them.
+        """
+        found = _string_refs(rows)
         count = len(self.bounds) - 1
-        if refs is None or len(refs) and refs.max() >= count:   # broken: calamine judges
+        if found is None or len(found[0]) and found[0].max() >= count:   # broken: calamine judges
             self.file.seek(0)
             shutil.copyfileobj(self.file, sink, 16 << 20)
             return
-        used = np.zeros(count, dtype=bool)
-        used[refs] = True
-        refs = np.flatnonzero(used)
+        refs, digits, width = found
+        used, dense = np.unique(refs, return_inverse=True)
+        if digits is not None:
+            cells = np.frombuffer(rows, np.uint8)
+            for k in range(int(width.max()) if len(width) else 0):
+                some = width > k
+                place = np.power(10, width[some] - 1 - k)
+                cells[digits[some] + k] = ord("0") + dense[some] // place % 10
         parts = [self._read(0, int(self.bounds[0]))]
-        if len(refs):
-            breaks = np.flatnonzero(np.diff(refs) != 1)
-            firsts = np.concatenate(([refs[0]], refs[breaks + 1]))
-            lasts = np.concatenate((refs[breaks], [refs[-1]]))
+        if len(used):
+            breaks = np.flatnonzero(np.diff(used) != 1)
+            firsts = np.concatenate(([used[0]], used[breaks + 1]))
+            lasts = np.concatenate((used[breaks], [used[-1]]))
             done, window, window_start, end = 0, b"", 0, int(self.bounds[-1])
             # Tens of thousands of runs per piece: read the file a window at a time.
             for first, last in zip(firsts.tolist(), lasts.tolist()):
-                parts.append(b"<si/>" * (first - done))
+                if digits is None:                    # not renumbered: entries keep their place
+                    parts.append(b"<si/>" * (first - done))
                 start, stop = int(self.bounds[first]), int(self.bounds[last + 1])
                 if not window_start <= start <= stop <= window_start + len(window):
                     window_start = start

@@ -259,7 +259,7 @@ def test_big_sheets_read_in_pieces_give_the_same_rows(tmp_path, monkeypatch):
     (b'<c r="A1" t="s"><v>1x</v></c></row>', None)])
 def test_shared_string_references_of_a_piece(rows, refs):
     found = reader._string_refs(rows)
-    assert (found if found is None else found.tolist()) == refs
+    assert (found if found is None else found[0].tolist()) == refs
 
 
 @pytest.mark.parametrize("text,channel", [
