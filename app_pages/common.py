@@ -65,9 +65,9 @@ VIETNAMESE_LABELS = {
     "Expand sidebar": "Mở thanh bên", "Close": "Đóng", "Add files": "Thêm tệp", "Error:": "Lỗi:",
 }
 # Streamlit's browser code for tables and Plotly charts (about 6 MB of script) loads only when a
-# page first shows one, which made the first visit to such a page take a second longer. Once a page
-# is fully drawn (not before: that slowed the first view) and the browser is idle, these chunks are
-# imported ahead of time, once per tab.
+# page first shows one, which made the first visit to such a page take a second longer. A second
+# after a page is fully drawn (sooner, running them held up the page still being shown), when the
+# browser is idle, these chunks are imported ahead of time, once per tab.
 PREFETCHED_CHUNKS = ("DataFrame", "PlotlyChart")
 BROWSER_SCRIPT = r"""<script>
 if (!window.cchcHelpers) {
@@ -108,7 +108,8 @@ if (!window.cchcHelpers) {
   const app = document.querySelector('[data-testid="stApp"]');
   const drawn = () => app.getAttribute("data-test-script-state") === "notRunning"
                       && !document.querySelector('[data-testid="stSkeleton"]');
-  const afterDrawn = () => drawn() ? requestIdleCallback(prefetch, {timeout: 3000}) : setTimeout(afterDrawn, 200);
+  const afterDrawn = () => drawn() ? setTimeout(() => requestIdleCallback(prefetch, {timeout: 3000}), 1000)
+                                   : setTimeout(afterDrawn, 200);
   if (index && app && window.requestIdleCallback) setTimeout(afterDrawn, 200);
 }
 </script>"""
