@@ -27,6 +27,7 @@ from typing import Callable
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .db import PROJECT_ROOT
 from .errors import IngestError, RowProblem
@@ -39,7 +40,8 @@ from .schema import DOSSIER_FIELDS, FIELD_BY_NAME
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 SAMPLE_SUFFIXES = (".xlsx", ".xls", ".csv")
 MAX_PROBLEMS_KEPT = 1000
-INGEST_MEMORY_LIMIT = "128MB"    # DuckDB's share while loading a file (1M rows stage ~415 MB)
+STAGE_BATCH_ROWS = 150_000
+INGEST_MEMORY_LIMIT = "128MiB"   # DuckDB's share while loading a file (1M rows stage ~270 MB)
 
 # First words of totals and signature lines that may sit in the dossier-id column.
 SUMMARY_PREFIXES = ("tong", "cong", "ghi chu", "nguoi lap", "thu truong", "giam doc", "xac nhan", "ky")
@@ -245,8 +247,10 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
                         {fold_sql("dossier_id")}, '^({summary})') END AS is_dossier
         FROM parsed
     """
+    first = export.table.select([ROW_COLUMN] + [h for h in export.table.column_names[1:]
+                                                if h in mapped.values()])
     with contextlib.closing(export.more) as more:
-        for number, table in enumerate(itertools.chain([export.table], more)):
+        for number, table in enumerate(_batches(itertools.chain([first], more))):
             cur.register("source_rows", table)
             cur.execute(raw_view)
             cur.execute(("CREATE OR REPLACE TEMP TABLE staged AS " if number == 0 else
@@ -255,6 +259,20 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
             del table
     export.table = export.table.slice(0, 0)     # the first rows now live in DuckDB too
     cur.execute("DROP VIEW raw")
+
+
+def _batches(tables):
+    """The pieces of a big sheet joined into tables of about STAGE_BATCH_ROWS rows: each
+    statement that stages them costs ~0.1 s of CPU beyond its rows (23 pieces of 43,000 rows:
+    4.8 s instead of 2.6 s in one), holding a few pieces at once costs ~15 MB each."""
+    batch = []
+    for table in tables:
+        batch.append(table)
+        if sum(t.num_rows for t in batch) >= STAGE_BATCH_ROWS:
+            yield pa.concat_tables(batch)
+            batch = []
+    if batch:
+        yield pa.concat_tables(batch)
 
 
 def _problem_checks(export: RawExport, default_unit: str | None) -> list[tuple[str, str, str]]:

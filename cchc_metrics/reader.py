@@ -12,18 +12,21 @@ import contextlib
 import csv
 import ctypes
 import ctypes.util
+import functools
 import html
 import io
 import itertools
 import mmap
 import os
+import queue
 import re
 import shutil
 import struct
 import tempfile
+import threading
 import zipfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -336,11 +339,13 @@ def _load_piece(reader, index: int, first_row: int, columns: set[int] | None = N
 
 def _stream_pieces(data: bytes, zf: zipfile.ZipFile, path: str, index: int, columns: dict,
                    file_name: str, sheet: str):
-    """Yield the (table, first row) pieces of a big sheet in order, read on READ_THREADS threads.
+    """Yield the (table, first row) pieces of a big sheet in order.
 
-    At most READ_THREADS pieces are cut ahead of the consumer, so memory stays bounded however
-    big the sheet; the consumer (ingest) stores each piece before taking the next. Once the
-    header is known, `columns["wanted"]` (absolute indexes) limits the columns later pieces read.
+    A thread of its own cuts the pieces and READ_THREADS threads read them, while the consumer
+    (ingest) stores each piece in DuckDB before taking the next: cutting, reading and storing
+    overlap. At most READ_THREADS + 1 pieces are cut ahead of the consumer, so memory stays
+    bounded however big the sheet. Once the header is known, `columns["wanted"]` (absolute
+    indexes) limits the columns later pieces read.
     """
     def load(head: bytes, piece: str) -> tuple[pa.Table, int]:
         try:
@@ -349,38 +354,57 @@ def _stream_pieces(data: bytes, zf: zipfile.ZipFile, path: str, index: int, colu
         finally:
             os.remove(piece)
 
-    def take() -> tuple[pa.Table, int]:
-        nonlocal rows
-        table, first_row = running.pop(0).result()
-        rows += table.num_rows
-        _check_rows(rows, sheet, file_name)
-        return table, first_row
-
-    rows, running = 0, []
-    with tempfile.TemporaryDirectory(prefix="cchc-pieces-") as folder, \
-            ThreadPoolExecutor(READ_THREADS) as pool:
+    def cut() -> None:
         try:
             for head, piece in _sheet_pieces(data, zf, path, folder):
-                running.append(pool.submit(load, head, piece))
-                if len(running) >= READ_THREADS:
-                    yield take()
-                    _release_memory()
-            while running:
-                yield take()
+                slots.acquire()
+                if stop.is_set():
+                    return
+                read.put(pool.submit(load, head, piece))
+        except BaseException as exc:      # handed to the consumer
+            read.put(exc)
+        finally:
+            read.put(None)
+
+    rows, read, slots, stop = 0, queue.Queue(), threading.Semaphore(READ_THREADS + 1), threading.Event()
+    with tempfile.TemporaryDirectory(prefix="cchc-pieces-") as folder, \
+            ThreadPoolExecutor(READ_THREADS) as pool:
+        cutter = threading.Thread(target=cut, name="cchc-cut-pieces", daemon=True)
+        cutter.start()
+        try:
+            while (item := read.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                table, first_row = item.result()
+                slots.release()
+                rows += table.num_rows
+                _check_rows(rows, sheet, file_name)
+                yield table, first_row
+                del table
+                _release_memory()
         except (fastexcel.FastExcelError, zipfile.BadZipFile, isal_zlib.error) as exc:
             raise _corrupt(file_name, "xlsx") from exc
         finally:
-            for future in running:
-                future.cancel()
+            stop.set()
+            slots.release(READ_THREADS + 1)
+            cutter.join()
+            while not read.empty():
+                if isinstance(item := read.get(), Future):
+                    item.cancel()
 
 
 def _release_memory() -> None:
     """Give the heap the piece readers freed back to the system: glibc keeps it, and over a
     million rows it adds up to several hundred MB."""
     try:
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+        _libc().malloc_trim(0)
     except (OSError, AttributeError):
         pass
+
+
+@functools.cache
+def _libc():
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")   # find_library runs ldconfig
 
 
 def _join_pieces(pieces: list[tuple[pa.Table, int]]) -> tuple[pa.Table, pa.Array]:

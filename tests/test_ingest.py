@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from cchc_metrics import reader
+from cchc_metrics import ingest, reader
 from cchc_metrics.db import connect
 from cchc_metrics.errors import IngestError
 from cchc_metrics.ingest import (ingest_file, list_uploads, load_sample_data, rejected_rows,
@@ -232,6 +232,7 @@ def test_a_big_sheet_read_in_pieces_loads_like_a_small_one(con, tmp_path, monkey
                         lambda *a: (pieces_cut.append(p) or p for p in real_pieces(*a)))
     monkeypatch.setattr(reader, "PIECED_SHEET_BYTES", 4000)
     monkeypatch.setattr(reader, "PIECE_XML_BYTES", 1500)
+    monkeypatch.setattr(ingest, "STAGE_BATCH_ROWS", 20)
     leftovers = {p for p in os.listdir(reader.tempfile.gettempdir()) if p.startswith("cchc-pieces-")}
 
     with pytest.raises(IngestError) as caught:
