@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import json
@@ -41,7 +42,11 @@ SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 SAMPLE_SUFFIXES = (".xlsx", ".xls", ".csv")
 MAX_PROBLEMS_KEPT = 1000
 STAGE_BATCH_ROWS = 150_000
-INGEST_MEMORY_LIMIT = "128MiB"   # DuckDB's share while loading a file (1M rows stage ~270 MB)
+# DuckDB's share of memory while a file is read (1M rows stage ~270 MB), then written (re-
+# uploading a million known dossiers needs more than 128 MiB). A load that runs out under them
+# is done again under the connection's own limit.
+STAGE_MEMORY_LIMIT = "128MiB"
+WRITE_MEMORY_LIMIT = "256MiB"
 
 # First words of totals and signature lines that may sit in the dossier-id column.
 SUMMARY_PREFIXES = ("tong", "cong", "ghi chu", "nguoi lap", "thu truong", "giam doc", "xac nhan", "ky")
@@ -116,7 +121,19 @@ def ingest_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *,
         "ORDER BY upload_id LIMIT 1", [sha256]).fetchone()
     if earlier:
         return _already_loaded(cur, earlier[0], file_name)
+    load = functools.partial(_load, cur, data, file_name, sha256, mapping=mapping,
+                             skip_invalid=skip_invalid, default_unit=default_unit, report=report,
+                             is_sample=is_sample)
+    try:
+        return load(limits=(STAGE_MEMORY_LIMIT, WRITE_MEMORY_LIMIT))
+    except duckdb.OutOfMemoryException:     # too tight for this file: again with the usual limit
+        return load(limits=(None, None))
 
+
+def _load(cur, data: bytes, file_name: str, sha256: str, *, mapping, skip_invalid, default_unit,
+          report: Progress, is_sample: bool, limits: tuple[str | None, str | None]) -> UploadResult:
+    """ingest_file after the duplicate check: read, then stage and write in one transaction,
+    with DuckDB's memory limit lowered to `limits` (staging, writing) where given."""
     report("read", 0.0)
     export = read_export(data, file_name, mapping=mapping)
     missing = [m for m in export.missing_required if not (m == "unit" and default_unit)]
@@ -129,36 +146,52 @@ def ingest_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *,
             + (", hoặc chọn đơn vị xử lý cho cả tệp." if "unit" in missing else "."), file_name)
     report("read", 1.0)
 
-    # DuckDB keeps what it stages in memory up to its limit, which the rest of this process
-    # (the reader above all) does not count: a lower limit for the load makes it spill instead.
-    # The setting is global, so the connection's own limit comes back afterwards.
-    limit = cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    cur.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        report("validate", 0.0)
-        _stage(cur, export, default_unit)
-        problems, problem_count, problem_rows = _problems(cur, export, default_unit)
-        if problems and not skip_invalid:
-            raise IngestError(
-                f"có {format_number(problem_count)} lỗi ở {format_number(problem_rows)} dòng nên tệp "
-                "chưa được nạp. Hãy sửa các ô dưới đây trong tệp rồi tải lại, hoặc chọn «bỏ qua dòng "
-                "lỗi» để nạp các dòng hợp lệ.", file_name, problems)
-        rows_read = cur.execute("SELECT count(*) FROM staged WHERE is_dossier").fetchone()[0]
-        if rows_read == 0:
-            raise IngestError("không có dòng hồ sơ nào dưới dòng tiêu đề. Hãy kiểm tra lại tệp xuất.",
-                              file_name)
-        report("validate", 1.0)
-        report("write", 0.0)
-        result = _write(cur, export, sha256, len(data), is_sample, rows_read, problem_rows, report)
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.execute(f"SET memory_limit = '{limit}'")
+    stage_limit, write_limit = limits
+    with _memory_limit(cur, write_limit):
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            report("validate", 0.0)
+            if stage_limit:
+                cur.execute(f"SET memory_limit = '{stage_limit}'")
+            _stage(cur, export, default_unit)
+            if stage_limit:
+                cur.execute(f"SET memory_limit = '{write_limit}'")
+            problems, problem_count, problem_rows = _problems(cur, export, default_unit)
+            if problems and not skip_invalid:
+                raise IngestError(
+                    f"có {format_number(problem_count)} lỗi ở {format_number(problem_rows)} dòng nên "
+                    "tệp chưa được nạp. Hãy sửa các ô dưới đây trong tệp rồi tải lại, hoặc chọn «bỏ "
+                    "qua dòng lỗi» để nạp các dòng hợp lệ.", file_name, problems)
+            rows_read = cur.execute("SELECT count(*) FROM staged WHERE is_dossier").fetchone()[0]
+            if rows_read == 0:
+                raise IngestError("không có dòng hồ sơ nào dưới dòng tiêu đề. Hãy kiểm tra lại tệp "
+                                  "xuất.", file_name)
+            report("validate", 1.0)
+            report("write", 0.0)
+            result = _write(cur, export, sha256, len(data), is_sample, rows_read, problem_rows, report)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
     report("write", 1.0)
     return result
+
+
+@contextlib.contextmanager
+def _memory_limit(cur, limit: str | None):
+    """DuckDB's memory limit lowered while a file is loaded: DuckDB keeps what it stages in
+    memory up to its limit, which the reader working alongside does not count, so a lower
+    limit makes it spill to disk instead. The setting is global: it is set back after (use it
+    outside the transaction: an aborted one refuses SET)."""
+    if limit is None:
+        yield
+        return
+    before = cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    cur.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        cur.execute(f"SET memory_limit = '{before}'")
 
 
 def _already_loaded(cur, upload_id: int, file_name: str) -> UploadResult:

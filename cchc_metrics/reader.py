@@ -391,6 +391,7 @@ def _stream_pieces(data: bytes, zf: zipfile.ZipFile, path: str, index: int, colu
             while not read.empty():
                 if isinstance(item := read.get(), Future):
                     item.cancel()
+    _release_memory()
 
 
 def _release_memory() -> None:

@@ -264,3 +264,16 @@ def test_a_big_sheet_over_the_row_limit_is_refused_while_read(con, tmp_path, mon
     assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM dossier_versions").fetchone()[0] == 0
     assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "4.0 GiB"
+
+
+def test_a_load_out_of_memory_under_the_lowered_limit_is_done_again(con, tmp_path, monkeypatch):
+    data = pieced_export(tmp_path / "big.xlsx")
+    monkeypatch.setattr(ingest, "STAGE_MEMORY_LIMIT", "1MiB")
+    monkeypatch.setattr(ingest, "WRITE_MEMORY_LIMIT", "1MiB")
+    real_load, limits_used = ingest._load, []
+    monkeypatch.setattr(ingest, "_load", lambda *a, **k: limits_used.append(k["limits"]) or real_load(*a, **k))
+    result = ingest_file(con, data, "big.xlsx", skip_invalid=True)
+    assert limits_used == [("1MiB", "1MiB"), (None, None)]
+    assert (result.rows_read, result.added, result.rejected) == (80, 78, 1)
+    assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 1
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "4.0 GiB"
