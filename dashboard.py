@@ -5,13 +5,12 @@ sign-in) and catches whatever a page lets escape, so no traceback ever reaches t
 On an empty database the sample data is loaded and every page says so.
 
 The file is read twice. `streamlit run` first imports it as a module and finds `app` (an
-`st.App`): its start-up hook runs the app once as the server starts, so the libraries, the
-database and the overview's numbers are ready before the first visitor arrives. Then Streamlit
+`st.App`): its start-up hook runs the app once before the server takes visitors, so the
+libraries, the database and the overview's numbers are ready for the first one. Then Streamlit
 runs it as `__main__` for every visit, which draws the page.
 """
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 
@@ -103,12 +102,12 @@ def main() -> None:
 
 @contextlib.asynccontextmanager
 async def warm_up(_app):
-    """Server start-up hook: run the app once in a hidden session (the way Streamlit's script
-    health check does), so the first visitor finds everything imported, opened and cached."""
+    """Server start-up hook: before the server takes its first visitor, run the app once in a hidden
+    session (the way Streamlit's script health check does), so that visitor finds everything
+    imported, opened and cached. A failing run changes nothing: the visitor then sees the error."""
     from streamlit.runtime import Runtime
-    run = asyncio.get_running_loop().create_task(Runtime.instance().does_script_run_without_error())
+    await Runtime.instance().does_script_run_without_error()
     yield
-    run.cancel()
 
 
 if __name__ == "__main__":  # a visit: Streamlit runs this file as __main__
