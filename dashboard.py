@@ -89,6 +89,7 @@ def main() -> None:
     config = common.access_config()
     if not config.is_open and not common.role() and config.viewer_required:
         st.navigation([st.Page(sign_in_page, title="Đăng nhập", icon=":material/login:")]).run()
+        st.html(common.browser_script(), unsafe_allow_javascript=True)  # "Nhấn Enter để gửi" under the box
         return
     page = st.navigation(all_pages())
     st.html(common.VIETNAMESE_CSS)

@@ -63,6 +63,7 @@ VIETNAMESE_LABELS = {
     "Zoom in": "Phóng to", "Zoom out": "Thu nhỏ", "Autoscale": "Vừa khung", "Reset axes": "Về ban đầu",
     "Box Select": "Chọn theo khung", "Lasso Select": "Chọn tự do", "Collapse sidebar": "Thu gọn thanh bên",
     "Expand sidebar": "Mở thanh bên", "Close": "Đóng", "Add files": "Thêm tệp", "Error:": "Lỗi:",
+    "Show password": "Hiện mật khẩu", "Hide password": "Ẩn mật khẩu",
 }
 # Streamlit's browser code for tables and Plotly charts (about 6 MB of script) loads only when a
 # page first shows one, which made the first visit to such a page take a second longer. A second
