@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import ctypes
-import ctypes.util
-import functools
 import html
 import io
 import itertools
@@ -380,8 +377,7 @@ def _stream_pieces(data: bytes, zf: zipfile.ZipFile, path: str, index: int, colu
                 rows += table.num_rows
                 _check_rows(rows, sheet, file_name)
                 yield table, first_row
-                del table
-                _release_memory()
+                del table                   # the consumer holds it now
         except (fastexcel.FastExcelError, zipfile.BadZipFile, isal_zlib.error) as exc:
             raise _corrupt(file_name, "xlsx") from exc
         finally:
@@ -391,21 +387,6 @@ def _stream_pieces(data: bytes, zf: zipfile.ZipFile, path: str, index: int, colu
             while not read.empty():
                 if isinstance(item := read.get(), Future):
                     item.cancel()
-    _release_memory()
-
-
-def _release_memory() -> None:
-    """Give the heap the piece readers freed back to the system: glibc keeps it, and over a
-    million rows it adds up to several hundred MB."""
-    try:
-        _libc().malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
-@functools.cache
-def _libc():
-    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")   # find_library runs ldconfig
 
 
 def _join_pieces(pieces: list[tuple[pa.Table, int]]) -> tuple[pa.Table, pa.Array]:
