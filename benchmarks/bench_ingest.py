@@ -10,15 +10,16 @@ not polluted by the pandas run.
 
     python benchmarks/bench_ingest.py [--rows 100000] [--skip-pandas] [--inline-strings]
 
-Measured on the 2-core development machine on 2026-11-23, other engineers' tests keeping the load
-at 2-4.5 (the quiet-machine figures from earlier that day in brackets):
+Measured on the 2-core development machine on 2026-11-23, mostly while other engineers' tests
+kept the load at 2-4.5 (the quiet-machine figures from that morning in brackets):
     file                              ingest_file              peak memory   pandas+openpyxl  ratio
     100,000 rows, shared strings      1.6-2.8 s (1.50-1.75 s)  345-372 MB    17.9-18.9 s     6.7-9.0x
     100,000 rows, inline strings      2.65 s (1.71 s)          368 MB        26.6 s           10.0x
-    1,000,000 rows, shared strings    12.3-13.5 s at load 2.3-4, 17.6-27.6 s at load 3.5-4.5;
-                                      851-906 MB (before the streaming: 13.8 s quiet, 1.6 GB)
-Wall times double when other processes keep both cores busy: compare against the older code in
-runs paired at the same moment (the 1,000,000-row one took 19.7-32.3 s beside the 17.6-27.6 s).
+    1,000,000 rows, shared strings    14.2-17.5 s idle, 12.3-27.6 s under load; 851-906 MB
+                                      (before the streaming: 13.8 s in the morning, 1.6 GB)
+The machine's speed drifted during the day: compare against the older code in runs paired at the
+same moment. At 08:50, idle, the 100,000-row file took a median 2.34 s against 2.31 s for the
+code before the streaming work; the 1,000,000-row one 14.2-17.5 s against 17.4 and 19.0 s.
 Of the 100,000-row time about 0.8-1.1 s is fastexcel reading the sheet on one thread (cut into
 two pieces read on two threads it takes ~0.5 s more CPU and was slower in every run), 0.3 s
 staging in DuckDB, 0.15 s writing and 0.15 s the commit. A sheet of more than 256 MB of XML (the
