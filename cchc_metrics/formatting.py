@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Any
 
 import pandas as pd
@@ -89,6 +90,23 @@ def format_date(value: Any, missing: str = NO_DATA) -> str:
 def format_datetime(value: Any, missing: str = NO_DATA) -> str:
     """-> 'dd/mm/yyyy HH:MM' (upload times, data freshness)."""
     return _format_moment(value, "%d/%m/%Y %H:%M", missing)
+
+
+_ISO_MOMENT = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def format_cell_text(text: Any) -> Any:
+    """A source cell as its reader expects to see it: Excel dates arrive as ISO text
+    ('2023-12-01 08:00:00') and are shown as 'dd/mm/yyyy HH:MM' (seconds only when not zero, the
+    time only when not midnight); any other value is returned unchanged."""
+    match = _ISO_MOMENT.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        return text
+    year, month, day, hour, minute, second = match.groups()
+    shown = f"{day}/{month}/{year}"
+    if hour is not None and (hour, minute, second or "00") != ("00", "00", "00"):
+        shown += f" {hour}:{minute}" + (f":{second}" if second not in (None, "00") else "")
+    return shown
 
 
 def _format_moment(value: Any, pattern: str, missing: str) -> str:

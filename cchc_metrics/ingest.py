@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from .db import PROJECT_ROOT
 from .errors import IngestError, RowProblem
-from .formatting import format_number
+from .formatting import format_cell_text, format_number
 from .normalize import (FLAG_FIELDS, TEXT_FIELDS, amount_sql, channel_sql, end_of_day_sql, flag_sql,
                         fold_sql, sql_ident, sql_literal, text_sql, timestamp_sql)
 from .reader import ROW_COLUMN, RawExport, read_export
@@ -99,7 +99,8 @@ def preview_export(data: bytes, file_name: str, *, mapping: dict | None = None,
                    rows: int = 20) -> ExportPreview:
     """What the upload page shows before loading: headers, detected mapping, first rows."""
     export = read_export(data, file_name, mapping=mapping)
-    sample = export.table.slice(0, rows).to_pandas().set_index(ROW_COLUMN)
+    export.more.close()                 # the rest of a big sheet is not needed for a preview
+    sample = export.table.slice(0, rows).to_pandas().set_index(ROW_COLUMN).map(format_cell_text)
     sample.index.name = "Dòng"
     return ExportPreview(headers=export.headers, mapping=export.mapping,
                          missing_required=export.missing_required, layout=export.layout,

@@ -5,9 +5,9 @@ import math
 import pandas as pd
 import pytest
 
-from cchc_metrics.formatting import (NO_DATA, display_table, format_date, format_datetime, format_fraction,
-                                     format_gap_pp, format_number, format_percent, format_points,
-                                     format_shortfall_pp)
+from cchc_metrics.formatting import (NO_DATA, display_table, format_cell_text, format_date, format_datetime,
+                                     format_fraction, format_gap_pp, format_number, format_percent,
+                                     format_points, format_shortfall_pp)
 
 
 @pytest.mark.parametrize("value, decimals, expected", [
@@ -69,3 +69,18 @@ def test_display_table_formats_each_column_by_kind_and_renames_it():
     assert list(shown.columns) == ["Đơn vị", "Đã giải quyết", "Đúng hạn", "Hạn trả"]
     assert shown.iloc[0].tolist() == ["Phòng A", "14.697", "99,84%", "14/12/2023"]
     assert shown.iloc[1].tolist() == ["–", "0", "–", "–"]
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("2023-12-01 08:00:00", "01/12/2023 08:00"),      # an Excel date-time as fastexcel reads it
+    ("2023-12-05 17:30:15", "05/12/2023 17:30:15"),
+    ("2023-12-05 00:00:00", "05/12/2023"),            # an Excel date without time
+    ("2023-12-05", "05/12/2023"),
+    ("2023-12-05T08:05", "05/12/2023 08:05"),
+    ("05/12/2023", "05/12/2023"),                     # text dates and anything else: unchanged
+    ("000.00.19.H34-231201-0012", "000.00.19.H34-231201-0012"),
+    ("2023-12-05 là ngày hẹn", "2023-12-05 là ngày hẹn"),
+    (None, None),
+])
+def test_format_cell_text_shows_excel_dates_the_vietnamese_way(text, shown):
+    assert format_cell_text(text) == shown

@@ -116,6 +116,17 @@ def test_personal_data_never_reaches_the_database(con, tmp_path):
         assert hits == 0, (table, column)
 
 
+def test_preview_shows_excel_dates_as_dd_mm_yyyy(tmp_path):
+    rows = [["Mã hồ sơ", "Tên thủ tục", "Đơn vị xử lý", "Ngày tiếp nhận", "Ngày hẹn trả"],
+            ["H-1", "Thủ tục 1", "Phòng 1", dt.datetime(2023, 12, 1, 8, 0), dt.datetime(2023, 12, 5)],
+            ["H-2", "Thủ tục 1", "Phòng 1", "02/12/2023 09:15", "06/12/2023"]]
+    path = write_xlsx(tmp_path / "dates.xlsx", rows)
+    sample = preview_export(path.read_bytes(), path.name).sample
+    assert sample["Ngày tiếp nhận"].tolist() == ["01/12/2023 08:00", "02/12/2023 09:15"]
+    assert sample["Ngày hẹn trả"].tolist() == ["05/12/2023", "06/12/2023"]
+    assert sample.index.tolist() == [2, 3] and sample["Mã hồ sơ"].tolist() == ["H-1", "H-2"]
+
+
 def test_xls_gives_the_same_dossiers_as_xlsx(con, tmp_path, to_xls):
     xls = to_xls(write_xlsx(tmp_path / "vnpt_legacy.xlsx", vnpt_rows()))
     assert xls.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
