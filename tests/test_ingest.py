@@ -259,6 +259,7 @@ def test_a_big_sheet_over_the_row_limit_is_refused_while_read(con, tmp_path, mon
     monkeypatch.setattr(reader, "PIECED_SHEET_BYTES", 4000)
     monkeypatch.setattr(reader, "PIECE_XML_BYTES", 1500)
     monkeypatch.setattr(reader, "MAX_ROWS", 60)
+    monkeypatch.setattr(ingest, "LOW_MEMORY_FILE_BYTES", 0)   # loaded under the lowered limit, set back
     with pytest.raises(IngestError, match="vượt giới hạn 60 dòng"):
         ingest_file(con, data, "big.xlsx")
     assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 0
@@ -272,8 +273,14 @@ def test_a_load_out_of_memory_under_the_lowered_limit_is_done_again(con, tmp_pat
     monkeypatch.setattr(ingest, "WRITE_MEMORY_LIMIT", "1MiB")
     real_load, limits_used = ingest._load, []
     monkeypatch.setattr(ingest, "_load", lambda *a, **k: limits_used.append(k["limits"]) or real_load(*a, **k))
+    monkeypatch.setattr(ingest, "LOW_MEMORY_FILE_BYTES", len(data))      # this file: no lowered limit
+    first = ingest_file(con, data, "big.xlsx", skip_invalid=True)
+    assert limits_used == [(None, None)]
+    monkeypatch.setattr(ingest, "LOW_MEMORY_FILE_BYTES", len(data) - 1)  # a bigger one: lowered
+    undo_upload(con, first.upload_id)
+    limits_used.clear()
     result = ingest_file(con, data, "big.xlsx", skip_invalid=True)
     assert limits_used == [("1MiB", "1MiB"), (None, None)]
     assert (result.rows_read, result.added, result.rejected) == (80, 78, 1)
-    assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM uploads WHERE undone_at IS NULL").fetchone()[0] == 1
     assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "4.0 GiB"
