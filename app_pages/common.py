@@ -28,7 +28,8 @@ APOLOGY = ("Xin lỗi, ứng dụng gặp sự cố ngoài dự kiến nên chư
            "Dữ liệu đã lưu không bị ảnh hưởng. Vui lòng tải lại trang (phím F5) và thử lại; nếu vẫn "
            "lỗi, hãy báo cho bộ phận quản trị kèm thời điểm xảy ra.")
 
-# Streamlit has no locale: its few built-in English texts are replaced here with CSS.
+# Streamlit has no locale: the upload box's English texts are hidden and replaced here with CSS (the
+# browser script below also swaps them, for screen readers).
 VIETNAMESE_CSS = """<style>
 [data-testid="stFileUploaderDropzone"] button p { font-size: 0; }
 [data-testid="stFileUploaderDropzone"] button p::after { content: "Chọn tệp"; font-size: 0.875rem; }
@@ -64,6 +65,12 @@ VIETNAMESE_LABELS = {
     "Box Select": "Chọn theo khung", "Lasso Select": "Chọn tự do", "Collapse sidebar": "Thu gọn thanh bên",
     "Expand sidebar": "Mở thanh bên", "Close": "Đóng", "Add files": "Thêm tệp", "Error:": "Lỗi:",
     "Show password": "Hiện mật khẩu", "Hide password": "Ẩn mật khẩu",
+    # Read aloud by screen readers, or shown on keyboard focus only.
+    "Skip to main content": "Chuyển đến nội dung chính", "Sidebar": "Thanh bên", "App pages": "Các trang",
+    "Open": "Mở danh sách", "Link to heading": "Liên kết đến đề mục", "Choose an option": "Chọn một mục",
+    "Increment": "Tăng", "Decrement": "Giảm", "file upload": "Tải tệp lên",
+    "File size is too small.": "Tệp trống hoặc quá nhỏ.", "Upload": "Chọn tệp",
+    "200MB per file": "hoặc kéo thả tệp vào đây · tối đa 200 MB mỗi tệp",
 }
 # Streamlit's browser code for tables and Plotly charts (about 6 MB of script) loads only when a
 # page first shows one, which made the first visit to such a page take a second longer. A second
@@ -77,7 +84,8 @@ if (!window.cchcHelpers) {
   const patterns = [[/^(\d+) of (\d+) results?$/, "$1/$2 kết quả"], [/^(\d+) of over 1000$/, "$1/hơn 1.000 kết quả"],
                     [/^(\d+) results?$/, "$1 kết quả"], [/^over 1000$/, "hơn 1.000 kết quả"],
                     [/^Help for (.+)$/, "Giải thích: $1"], [/^File must be (.+) or smaller\.$/, "Tệp phải nhỏ hơn $1."],
-                    [/^(.+) files are not allowed\.$/, "Không nhận tệp loại $1: hãy chọn tệp .xlsx, .xls hoặc .csv."]];
+                    [/^.+ files are not allowed\.$/, "Không nhận loại tệp này: hãy chọn tệp .xlsx, .xls hoặc .csv."],
+                    [/^[a-z_]+ icon$/, "biểu tượng"]];
   const vietnamese = (text) => {
     const label = (text || "").trim(), pattern = patterns.find(([english]) => english.test(label));
     return labels[label] || (pattern && label.replace(...pattern));

@@ -79,6 +79,12 @@ def test_pages_upload_and_download_in_chromium(sample_db, tmp_path):
         expect(page.get_by_test_id("search-result-area").first).to_have_text("5 kết quả")
         page.locator(".js-plotly-plot").first.hover()
         expect(page.locator('.modebar-btn[data-title="Tải ảnh biểu đồ (PNG)"]').first).to_be_attached()
+        # what screen readers read and keyboard users see on focus is Vietnamese too
+        for english, vietnamese in (("Sidebar", "Thanh bên"), ("App pages", "Các trang"),
+                                    ("Link to heading", "Liên kết đến đề mục")):
+            expect(page.locator(f'[aria-label="{vietnamese}"]').first).to_be_attached()
+            expect(page.locator(f'[aria-label="{english}"]')).to_have_count(0)
+        expect(page.get_by_text("Chuyển đến nội dung chính", exact=True)).to_be_attached()
 
         open_page(page, base_url, "upload")
         page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(new_dossiers_file(tmp_path))
@@ -108,7 +114,7 @@ def test_pages_upload_and_download_in_chromium(sample_db, tmp_path):
         note.write_text("không phải tệp xuất")
         page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(note)
         expect(page.get_by_test_id("stMain")).to_contain_text(
-            "Lỗi: Không nhận tệp loại text/plain: hãy chọn tệp .xlsx, .xls hoặc .csv.")
+            "Lỗi: Không nhận loại tệp này: hãy chọn tệp .xlsx, .xls hoặc .csv.")
         browser.close()
 
     assert saved.suffix == ".xlsx"
