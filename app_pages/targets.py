@@ -1,25 +1,18 @@
 """Chỉ tiêu & thang điểm: view and change the year's targets, rules and manual values."""
 import streamlit as st
 
-from cchc_metrics import app_services, rules, settings
+from cchc_metrics import app_services, settings
 from cchc_metrics.formatting import format_date
 from app_pages import common
 
-RULE_LABELS = {
-    "proportional": "Tỷ lệ × điểm tối đa",
-    "proportional_to_target": "Tỷ lệ so với chỉ tiêu",
-    "threshold": "Đủ điểm từ ngưỡng, dưới ngưỡng theo tỷ lệ",
-    "bands": "Theo mức (bảng điểm)",
-    "manual_points": "Nhập điểm trực tiếp",
-}
 PERCENT_HELP = "Nhập phần trăm, ví dụ 55 nghĩa là 55%; có thể dùng dấu phẩy thập phân (99,5)."
 NUMBER_HELP = "Dùng dấu phẩy thập phân, ví dụ 4,5. Để trống nếu không dùng."
 COLUMNS = {
     "code": st.column_config.TextColumn("Mã", disabled=True, pinned=True),
     "name": st.column_config.TextColumn("Tiêu chí", disabled=True, width="large"),
     "indicator": None,
-    "rule": st.column_config.SelectboxColumn("Cách tính điểm", options=list(rules.RULES),
-                                             format_func=RULE_LABELS.get, required=True, width="medium"),
+    "rule": st.column_config.SelectboxColumn(
+        "Cách tính điểm", options=list(app_services.EDITOR_RULE_LABELS.values()), required=True, width="medium"),
     "max_points": st.column_config.TextColumn("Điểm tối đa", help=NUMBER_HELP),
     "target": st.column_config.TextColumn("Chỉ tiêu (%)", help=PERCENT_HELP),
     "threshold": st.column_config.TextColumn("Ngưỡng đủ điểm (%)", help=PERCENT_HELP),

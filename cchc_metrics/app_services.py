@@ -15,6 +15,7 @@ import pandas as pd
 from . import frameworks, periods
 from .db import resolve_db_path
 from .formatting import format_datetime, format_editable_number, is_missing
+from .rules import RULE_LABELS_VI
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
@@ -148,6 +149,8 @@ def describe_layout(layout: dict, period_start: dt.date | None = None,
 
 CRITERIA_NUMBER_COLUMNS = ("max_points", "target", "threshold", "manual_numerator", "manual_denominator",
                            "manual_points", "deduction_base")
+EDITOR_RULE_LABELS = {rule: label.capitalize() for rule, label in RULE_LABELS_VI.items()}
+"""The scoring rules as the table editor lists them (its cells hold these, never the codes)."""
 
 
 def criteria_for_editor(criteria: pd.DataFrame) -> pd.DataFrame:
@@ -156,12 +159,16 @@ def criteria_for_editor(criteria: pd.DataFrame) -> pd.DataFrame:
     shown = criteria.copy()
     for column in CRITERIA_NUMBER_COLUMNS:
         shown[column] = [format_editable_number(v) for v in criteria[column]]
+    shown["rule"] = criteria["rule"].map(EDITOR_RULE_LABELS)
     return shown
 
 
 def criteria_from_editor(edited: pd.DataFrame) -> pd.DataFrame:
-    """The edited table back in the shape `settings.save_criteria` reads: blank cells are None."""
+    """The edited table back in the shape `settings.save_criteria` reads: blank cells are None,
+    rules as codes."""
     restored = edited.copy()
+    rule_codes = {label: rule for rule, label in EDITOR_RULE_LABELS.items()}
+    restored["rule"] = [rule_codes.get(label, label) for label in edited["rule"]]
     for column in (*CRITERIA_NUMBER_COLUMNS, "bands"):
         restored[column] = [None if is_missing(v) or not str(v).strip() else v for v in edited[column]]
     return restored

@@ -22,7 +22,7 @@ RULE_LABELS_VI = {
     "proportional_to_target": "tỷ lệ so với chỉ tiêu × điểm tối đa",
     "threshold": "đủ điểm từ ngưỡng, dưới ngưỡng tính tỷ lệ",
     "bands": "theo bảng mức điểm",
-    "manual_points": "nhập điểm",
+    "manual_points": "nhập điểm trực tiếp",
 }
 
 DEDUCTION_SHARE = Fraction(3, 10)

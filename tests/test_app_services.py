@@ -67,6 +67,7 @@ def test_criteria_editor_round_trip_keeps_values_and_blanks(tmp_path):
     shown = app_services.criteria_for_editor(criteria)
     online = shown[shown["code"] == "II.6.5.2"].iloc[0]
     assert (online["target"], online["max_points"], online["manual_points"]) == ("50", "3", "")
+    assert online["rule"] == "Tỷ lệ so với chỉ tiêu × điểm tối đa"  # the editor never shows rule codes
     shown.loc[shown["code"] == "II.6.5.2", "target"] = "20"
     settings.save_criteria(con, "khanh_hoa_department", 2023, app_services.criteria_from_editor(shown))
     saved = settings.editable_criteria(con, "khanh_hoa_department", 2023)
