@@ -8,12 +8,10 @@ static files cached, as for a returning user) measures:
 - a page switch through the sidebar, and a units-filter switch, until drawn again; each click
   comes `--pause` seconds after the previous page is drawn (a user reading it; 0 clicks at once);
 - the first view of a second visitor (new tab, new session) on the now warm server.
-The server runs the app once before it takes visitors (dashboard.py's start-up hook), and a second
-after a page is drawn the browser loads the table and Plotly code at idle: a click within about 2 s
-of the first view still waits for that code (measure it with --pause 0).
-Measured 23/11/2026 under load 2-4 from other work on the 2 cores (see README, Performance):
-first visitor 1.8-2.1 s median per run (max 2.7 s), switches median 0.5-0.6 s, first visit to the
-first Plotly page 1.2 s median (1.9 s clicked at once).
+The server runs the app once before it takes visitors (dashboard.py's start-up hook), and 0.2 s
+after a page is drawn the browser loads the table and Plotly code at idle: a click within about 1 s
+of the first view still waits for that code (measure it with --pause 0 or 1).
+Measured in the README, Performance (numbers move by up to half with the machine's state).
 Run: python benchmarks/bench_browser.py [--repeat N] [--pause SECONDS]
 """
 from __future__ import annotations
