@@ -10,27 +10,9 @@ not polluted by the pandas run.
 
     python benchmarks/bench_ingest.py [--rows 100000] [--skip-pandas] [--inline-strings]
 
-Measured on the 2-core development machine on 2026-11-23, mostly while other engineers' tests
-kept the load at 2-4.5 (the quiet-machine figures from that morning in brackets):
-    file                              ingest_file              peak memory   pandas+openpyxl  ratio
-    100,000 rows, shared strings      1.6-2.8 s (1.50-1.75 s)  345-372 MB    17.9-18.9 s     6.7-9.0x
-    100,000 rows, inline strings      2.65 s (1.71 s)          368 MB        26.6 s           10.0x
-    1,000,000 rows, shared strings    14.2-17.5 s idle, 12.3-27.6 s under load; 851-906 MB
-                                      (before the streaming: 13.8 s in the morning, 1.6 GB)
-The machine's speed drifted during the day: compare against the older code in runs paired at the
-same moment. At 08:50, idle, the 100,000-row file took a median 2.34 s against 2.31 s for the
-code before the streaming work; the 1,000,000-row one 14.2-17.5 s against 17.4 and 19.0 s.
-Of the 100,000-row time about 0.8-1.1 s is fastexcel reading the sheet on one thread (cut into
-two pieces read on two threads it takes ~0.5 s more CPU and was slower in every run), 0.3 s
-staging in DuckDB, 0.15 s writing and 0.15 s the commit. A sheet of more than 256 MB of XML (the
-1,000,000-row one has 764 MB) is cut into 32 MB pieces on a thread of its own, read on two more
-and stored in DuckDB, ~150,000 rows a statement, as they come: nothing waits for the whole sheet
-and memory holds a few pieces at a time. Each piece is a small workbook file carrying only the
-shared strings its cells use (renumbered in place), the shared-strings table itself waits in a
-file, and DuckDB's memory limit is 128 MiB while staging and 256 MiB while writing (it spills the
-rest to disk). Before 2026-11-23 the 1,000,000-row file took 72 s and 2.0 GB, then 13.8 s and
-1.6 GB (every piece held until the end of the read, late pieces parsing millions of empty
-shared-string entries). Generating the files: 15 s for 100,000 rows, 141 s and 2.7 GB for
+The machine's speed drifts during the day: the pandas time printed beside ours shows where it
+stands (the issue's reference: about 11 s). Measured numbers and where the time goes: README,
+Performance. Generating the files: 15 s for 100,000 rows, 141 s and 2.7 GB for
 1,000,000 rows with shared strings (xlsxwriter keeps the workbook in memory), then cached.
 """
 from __future__ import annotations
