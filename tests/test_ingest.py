@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import signal
 import subprocess
+import tempfile
 import sys
 import textwrap
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from cchc_metrics import ingest, reader
+from cchc_metrics.ingest import excel_pieces, limits, store
 from cchc_metrics.db import connect
 from cchc_metrics.errors import IngestError
 from cchc_metrics.ingest import (ingest_file, list_uploads, load_sample_data, rejected_rows,
@@ -227,13 +228,13 @@ def pieced_export(path: Path) -> bytes:
 
 def test_a_big_sheet_read_in_pieces_loads_like_a_small_one(con, tmp_path, monkeypatch):
     data = pieced_export(tmp_path / "big.xlsx")
-    real_pieces, pieces_cut = reader._sheet_pieces, []
-    monkeypatch.setattr(reader, "_sheet_pieces",
+    real_pieces, pieces_cut = excel_pieces.sheet_pieces, []
+    monkeypatch.setattr(excel_pieces, "sheet_pieces",
                         lambda *a: (pieces_cut.append(p) or p for p in real_pieces(*a)))
-    monkeypatch.setattr(reader, "PIECED_SHEET_BYTES", 4000)
-    monkeypatch.setattr(reader, "PIECE_XML_BYTES", 1500)
-    monkeypatch.setattr(ingest, "STAGE_BATCH_ROWS", 20)
-    leftovers = {p for p in os.listdir(reader.tempfile.gettempdir()) if p.startswith("cchc-pieces-")}
+    monkeypatch.setattr(limits, "PIECED_SHEET_BYTES", 4000)
+    monkeypatch.setattr(limits, "PIECE_XML_BYTES", 1500)
+    monkeypatch.setattr(store, "STAGE_BATCH_ROWS", 20)
+    leftovers = {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("cchc-pieces-")}
 
     with pytest.raises(IngestError) as caught:
         ingest_file(con, data, "big.xlsx")
@@ -251,15 +252,15 @@ def test_a_big_sheet_read_in_pieces_loads_like_a_small_one(con, tmp_path, monkey
     assert con.execute("SELECT source_row FROM dossiers WHERE dossier_id = 'H080'").fetchone() == (83,)
     assert "Nguyễn Văn" not in str(con.execute("SELECT * FROM dossier_versions").fetchall())
     assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "4.0 GiB"
-    assert {p for p in os.listdir(reader.tempfile.gettempdir()) if p.startswith("cchc-pieces-")} == leftovers
+    assert {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("cchc-pieces-")} == leftovers
 
 
 def test_a_big_sheet_over_the_row_limit_is_refused_while_read(con, tmp_path, monkeypatch):
     data = pieced_export(tmp_path / "big.xlsx")
-    monkeypatch.setattr(reader, "PIECED_SHEET_BYTES", 4000)
-    monkeypatch.setattr(reader, "PIECE_XML_BYTES", 1500)
-    monkeypatch.setattr(reader, "MAX_ROWS", 60)
-    monkeypatch.setattr(ingest, "LOW_MEMORY_FILE_BYTES", 0)   # loaded under the lowered limit, set back
+    monkeypatch.setattr(limits, "PIECED_SHEET_BYTES", 4000)
+    monkeypatch.setattr(limits, "PIECE_XML_BYTES", 1500)
+    monkeypatch.setattr(limits, "MAX_ROWS", 60)
+    monkeypatch.setattr(store, "LOW_MEMORY_FILE_BYTES", 0)   # loaded under the lowered limit, set back
     with pytest.raises(IngestError, match="vượt giới hạn 60 dòng"):
         ingest_file(con, data, "big.xlsx")
     assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 0
@@ -269,14 +270,14 @@ def test_a_big_sheet_over_the_row_limit_is_refused_while_read(con, tmp_path, mon
 
 def test_a_load_out_of_memory_under_the_lowered_limit_is_done_again(con, tmp_path, monkeypatch):
     data = pieced_export(tmp_path / "big.xlsx")
-    monkeypatch.setattr(ingest, "STAGE_MEMORY_LIMIT", "1MiB")
-    monkeypatch.setattr(ingest, "WRITE_MEMORY_LIMIT", "1MiB")
-    real_load, limits_used = ingest._load, []
-    monkeypatch.setattr(ingest, "_load", lambda *a, **k: limits_used.append(k["limits"]) or real_load(*a, **k))
-    monkeypatch.setattr(ingest, "LOW_MEMORY_FILE_BYTES", len(data))      # this file: no lowered limit
+    monkeypatch.setattr(store, "STAGE_MEMORY_LIMIT", "1MiB")
+    monkeypatch.setattr(store, "WRITE_MEMORY_LIMIT", "1MiB")
+    real_load, limits_used = store._load, []
+    monkeypatch.setattr(store, "_load", lambda *a, **k: limits_used.append(k["limits"]) or real_load(*a, **k))
+    monkeypatch.setattr(store, "LOW_MEMORY_FILE_BYTES", len(data))      # this file: no lowered limit
     first = ingest_file(con, data, "big.xlsx", skip_invalid=True)
     assert limits_used == [(None, None)]
-    monkeypatch.setattr(ingest, "LOW_MEMORY_FILE_BYTES", len(data) - 1)  # a bigger one: lowered
+    monkeypatch.setattr(store, "LOW_MEMORY_FILE_BYTES", len(data) - 1)  # a bigger one: lowered
     undo_upload(con, first.upload_id)
     limits_used.clear()
     result = ingest_file(con, data, "big.xlsx", skip_invalid=True)

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from cchc_metrics import reader
+from cchc_metrics.ingest import limits
 from cchc_metrics.errors import IngestError
 from cchc_metrics.ingest import ingest_file
 from conftest import write_xlsx
@@ -95,10 +95,10 @@ def test_header_without_data_rows(con, tmp_path):
 def test_too_big_file_and_too_many_rows(con, tmp_path, monkeypatch):
     data = write_xlsx(tmp_path / "ok.xlsx", GOOD_ROWS + [["B", "Thủ tục 1", "Phòng 1", "02/03/2023"]]
                       ).read_bytes()
-    monkeypatch.setattr(reader, "MAX_FILE_BYTES", len(data) - 1)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", len(data) - 1)
     assert "tệp quá lớn" in refused(con, data, "big.xlsx")
-    monkeypatch.setattr(reader, "MAX_FILE_BYTES", 10**9)
-    monkeypatch.setattr(reader, "MAX_ROWS", 2)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 10**9)
+    monkeypatch.setattr(limits, "MAX_ROWS", 2)
     assert "vượt giới hạn 2 dòng" in refused(con, data, "rows.xlsx")
 
 
@@ -167,5 +167,5 @@ def test_corrupt_compressed_part_is_refused(con, tmp_path):
 
 def test_total_uncompressed_size_limit(con, tmp_path, monkeypatch):
     data = write_xlsx(tmp_path / "ok.xlsx", GOOD_ROWS).read_bytes()
-    monkeypatch.setattr(reader, "MAX_UNCOMPRESSED_BYTES", 1000)
+    monkeypatch.setattr(limits, "MAX_UNCOMPRESSED_BYTES", 1000)
     assert "khi giải nén quá lớn" in refused(con, data, "ok.xlsx")

@@ -7,10 +7,10 @@ import openpyxl
 import pytest
 
 from cchc_metrics.ingest import ingest_file, preview_export
-from cchc_metrics.normalize import (amount_sql, channel_sql, field_for_header, flag_sql, fold_sql,
-                                    header_key, is_personal)
-from cchc_metrics import reader
-from cchc_metrics.reader import read_export
+from cchc_metrics.ingest import excel_pieces, limits
+from cchc_metrics.ingest.columns import field_for_header, header_key, is_personal
+from cchc_metrics.ingest.reader import read_export
+from cchc_metrics.ingest.values import amount_sql, channel_sql, flag_sql, fold_sql
 from conftest import table_rows, write_csv, write_xlsx
 
 D = dt.datetime
@@ -241,10 +241,10 @@ def test_big_sheets_read_in_pieces_give_the_same_rows(tmp_path, monkeypatch):
     data = write_xlsx(tmp_path / "big.xlsx", rows).read_bytes()
     whole = read_export(data, "big.xlsx")
     pieces_read = []
-    real_pieces = reader._sheet_pieces
-    monkeypatch.setattr(reader, "_sheet_pieces", lambda *a: (pieces_read.append(p) or p for p in real_pieces(*a)))
-    monkeypatch.setattr(reader, "PIECED_SHEET_BYTES", 3000)
-    monkeypatch.setattr(reader, "PIECE_XML_BYTES", 1500)
+    real_pieces = excel_pieces.sheet_pieces
+    monkeypatch.setattr(excel_pieces, "sheet_pieces", lambda *a: (pieces_read.append(p) or p for p in real_pieces(*a)))
+    monkeypatch.setattr(limits, "PIECED_SHEET_BYTES", 3000)
+    monkeypatch.setattr(limits, "PIECE_XML_BYTES", 1500)
     pieced = read_export(data, "big.xlsx")
     # The first pieces hold at least the 25 rows the header search needs; the rest come later.
     cut_first = len(pieces_read)
@@ -269,7 +269,7 @@ def test_big_sheets_read_in_pieces_give_the_same_rows(tmp_path, monkeypatch):
     (b'<c r="A1" t="s"><v></v></c></row>', None),
     (b'<c r="A1" t="s"><v>1x</v></c></row>', None)])
 def test_shared_string_references_of_a_piece(rows, refs):
-    found = reader._string_refs(rows)
+    found = excel_pieces.string_refs(rows)
     assert (found if found is None else found[0].tolist()) == refs
 
 

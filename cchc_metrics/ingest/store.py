@@ -1,4 +1,4 @@
-"""Loading an export into DuckDB: validate, version, and keep `dossiers` at the newest data.
+"""Storing an export in DuckDB: validate, version, and keep `dossiers` at the newest data.
 
 One transaction per upload. The rows of an upload go to `dossier_versions`; `dossiers` is then
 rebuilt for the dossier ids the upload touched: the winning version of a dossier comes from the
@@ -30,13 +30,14 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from .db import PROJECT_ROOT
-from .errors import IngestError, RowProblem
-from .formatting import format_cell_text, format_number
-from .normalize import (FLAG_FIELDS, TEXT_FIELDS, amount_sql, channel_sql, end_of_day_sql, flag_sql,
-                        fold_sql, sql_ident, sql_literal, text_sql, timestamp_sql)
-from .reader import ROW_COLUMN, RawExport, read_export
-from .schema import DOSSIER_FIELDS, FIELD_BY_NAME
+from ..db import PROJECT_ROOT
+from ..errors import IngestError, RowProblem
+from ..formatting import format_cell_text, format_number
+from ..schema import DOSSIER_FIELDS, FIELD_BY_NAME
+from .grid import ROW_COLUMN
+from .reader import RawExport, read_export
+from .values import (FLAG_FIELDS, TEXT_FIELDS, amount_sql, channel_sql, end_of_day_sql, flag_sql,
+                     fold_sql, sql_ident, sql_literal, text_sql, timestamp_sql)
 
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 SAMPLE_SUFFIXES = (".xlsx", ".xls", ".csv")

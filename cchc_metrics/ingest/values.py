@@ -1,19 +1,13 @@
-"""Recognising columns and parsing values: the vendor-independent vocabulary of the ingest.
-
-Header matching runs in Python on a few dozen header cells; value parsing is generated as DuckDB SQL
-so that a million rows are parsed in one vectorised pass. Both read their vocabulary from
-`column_synonyms.toml`, so supporting a new vendor's wording is a data change.
+"""Parsing source text into typed values, generated as DuckDB SQL over VARCHAR columns, so that
+a million rows are parsed in one vectorised pass. The value vocabulary (flag words, channel codes and
+phrases) is data, in `column_synonyms.toml`.
 """
 from __future__ import annotations
 
 import functools
-import re
-import tomllib
-import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
-SYNONYMS_PATH = Path(__file__).with_name("column_synonyms.toml")
+from .columns import synonyms
 
 FLAG_FIELDS = ("digitized", "e_result", "paid_online", "reused_data")
 TEXT_FIELDS = ("dossier_id", "procedure_code", "procedure_name", "field", "unit", "officer", "status")
@@ -25,37 +19,8 @@ DAY_FIRST_TIMES = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S", "
                    "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M")
 
 
-def fold(text: str) -> str:
-    """Lower-case, Vietnamese diacritics removed (đ -> d): 'Ngày Tiếp Nhận' -> 'ngay tiep nhan'."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-
-
-def _words(text: str) -> list[str]:
-    # camelCase: "MaHoSo" -> "Ma Ho So" (character classes, since Vietnamese ranges mix cases)
-    spaced = "".join(f" {ch}" if ch.isupper() and prev.islower() else ch
-                     for prev, ch in zip(" " + text, text))
-    return re.findall(r"[a-z0-9]+", fold(spaced))
-
-
-def header_key(text: str) -> str:
-    """The comparison key of a header: folded, abbreviations expanded, no spaces or punctuation."""
-    abbreviations = vocabulary().abbreviations
-    return "".join(abbreviations.get(word, word) for word in _words(text)).replace(" ", "")
-
-
-def header_keys(text: str) -> list[str]:
-    """Keys to try for one header: as written, then without its parenthesised parts."""
-    keys = [header_key(text)]
-    bare = re.sub(r"\([^)]*\)", " ", text)
-    if bare != text:
-        keys.append(header_key(bare))
-    return [k for k in keys if k]
-
-
 @dataclass(frozen=True)
 class Vocabulary:
-    abbreviations: dict[str, str]
     flag_true: tuple[str, ...]
     flag_false: tuple[str, ...]
     channel_codes: dict[str, str]
@@ -65,48 +30,13 @@ class Vocabulary:
 @functools.cache
 def vocabulary() -> Vocabulary:
     """The value vocabulary and abbreviations of column_synonyms.toml, loaded once."""
-    data = tomllib.loads(SYNONYMS_PATH.read_text(encoding="utf-8"))
-    values = data["values"]
+    values = synonyms()["values"]
     vocab = Vocabulary(
-        abbreviations=dict(data["abbreviations"]),
         flag_true=tuple(values["flag_true"]), flag_false=tuple(values["flag_false"]),
         channel_codes=dict(values["channel_codes"]),
         channel_phrases=tuple((p, c) for p, c in values["channel_phrases"]))
     return vocab
 
-
-@functools.cache
-def _lookups() -> tuple[dict[str, str], frozenset[str], tuple[str, ...]]:
-    """Header key -> canonical field, and the personal-data keys; a wording listed under two
-    fields is a bug in the table."""
-    data = tomllib.loads(SYNONYMS_PATH.read_text(encoding="utf-8"))
-    field_by_key: dict[str, str] = {}
-    for field, wordings in data["fields"].items():
-        for wording in wordings:
-            key = header_key(wording)
-            if field_by_key.setdefault(key, field) != field:
-                raise ValueError(f"column_synonyms.toml: «{wording}» is listed for "
-                                 f"{field_by_key[key]} and {field}")
-    personal = frozenset(header_key(h) for h in data["personal"]["headers"])
-    return field_by_key, personal, tuple(data["personal"]["fragments"])
-
-
-def field_for_header(header: str) -> str | None:
-    """The canonical field a header names, or None."""
-    field_by_key = _lookups()[0]
-    for key in header_keys(header):
-        if key in field_by_key:
-            return field_by_key[key]
-    return None
-
-
-def is_personal(header: str) -> bool:
-    """True for applicant name, address, phone, ID number, e-mail columns (never stored)."""
-    _, personal, fragments = _lookups()
-    return any(key in personal or any(f in key for f in fragments) for key in header_keys(header))
-
-
-# --- value parsing, as DuckDB SQL over VARCHAR columns --------------------------------------
 
 def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"

@@ -1,0 +1,16 @@
+"""The ingest: one-stop exports of any vendor layout into versioned dossiers in DuckDB.
+
+The path of a file, one module a step:
+`safety` (format from the content; size, zip-bomb and encryption checks) ->
+`excel` / `excel_pieces` / `csv_text` (cells as a text `grid.Grid`) ->
+`header` (header rows, report period) with `columns` (header wordings -> canonical fields) ->
+`reader` (a `RawExport`: mapping and rows as Arrow text) ->
+`store` (values typed in DuckDB SQL by `values`, validated, versioned, undo).
+Limits live in `limits`, the vocabulary in `column_synonyms.toml`.
+"""
+from .reader import RawExport, read_export
+from .store import (ExportPreview, UndoResult, UploadResult, ingest_file, list_uploads,
+                    load_sample_data, preview_export, rejected_rows, undo_upload)
+
+__all__ = ["ExportPreview", "RawExport", "UndoResult", "UploadResult", "ingest_file", "list_uploads",
+           "load_sample_data", "preview_export", "read_export", "rejected_rows", "undo_upload"]

@@ -1,0 +1,45 @@
+"""Reading CSV text (UTF-8 with or without BOM, UTF-16) into a text grid."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pyarrow as pa
+
+from . import limits
+from .grid import Grid, top_rows
+from .header import find_header
+from ..errors import IngestError
+from ..formatting import format_number
+
+def read_csv_grids(data: bytes, file_name: str):
+    """UTF-8 (with or without BOM) or UTF-16 text; delimiter chosen by the header it yields."""
+    try:
+        text = data.decode("utf-16") if data.startswith((b"\xff\xfe", b"\xfe\xff")) else data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError("tệp CSV không ở bảng mã UTF-8 nên tiếng Việt sẽ bị lỗi. Hãy mở tệp bằng "
+                          "Excel và lưu lại dạng «CSV UTF-8 (Comma delimited)» rồi tải lại.",
+                          file_name) from exc
+    if not text.strip():
+        raise IngestError("tệp trống, không có dòng nào. Hãy xuất lại tệp từ hệ thống một cửa.", file_name)
+    head = text[:65536].splitlines()[:limits.HEADER_SEARCH_ROWS]
+    scored = []
+    for delimiter in (";", ",", "\t"):
+        top = [[c or None for c in row] for row in csv.reader(head, delimiter=delimiter)]
+        found = find_header(top, None)
+        scored.append((found[0] if found else 0, head[0].count(delimiter) if head else 0, delimiter))
+    delimiter = max(scored)[2]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, row_numbers = [], []
+    for row in reader:
+        rows.append(row)
+        row_numbers.append(reader.line_num)
+        if len(rows) > limits.MAX_ROWS + limits.HEADER_SEARCH_ROWS:
+            raise IngestError(f"tệp có hơn {format_number(limits.MAX_ROWS)} dòng, vượt giới hạn. Hãy xuất "
+                              "theo từng tháng hoặc quý.", file_name)
+    width = max(len(r) for r in rows)
+    columns = {f"c{i}": pa.array([(r[i] or None) if i < len(r) else None for r in rows], pa.string())
+               for i in range(width)}
+    table = pa.table(columns)
+    # line_num is the physical line a record ends on (records may hold quoted line breaks).
+    return [Grid(table, pa.array(row_numbers, pa.int32()), delimiter=delimiter, top=top_rows(table))]

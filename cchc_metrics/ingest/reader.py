@@ -1,0 +1,142 @@
+"""From the bytes of an export to a RawExport: format, sheets, header, column mapping, rows as Arrow text."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+
+from .columns import is_personal
+from .csv_text import read_csv_grids
+from .excel import read_excel_grids
+from .grid import ROW_COLUMN, Grid
+from .header import find_header, match_columns, title_period
+from .safety import detect_format
+from ..errors import IngestError
+from ..schema import FIELD_BY_NAME
+
+CONFIDENT_HEADER_SCORE = 4    # fields recognised on a sheet before the next sheets are not tried
+
+REQUIRED_HELP = ("mã hồ sơ, ngày tiếp nhận, đơn vị xử lý (hoặc chọn đơn vị cho cả tệp) và thủ tục "
+                 "(mã hoặc tên thủ tục)")
+
+
+@dataclass
+class RawExport:
+    """An export as read: source headers, detected mapping, data rows as Arrow text columns."""
+
+    file_name: str
+    file_format: str                  # xlsx | xls | csv
+    sheet: str | None
+    headers: list[str]                # display headers, unique, in source order
+    header_rows: list[int]            # Excel row numbers of the header (two for a merged header)
+    mapping: dict[str, str]           # canonical field -> source header
+    personal_headers: list[str]       # dropped, never stored
+    table: pa.Table                   # ROW_COLUMN + one text column per header
+    period_start: date | None = None
+    period_end: date | None = None
+    delimiter: str | None = None
+    # Rows after `table` (sheets read in pieces): tables of ROW_COLUMN + the mapped columns, read
+    # as they are taken, so a million rows are never all in memory. Close it when not taken.
+    more: Iterator[pa.Table] = field(default_factory=lambda: (t for t in ()))
+
+    @property
+    def layout(self) -> dict:
+        layout = {"format": self.file_format, "header_rows": self.header_rows,
+                  "first_data_row": self.header_rows[-1] + 1}
+        if self.sheet is not None:
+            layout["sheet"] = self.sheet
+        if self.delimiter is not None:
+            layout["delimiter"] = self.delimiter
+        return layout
+
+    @property
+    def missing_required(self) -> list[str]:
+        """Canonical fields the mapping lacks: dossier id, received date, a procedure, a unit."""
+        missing = [name for name in ("dossier_id", "received_at") if name not in self.mapping]
+        if "procedure_code" not in self.mapping and "procedure_name" not in self.mapping:
+            missing.append("procedure_name")
+        if "unit" not in self.mapping:
+            missing.append("unit")
+        return missing
+
+
+def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> RawExport:
+    """Read any supported export: detect format and header, map columns, keep rows as text."""
+    file_format = detect_format(data, file_name)
+    grids = read_csv_grids(data, file_name) if file_format == "csv" else read_excel_grids(data, file_name, file_format)
+    best, seen = None, []
+    for grid in grids:
+        seen += [c for row in grid.top for c in row if c]
+        found = find_header(grid.top, mapping)
+        if found and (best is None or found[0] > best[1][0]):
+            best = (grid, found)
+        if found and found[0] >= CONFIDENT_HEADER_SCORE:
+            break
+    if best is None and not seen:
+        raise IngestError("tệp trống, không có ô dữ liệu nào. Hãy xuất lại tệp từ hệ thống một cửa.",
+                          file_name)
+    if best is None:
+        raise IngestError(
+            "không tìm thấy dòng tiêu đề cột nào nhận ra được trong 25 dòng đầu. Các ô tìm thấy: "
+            + ", ".join(f"«{c}»" for c in seen[:30])
+            + f". Tệp cần có các cột: {REQUIRED_HELP}. Hãy kiểm tra lại tệp xuất hoặc chỉ rõ "
+            "cột nào ứng với trường nào (ánh xạ cột).", file_name)
+    grid, (_, header_index, header_count, headers) = best
+    return _build_export(grid, file_name, file_format, header_index, header_count, headers, mapping)
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    unique = []
+    for j, name in enumerate(names):
+        name = name or f"Cột {j + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return unique
+
+
+def _build_export(grid: Grid, file_name, file_format, header_index, header_count, cells,
+                  explicit) -> RawExport:
+    headers = _unique([display for display, _ in cells])
+    if explicit:
+        unknown = [k for k in explicit if k not in FIELD_BY_NAME]
+        absent = [v for v in explicit.values() if v and v not in headers]
+        if unknown or absent:
+            raise IngestError(
+                "ánh xạ cột không khớp với tệp: "
+                + "; ".join([f"không có trường chuẩn «{k}»" for k in unknown]
+                            + [f"không có cột «{v}»" for v in absent])
+                + ". Các cột trong tệp: " + ", ".join(f"«{h}»" for h in headers) + ".", file_name)
+    named = [(display, texts) for (_, texts), display in zip(cells, headers)]
+    mapping = {name: headers[j] for name, j in match_columns(named, explicit).items()}
+    personal = [h for (h, (_, texts)) in zip(headers, cells)
+                if any(is_personal(t) for t in texts) and h not in mapping.values()]
+
+    data_start = header_index + header_count
+    table = grid.table.slice(data_start)
+    rows = grid.row_numbers.slice(data_start)
+    kept = [j for j, h in enumerate(headers) if h not in personal]
+    table = pa.table([rows] + [table.column(j) for j in kept],
+                     names=[ROW_COLUMN] + [headers[j] for j in kept])
+    header_rows = [grid.row_number(header_index + k) for k in range(header_count)]
+    period = title_period(grid.top[:header_index])
+    # The rest of a big sheet: only the mapped columns (nothing else is stored), read as such.
+    mapped = [(grid.table.column_names[j], h) for j, h in enumerate(headers) if h in mapping.values()]
+    grid.columns["wanted"] = {int(name[1:]) for name, _ in mapped}
+    return RawExport(file_name=file_name, file_format=file_format, sheet=grid.sheet, headers=headers,
+                     header_rows=header_rows, mapping=mapping, personal_headers=personal, table=table,
+                     period_start=period[0], period_end=period[1], delimiter=grid.delimiter,
+                     more=_more_rows(grid.rest or (), mapped))
+
+
+def _more_rows(pieces, mapped: list[tuple[str, str]]):
+    """The later pieces of a big sheet as ROW_COLUMN + the mapped columns, read lazily."""
+    for piece, first_row in pieces:
+        count = piece.num_rows
+        columns = [piece.column(name).cast(pa.string()) if name in piece.column_names
+                   else pa.nulls(count, pa.string()) for name, _ in mapped]
+        yield pa.table([pa.array(np.arange(first_row, first_row + count, dtype=np.int32))] + columns,
+                       names=[ROW_COLUMN] + [header for _, header in mapped])
