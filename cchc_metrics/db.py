@@ -16,11 +16,13 @@ Vietnamese message instead of an IOException.
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import duckdb
 
+from .coverage import carried_fields, carried_mask
 from .errors import DatabaseBusyError
 from .schema import DOSSIER_FIELDS
 
@@ -49,19 +51,22 @@ CREATE TABLE IF NOT EXISTS uploads (
     rejected BIGINT,
     uploaded_at TIMESTAMP NOT NULL,
     undone_at TIMESTAMP,
-    is_sample BOOLEAN DEFAULT false
+    is_sample BOOLEAN DEFAULT false,
+    fields_carried UINTEGER       -- canonical fields the file carried (coverage.FIELD_BITS)
 );
 CREATE TABLE IF NOT EXISTS dossier_versions (
     upload_id BIGINT NOT NULL,
     source_row INTEGER NOT NULL,  -- row number as Excel shows it
     row_hash UBIGINT NOT NULL,    -- hash of the canonical content, to tell unchanged from updated
-    {_DOSSIER_COLUMNS}
+    {_DOSSIER_COLUMNS},
+    fields_carried UINTEGER       -- canonical fields the upload's file carried (coverage.FIELD_BITS)
 );
 CREATE TABLE IF NOT EXISTS dossiers (
     upload_id BIGINT NOT NULL,
     source_row INTEGER NOT NULL,
     row_hash UBIGINT NOT NULL,
-    {_DOSSIER_COLUMNS}
+    {_DOSSIER_COLUMNS},
+    fields_carried UINTEGER
 );
 CREATE TABLE IF NOT EXISTS rejected_rows (
     upload_id BIGINT NOT NULL,
@@ -119,4 +124,24 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
         raise
     if not read_only:
         con.execute(SCHEMA_SQL)
+        _add_fields_carried(con)
     return con
+
+
+def _add_fields_carried(con: duckdb.DuckDBPyConnection) -> None:
+    """Databases made before uploads recorded the fields their file carried: add the column and
+    fill it from each upload's mapping (the fields its columns were mapped to)."""
+    cur = con.cursor()
+    for table in ("uploads", "dossier_versions", "dossiers"):
+        cur.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS fields_carried UINTEGER")
+    missing = cur.execute("SELECT upload_id, mapping FROM uploads WHERE fields_carried IS NULL").fetchall()
+    if not missing:
+        return
+    cur.execute("BEGIN TRANSACTION")
+    for upload_id, mapping in missing:
+        mask = carried_mask(carried_fields(json.loads(mapping or "{}")))
+        cur.execute("UPDATE uploads SET fields_carried = ? WHERE upload_id = ?", [mask, upload_id])
+        for table in ("dossier_versions", "dossiers"):
+            cur.execute(f"UPDATE {table} SET fields_carried = ? WHERE upload_id = ? "
+                        "AND fields_carried IS NULL", [mask, upload_id])
+    cur.execute("COMMIT")

@@ -1,17 +1,19 @@
 """Insert hand-made dossiers straight into the `dossiers` table, so metric tests need no ingest.
 
 Each dossier is a dict of canonical fields (cchc_metrics.schema.DOSSIER_FIELDS); anything left out
-gets a harmless default. Dates may be `date`, `datetime` or ISO strings; a bare date given for
-`due_at` is stored as 23:59:59 of that day, as ingest does.
+gets a harmless default (`fields_carried`: every field, as if the file had every column). Dates may
+be `date`, `datetime` or ISO strings; a bare date given for `due_at` is stored as 23:59:59 of that
+day, as ingest does.
 """
 from __future__ import annotations
 
 import datetime as dt
 import itertools
 
+from cchc_metrics.coverage import CARRIED_COLUMN, FIELD_BITS
 from cchc_metrics.schema import DOSSIER_FIELDS
 
-_COLUMNS = ["upload_id", "source_row", "row_hash", *(f.name for f in DOSSIER_FIELDS)]
+_COLUMNS = ["upload_id", "source_row", "row_hash", *(f.name for f in DOSSIER_FIELDS), CARRIED_COLUMN]
 _TIMESTAMP_FIELDS = {f.name for f in DOSSIER_FIELDS if f.sql_type == "TIMESTAMP"}
 _ids = itertools.count(1)
 
@@ -29,6 +31,7 @@ DEFAULTS = {
     "has_fee": False,
     "paid_online": False,
     "reused_data": False,
+    CARRIED_COLUMN: sum(FIELD_BITS.values()),   # as if every column was in the file
 }
 
 

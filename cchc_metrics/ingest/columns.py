@@ -76,3 +76,17 @@ def is_personal(header: str) -> bool:
     """True for applicant name, address, phone, ID number, e-mail columns (never stored)."""
     _, personal, fragments = _lookups()
     return any(key in personal or any(f in key for f in fragments) for key in header_keys(header))
+
+
+def match_columns(cells, explicit: dict | None) -> dict[str, int]:
+    """Canonical field -> column index: the explicit mapping first (a field mapped to nothing
+    stays unmapped), then the synonym table on the other columns, first column wins."""
+    explicit = explicit or {}
+    index = {display: j for j, (display, _) in enumerate(cells)}
+    found = {name: index[header] for name, header in explicit.items() if header in index}
+    taken = set(found.values())
+    for j, (_, texts) in enumerate(cells):
+        name = next((f for f in map(field_for_header, texts) if f), None)
+        if name and j not in taken and name not in found and name not in explicit:
+            found[name] = j
+    return found

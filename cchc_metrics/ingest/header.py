@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .columns import field_for_header, fold
+from .columns import fold, match_columns
 
 _DATE_OR_NUMBER = re.compile(r"^\s*(\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}.*|[\d.,]+)\s*$")
 _PERIOD = re.compile(r"tu(?:\s+ngay)?\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"
@@ -36,20 +36,6 @@ def _header_cells(top: list, index: int, two_rows: bool) -> list[tuple[str, list
         else:
             cells.append((s, [s]))
     return cells
-
-
-def match_columns(cells, explicit: dict | None) -> dict[str, int]:
-    """Canonical field -> column index: the explicit mapping first (a field mapped to nothing
-    stays unmapped), then the synonym table on the other columns, first column wins."""
-    explicit = explicit or {}
-    index = {display: j for j, (display, _) in enumerate(cells)}
-    found = {name: index[header] for name, header in explicit.items() if header in index}
-    taken = set(found.values())
-    for j, (_, texts) in enumerate(cells):
-        name = next((f for f in map(field_for_header, texts) if f), None)
-        if name and j not in taken and name not in found and name not in explicit:
-            found[name] = j
-    return found
 
 
 def _is_sub_header(group: list, sub: list) -> bool:

@@ -8,11 +8,11 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 
-from .columns import is_personal
+from .columns import is_personal, match_columns
 from .csv_text import read_csv_grids
 from .excel import read_excel_grids
 from .grid import ROW_COLUMN, Grid
-from .header import find_header, match_columns, title_period
+from .header import find_header, title_period
 from .safety import detect_format
 from ..errors import IngestError
 from ..schema import FIELD_BY_NAME

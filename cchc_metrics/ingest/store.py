@@ -30,6 +30,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from ..coverage import carried_fields, carried_mask
 from ..db import PROJECT_ROOT
 from ..errors import IngestError, RowProblem
 from ..formatting import format_cell_text, format_number
@@ -175,7 +176,9 @@ def _load(cur, data: bytes, file_name: str, sha256: str, *, mapping, skip_invali
                                   "xuất.", file_name)
             report("validate", 1.0)
             report("write", 0.0)
-            result = _write(cur, export, sha256, len(data), is_sample, rows_read, problem_rows, report)
+            carried = carried_mask(carried_fields(export.mapping, default_unit=bool(default_unit)))
+            result = _write(cur, export, sha256, len(data), is_sample, rows_read, problem_rows,
+                            carried, report)
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
@@ -356,7 +359,7 @@ def _problems(cur, export: RawExport, default_unit: str | None):
 
 
 def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows_read: int,
-           rejected: int, report: Progress) -> UploadResult:
+           rejected: int, carried: int, report: Progress) -> UploadResult:
     upload_id = cur.execute("SELECT nextval('upload_id_seq')").fetchone()[0]
     fields = ", ".join(FIELD_NAMES)
     # Valid dossier rows; the later row wins for an id listed twice.
@@ -377,16 +380,16 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
     cur.execute("""
         INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, file_format, layout, mapping,
                              period_start, period_end, data_as_of, rows_read, rejected, uploaded_at,
-                             is_sample)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                             is_sample, fields_carried)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [upload_id, export.file_name, sha256, size, export.file_format,
                  json.dumps(export.layout, ensure_ascii=False),
                  json.dumps(export.mapping, ensure_ascii=False), period_start, period_end,
-                 data_as_of, rows_read, rejected, uploaded_at, is_sample])
+                 data_as_of, rows_read, rejected, uploaded_at, is_sample, carried])
     cur.execute(f"INSERT INTO rejected_rows SELECT {upload_id}, * FROM problems")
     cur.execute(f"""
         INSERT INTO dossier_versions
-        SELECT {upload_id}, source_row, hash({fields}), {fields} FROM valid""")
+        SELECT {upload_id}, source_row, hash({fields}), {fields}, {carried} FROM valid""")
     cur.execute("DROP VIEW valid; DROP TABLE kept; DROP TABLE staged")
     report("write", 0.5)
     # This upload's rows are read back from dossier_versions: no second copy of a big file.

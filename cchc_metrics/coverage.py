@@ -1,0 +1,138 @@
+"""Which canonical fields a dossier's file carried, and what each indicator needs of them.
+
+"No data is not zero": a file without a due-date column cannot say whether anything was late, one
+without a digitisation column says nothing about digitisation. Every upload records the canonical
+fields its file carried, and every dossier version keeps them as a bit mask (`fields_carried`, bit
+i = DOSSIER_FIELDS[i]). An indicator only counts the dossiers whose file carried all it needs; when
+no dossier of a group can support it, the count is unknown (null), never 0 or 100%.
+
+Two fields stand for more than their own column:
+- `finished_at` is carried when the file had a finish column or, failing that, a return column
+  (the return date is then the finish: domain guide, "resolved");
+- `has_fee` is carried when the file had a fee flag or a fee amount.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .schema import DOSSIER_FIELDS, FIELD_BY_NAME
+
+CARRIED_COLUMN = "fields_carried"
+FIELD_BITS = {f.name: 1 << i for i, f in enumerate(DOSSIER_FIELDS)}
+
+
+def carried_fields(mapped: Iterable[str], *, default_unit: bool = False) -> list[str]:
+    """The canonical fields a file carries, from the fields its columns were mapped to."""
+    fields = set(mapped)
+    if "returned_at" in fields:
+        fields.add("finished_at")
+    if "fee_amount" in fields:
+        fields.add("has_fee")
+    if default_unit:
+        fields.add("unit")
+    return [f.name for f in DOSSIER_FIELDS if f.name in fields]
+
+
+def carried_mask(fields: Iterable[str]) -> int:
+    """Bit mask of canonical fields (see FIELD_BITS)."""
+    mask = 0
+    for name in fields:
+        mask |= FIELD_BITS[name]
+    return mask
+
+
+def fields_of_mask(mask: int) -> list[str]:
+    return [name for name, bit in FIELD_BITS.items() if mask & bit]
+
+
+@dataclass(frozen=True)
+class Need:
+    """What an indicator needs: the canonical fields, and its name as users read it."""
+
+    fields: tuple[str, ...]
+    label_vi: str
+
+    @property
+    def mask(self) -> int:
+        return carried_mask(self.fields)
+
+    def missing(self, carried: Iterable[str]) -> list[str]:
+        have = set(carried)
+        return [f for f in self.fields if f not in have]
+
+
+FINISH = ("finished_at",)
+TIMED = ("finished_at", "due_at")
+
+# Per count of metrics.COUNT_NAMES and ratio of metrics.RATIO_NAMES: the fields it needs.
+COUNT_NEEDS: dict[str, tuple[str, ...]] = {
+    "received": (),
+    "resolved": FINISH, "pending": FINISH,
+    "resolved_early": TIMED, "resolved_on_time": TIMED, "resolved_late": TIMED,
+    "pending_overdue": TIMED,
+    "online": ("channel",), "bcci": ("channel",),
+    "fee_dossiers": ("has_fee",), "paid_online": ("has_fee", "paid_online"),
+    "digitized": FINISH + ("digitized",), "e_result": FINISH + ("e_result",),
+}
+
+INDICATOR_NEEDS: dict[str, Need] = {
+    "on_time_rate": Need(TIMED, "Tỷ lệ giải quyết đúng hạn"),
+    "on_time_rate_766": Need(TIMED, "Tỷ lệ đúng hạn (Bộ chỉ số 766)"),
+    "online_rate": Need(("channel",), "Tỷ lệ hồ sơ trực tuyến"),
+    "bcci_rate": Need(("channel",), "Tỷ lệ hồ sơ qua bưu chính công ích"),
+    "paid_online_rate": Need(("has_fee", "paid_online"), "Tỷ lệ thanh toán trực tuyến"),
+    "digitized_rate": Need(FINISH + ("digitized",), "Tỷ lệ hồ sơ được số hóa"),
+    "e_result_rate": Need(FINISH + ("e_result",), "Tỷ lệ kết quả điện tử"),
+}
+
+# The column a user would look for, when a field is missing ("tệp không có cột …").
+MISSING_COLUMN_VI = {
+    "finished_at": "Ngày có kết quả / Ngày trả kết quả",
+    "due_at": "Ngày hẹn trả",
+    "channel": "Hình thức nộp (kênh nộp)",
+    "has_fee": "Phí, lệ phí",
+    "paid_online": "Thanh toán trực tuyến",
+    "digitized": "Số hóa hồ sơ",
+    "e_result": "Kết quả điện tử",
+}
+
+
+def missing_columns_vi(fields: Iterable[str]) -> str:
+    """«Ngày hẹn trả», «Số hóa hồ sơ»: the columns users would look for, for missing fields."""
+    return ", ".join(f"«{MISSING_COLUMN_VI.get(f, FIELD_BY_NAME[f].label_vi)}»" for f in fields)
+
+
+def no_data_reason_vi(indicator: str, carried: Iterable[str] | None = None) -> str:
+    """Why an indicator has no data: "tệp tải lên không có cột «Ngày hẹn trả»"."""
+    need = INDICATOR_NEEDS[indicator]
+    missing = need.missing(carried) if carried is not None else list(need.fields)
+    return "tệp tải lên không có cột " + missing_columns_vi(missing or need.fields)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One line of "what this file can feed": an indicator, and the source columns it uses."""
+
+    indicator: str
+    label_vi: str
+    can_feed: bool
+    columns: tuple[str, ...]          # source headers used
+    missing: tuple[str, ...]          # canonical fields the file lacks
+
+
+def feeds(mapping: dict[str, str], *, default_unit: bool = False) -> list[Feed]:
+    """Per indicator: can this file (its mapping canonical field -> source header) feed it?"""
+    carried = carried_fields(mapping, default_unit=default_unit)
+    result = []
+    for key, need in INDICATOR_NEEDS.items():
+        used = []
+        for name in need.fields:
+            sources = {"finished_at": ("finished_at", "returned_at"),
+                       "has_fee": ("has_fee", "fee_amount")}.get(name, (name,))
+            header = next((mapping[s] for s in sources if s in mapping), None)
+            if header:
+                used.append(header)
+        missing = need.missing(carried)
+        result.append(Feed(key, need.label_vi, not missing, tuple(used), tuple(missing)))
+    return result
