@@ -20,6 +20,7 @@ from .schema import DOSSIER_FIELDS, FIELD_BY_NAME
 
 CARRIED_COLUMN = "fields_carried"
 FIELD_BITS = {f.name: 1 << i for i, f in enumerate(DOSSIER_FIELDS)}
+ALL_FIELD_BITS = (1 << len(DOSSIER_FIELDS)) - 1
 
 
 def carried_fields(mapped: Iterable[str], *, default_unit: bool = False) -> list[str]:

@@ -285,3 +285,37 @@ def test_a_load_out_of_memory_under_the_lowered_limit_is_done_again(con, tmp_pat
     assert (result.rows_read, result.added, result.rejected) == (80, 78, 1)
     assert con.execute("SELECT count(*) FROM uploads WHERE undone_at IS NULL").fetchone()[0] == 1
     assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "4.0 GiB"
+
+
+def test_a_later_file_without_a_column_keeps_what_an_earlier_file_gave(con, tmp_path, january):
+    # March's register has no due-date column and no status: A's due date (30/01) and status
+    # come from January's export, its return date from March's file (newer data).
+    march = write_xlsx(tmp_path / "03.xlsx", [
+        ["Từ ngày 01/03/2023 đến ngày 31/03/2023"],
+        ["Mã hồ sơ", "Tên thủ tục", "Đơn vị xử lý", "Ngày tiếp nhận", "Ngày trả kết quả"],
+        ["A", "Thủ tục 1", "Phòng 1", "20/01/2023", "03/03/2023"],
+    ]).read_bytes()
+    ingest_file(con, january, "01.xlsx")
+    before = table_rows(con, "dossiers")
+    result = ingest_file(con, march, "03.xlsx")
+    assert counts(result) == (0, 1, 0, 0)
+    a = con.execute("SELECT due_at, finished_at, returned_at, status FROM dossiers "
+                    "WHERE dossier_id = 'A'").fetchone()
+    assert a == (dt.datetime(2023, 1, 30, 23, 59, 59), dt.datetime(2023, 3, 3),
+                 dt.datetime(2023, 3, 3), "Đang xử lý")
+    undo_upload(con, result.upload_id)
+    assert table_rows(con, "dossiers") == before
+
+
+def test_a_database_made_before_fields_carried_gets_them_from_each_upload_mapping(tmp_path, january):
+    path = tmp_path / "old.duckdb"
+    old = connect(path)
+    ingest_file(old, january, "01.xlsx")
+    for table in ("uploads", "dossier_versions", "dossiers"):
+        old.execute(f"ALTER TABLE {table} DROP COLUMN fields_carried")
+    old.close()
+    reopened = connect(path)
+    # January's columns: id, procedure, unit, received, due, finish, status (bits 0, 2, 4, 6, 7, 8, 11).
+    expected = 1 + 4 + 16 + 64 + 128 + 256 + 2048
+    assert reopened.execute("SELECT DISTINCT fields_carried FROM dossiers").fetchall() == [(expected,)]
+    assert reopened.execute("SELECT fields_carried FROM uploads").fetchall() == [(expected,)]

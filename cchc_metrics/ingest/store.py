@@ -30,7 +30,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from ..coverage import carried_fields, carried_mask
+from ..coverage import ALL_FIELD_BITS, FIELD_BITS, carried_fields, carried_mask
 from ..db import PROJECT_ROOT
 from ..errors import IngestError, RowProblem
 from ..formatting import format_cell_text, format_number
@@ -424,14 +424,33 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
 
 
 def _rebuild(cur, touched: str) -> None:
-    """Replace the `dossiers` rows of the ids in table `touched` by their winning versions."""
+    """Replace the `dossiers` rows of the ids in table `touched` by their merged versions.
+
+    Versions are ranked newest data first (`uploads.data_as_of`, then the later upload). Each
+    field comes from the best-ranked version whose file carried that field, so a later register
+    without a due-date column does not erase the due dates an earlier export gave (nothing is
+    lost); a field no version carried comes from the best-ranked version. The merged row carries
+    every field any version carried, and its hash is that of the merged content."""
+    merged = ",\n".join(
+        f"CASE WHEN bool_or(carried & {bit} <> 0) "
+        f"THEN arg_min_null({name}, rank) FILTER (WHERE carried & {bit} <> 0) "
+        f"ELSE arg_min_null({name}, rank) END AS {name}" for name, bit in FIELD_BITS.items())
+    fields = ", ".join(FIELD_NAMES)
     cur.execute(f"""
         DELETE FROM dossiers WHERE dossier_id IN (SELECT dossier_id FROM {touched});
         INSERT INTO dossiers
-        SELECT v.* FROM dossier_versions v JOIN uploads u USING (upload_id)
-        WHERE v.dossier_id IN (SELECT dossier_id FROM {touched})
-        QUALIFY row_number() OVER (PARTITION BY v.dossier_id
-                                   ORDER BY u.data_as_of DESC NULLS LAST, v.upload_id DESC) = 1;
+        WITH ranked AS (
+            SELECT v.*, coalesce(v.fields_carried, {ALL_FIELD_BITS}) AS carried,
+                   row_number() OVER (PARTITION BY v.dossier_id
+                                      ORDER BY u.data_as_of DESC NULLS LAST, v.upload_id DESC) AS rank
+            FROM dossier_versions v JOIN uploads u USING (upload_id)
+            WHERE v.dossier_id IN (SELECT dossier_id FROM {touched})),
+        merged AS (
+            SELECT arg_min(upload_id, rank) AS upload_id, arg_min(source_row, rank) AS source_row,
+                   {merged},
+                   bit_or(carried) AS fields_carried
+            FROM ranked GROUP BY dossier_id)
+        SELECT upload_id, source_row, hash({fields}), {fields}, fields_carried FROM merged;
     """)
 
 
