@@ -35,6 +35,7 @@ from ..db import PROJECT_ROOT
 from ..errors import IngestError, RowProblem
 from ..formatting import format_cell_text, format_number
 from ..schema import DOSSIER_FIELDS, FIELD_BY_NAME
+from .boundary import file_boundary
 from .grid import ROW_COLUMN
 from .reader import RawExport, read_export
 from .values import (FLAG_FIELDS, TEXT_FIELDS, amount_sql, channel_sql, end_of_day_sql, flag_sql,
@@ -100,6 +101,7 @@ class UndoResult:
     message_vi: str
 
 
+@file_boundary
 def preview_export(data: bytes, file_name: str, *, mapping: dict | None = None,
                    rows: int = 20) -> ExportPreview:
     """What the upload page shows before loading: headers, detected mapping, first rows."""
@@ -113,6 +115,7 @@ def preview_export(data: bytes, file_name: str, *, mapping: dict | None = None,
                          period_start=export.period_start, period_end=export.period_end)
 
 
+@file_boundary
 def ingest_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *,
                 mapping: dict | None = None, skip_invalid: bool = False,
                 default_unit: str | None = None, progress: Progress | None = None,
