@@ -352,3 +352,35 @@ def test_epar_so_tiep_nhan_va_tra_ket_qua(con, tmp_path):
     assert {k: counts[k] for k in ("received", "resolved", "resolved_early", "resolved_on_time",
                                    "resolved_late", "pending")} == dict(
         received=5, resolved=5, resolved_early=2, resolved_on_time=2, resolved_late=1, pending=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# 2b. The same system's "Thống kê hồ sơ tiếp nhận quá hạn" list, as shipped with a column missing:
+#   HuanVu201/DichVuCong_KhoaLuan_PASETO commit 7d1730c,
+#   quantri_client/src/features/hoSoTheoBaoCaoTongHop/exportElements/XuatDanhSachHoSo.tsx writes 12
+#   header cells (with "Người tiếp nhận") but only 11 data cells (no receiver cell), so from the third
+#   column on every value sits one column to the left of its header.
+# ---------------------------------------------------------------------------------------------
+SHIFTED_HEADER = ["STT", "Đơn vị tiếp nhận", "Người tiếp nhận", "Tên thủ tục hành chính", "Mã hồ sơ",
+                  "Trạng thái", "Địa chỉ", "Chủ hồ sơ", "Ngày nộp hồ sơ", "Ngày nhận", "Ngày hẹn trả",
+                  "Ngày kết thúc xử lý"]
+
+
+def shifted_rows() -> list[list]:
+    # data cells in the order the code writes them: STT, tenDonVi, tenTTHC, maHoSo, trạng thái,
+    # địa chỉ, chủ hồ sơ, ngày nộp, ngày tiếp nhận, ngày hẹn trả, ngày trả (11 cells)
+    return [[str(i), "Sở Tư pháp", "Đăng ký khai sinh", f"000.00.27.H56-2403{i:02d}-00{i:02d}",
+             "Đang xử lý", "Xã Đông Hải", f"Công dân {i}", "", f"{i:02d}/03/2024 08:00:00",
+             f"{i + 7:02d}/03/2024 17:00:00", ""] for i in range(1, 6)]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "needs: a plausibility check that refuses a file whose columns are shifted against their "
+    "headers ('Mã hồ sơ' holding status words like 'Đang xử lý'); today the 5 rows load silently as "
+    "ONE dossier with id 'Đang xử lý', the dossier code as procedure and the due date as received"))
+def test_dvc_list_with_columns_shifted_under_headers_is_refused(con, tmp_path):
+    from cchc_metrics.errors import IngestError
+    rows = [["THỐNG KÊ HỒ SƠ TIẾP NHẬN QUÁ HẠN"], [None] * 8, SHIFTED_HEADER, *shifted_rows()]
+    path = write_xlsx(tmp_path / "Danh sach ho so qua han.xlsx", rows, merges=("A1:I1", "A2:H2"))
+    with pytest.raises(IngestError):
+        ingest_file(con, path.read_bytes(), path.name, default_unit="Sở Tư pháp")
