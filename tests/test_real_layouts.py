@@ -384,3 +384,45 @@ def test_dvc_list_with_columns_shifted_under_headers_is_refused(con, tmp_path):
     path = write_xlsx(tmp_path / "Danh sach ho so qua han.xlsx", rows, merges=("A1:I1", "A2:H2"))
     with pytest.raises(IngestError):
         ingest_file(con, path.read_bytes(), path.name, default_unit="Sở Tư pháp")
+
+
+# e-par offers the book as 'xls' => PHPExcel_Writer_Excel5 (legacy BIFF .xls) or 'cvs' =>
+# PHPExcel_Writer_CSV, file name "{book_code}_{begin}_{end}.{file_type}" with file_type "cvs" (sic):
+# tamviettech/e-par commit 061674d, public_html/apps/r3/modules/reportbook/reportbook_Controller.php
+# export_book() and export_spreadsheet_abstract(). PHPExcel's CSV writer puts every field in double
+# quotes, ',' between fields, no BOM; the merged title cell becomes one multi-line field in row 1.
+def epar_cvs_bytes() -> bytes:
+    lines = []
+    for row in epar_rows():
+        cells = list(row) + [""] * (len(EPAR_HEADER) - len(row))
+        lines.append(",".join('"' + str(c).replace('"', '""') + '"' for c in cells))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+EPAR_NO_ID = ("needs: a register with no dossier id (only the running number 'TT', restarting in "
+              "every export) accepted, one dossier per row")
+
+
+def check_epar(con) -> None:
+    rows = table_rows(con, "dossiers", order_by="received_at")
+    assert len(rows) == 5
+    assert (rows[2]["received_at"], rows[2]["due_at"]) == (D(2024, 3, 6), D(2024, 3, 11, 23, 59, 59))
+    counts = march_counts(con)
+    assert {k: counts[k] for k in ("received", "resolved", "resolved_early", "resolved_on_time",
+                                   "resolved_late", "pending")} == dict(
+        received=5, resolved=5, resolved_early=2, resolved_on_time=2, resolved_late=1, pending=0)
+
+
+@pytest.mark.xfail(strict=True, reason=EPAR_NO_ID)
+def test_epar_register_as_legacy_xls(con, tmp_path, to_xls):
+    xls = to_xls(write_xlsx(tmp_path / "SO_TP_01-03-2024_31-03-2024.xlsx", epar_rows(), merges=("A1:J1",)))
+    ingest_file(con, xls.read_bytes(), xls.name, default_unit="UBND xã")
+    check_epar(con)
+
+
+@pytest.mark.xfail(strict=True, reason=EPAR_NO_ID)
+def test_epar_register_as_cvs(con):
+    """The '.cvs' name, the all-quoted fields and the multi-line title field are read today; only
+    the missing dossier id stops it."""
+    ingest_file(con, epar_cvs_bytes(), "SO_TP_01-03-2024_31-03-2024.cvs", default_unit="UBND xã")
+    check_epar(con)
