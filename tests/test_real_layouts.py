@@ -426,3 +426,28 @@ def test_epar_register_as_cvs(con):
     the missing dossier id stops it."""
     ingest_file(con, epar_cvs_bytes(), "SO_TP_01-03-2024_31-03-2024.cvs", default_unit="UBND xã")
     check_epar(con)
+
+
+def test_opencps_list_with_procedure_code_and_agency_ticked(con, tmp_path):
+    """The OpenCPS report with the optional "Mã thủ tục" and "Cơ quan thụ lý" also ticked (columns in
+    reportConfig order): procedure and unit come from the file, so it loads today. The "Trực tuyến"
+    true/false column is not read yet (channel stays unknown), and "Hạn xử lý" (overdue text) is
+    ignored only because "Ngày hẹn trả" comes first."""
+    header = ["STT", "Mã hồ sơ", "Mã thủ tục", "Nội dung", "Cơ quan thụ lý", "Chủ hồ sơ", "Ngày tiếp nhận",
+              "Ngày hẹn trả", "Ngày hoàn thành", "Trạng thái", "Trực tuyến", "Hạn xử lý"]
+    codes = ["1.001756", "2.000815", "1.001193", "1.001756", "2.000884", "1.000894", "1.000656"]
+    rows = opencps_rows()[:3] + [header, ["Sở Tư pháp"]]  # title rows, header, agency group row
+    for code, r in zip(codes, opencps_rows()[5:]):
+        rows.append(r[:2] + [code, r[2], "Sở Tư pháp"] + r[3:])
+    path = write_xlsx(tmp_path / "baocaothongke.xlsx", rows, merges=("A1:L1", "A2:L2", "A5:L5"))
+    ingest_file(con, path.read_bytes(), path.name)
+    by_id = dossiers_by_id(con)
+    assert len(by_id) == 7
+    first = by_id["000.00.12.H23-240301-0001"]
+    assert (first["procedure_code"], first["unit"], first["due_at"]) == (
+        "1.001756", "Sở Tư pháp", D(2024, 3, 8, 17, 0))
+    counts = march_counts(con)
+    assert {k: counts[k] for k in ("received", "resolved", "resolved_early", "resolved_on_time",
+                                   "resolved_late", "pending", "pending_overdue")} == dict(
+        received=7, resolved=4, resolved_early=2, resolved_on_time=1, resolved_late=1, pending=3,
+        pending_overdue=1)
