@@ -35,10 +35,10 @@ _LAST_TABLE_TAG = re.compile(rb"<\s*(/?)\s*(table|tr|td|th)\b", re.IGNORECASE)
 
 def read_html_grids(data: bytes, file_name: str) -> list[Grid]:
     """The rows of every table of an HTML export, stacked as Excel shows them, as one grid."""
-    text = _decode(data, file_name)
+    body, encoding = _encoding(data, file_name)
     _check_complete(data, file_name)
     try:
-        rows = _read_rows(text.encode("utf-8"), file_name)
+        rows = _read_rows(body, encoding, file_name)
     except IngestError:
         raise
     except (etree.LxmlError, ValueError, RecursionError) as exc:
@@ -56,8 +56,10 @@ def read_html_grids(data: bytes, file_name: str) -> list[Grid]:
     return [Grid(table, numbers, top=top_rows(table))]
 
 
-def _decode(data: bytes, file_name: str) -> str:
-    """BOM first, then a declared meta charset, else UTF-8 (what the Tân Dân exporter writes)."""
+def _encoding(data: bytes, file_name: str) -> tuple[bytes, str]:
+    """The markup without its BOM and its encoding, checked: the BOM first, then a declared meta
+    charset, else UTF-8 (what the Tân Dân exporter writes). UTF-8 is checked piece by piece, so a
+    big file is not held twice; other encodings (rare, older systems) are converted to UTF-8."""
     for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
                        (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
@@ -67,11 +69,17 @@ def _decode(data: bytes, file_name: str) -> str:
         match = _META_CHARSET.search(data[:4096])
         declared = match.group(1).decode("ascii").lower() if match else "utf-8"
     try:
-        codecs.lookup(declared)
+        declared = codecs.lookup(declared).name
     except LookupError:
         declared = "utf-8"
     try:
-        return data.decode(declared)
+        if declared == "utf-8":
+            decoder = codecs.getincrementaldecoder("utf-8")()
+            for start in range(0, len(data), 1 << 20):
+                decoder.decode(data[start: start + (1 << 20)])
+            decoder.decode(b"", final=True)
+            return data, "utf-8"
+        return data.decode(declared).encode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         raise IngestError(f"tệp trang web (HTML) không đúng bảng mã {declared.upper()} nên tiếng Việt "
                           "sẽ bị lỗi. Hãy mở tệp bằng Excel, lưu lại dạng «Excel Workbook (.xlsx)» rồi "
@@ -92,12 +100,12 @@ def _corrupt(file_name: str) -> IngestError:
                        "tải về bị ngắt giữa chừng). Hãy xuất lại tệp từ hệ thống một cửa.", file_name)
 
 
-def _read_rows(utf8: bytes, file_name: str) -> list[dict[int, str]] | None:
+def _read_rows(markup: bytes, encoding: str, file_name: str) -> list[dict[int, str]] | None:
     """Rows as {column index: text} in document order; None when the page holds no table."""
     rows: list[dict[int, str]] = []
     spans: list[dict[int, int]] = []       # per open table: column -> rows still covered from above
     tables = 0
-    parser = etree.iterparse(io.BytesIO(utf8), events=("start", "end"), html=True, encoding="utf-8",
+    parser = etree.iterparse(io.BytesIO(markup), events=("start", "end"), html=True, encoding=encoding,
                              no_network=True, huge_tree=False, remove_comments=True, remove_pis=True,
                              tag=("table", "tr"))
     for event, element in parser:
@@ -119,6 +127,10 @@ def _read_rows(utf8: bytes, file_name: str) -> list[dict[int, str]] | None:
             while parent is not None and element.getprevious() is not None:
                 del parent[0]                      # rows already read
             check_rows(len(rows), "bảng HTML", file_name)
+    # The HTML parser mends what it can and stops silently at its safety limits (nesting deeper
+    # than 256, a text over 10 MB): those stops are fatal errors in its log.
+    if any(error.level_name == "FATAL" for error in parser.error_log):
+        raise _corrupt(file_name)
     return rows if tables else None
 
 
