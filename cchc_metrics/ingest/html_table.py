@@ -6,7 +6,8 @@ DichVuCong_KhoaLuan_PASETO) wraps the innerHTML of an element in
 `<html xmlns:x=...><head><!--[if gte mso 9]>...<![endif]--></head><body><table border="1">...`,
 UTF-8 without a meta charset (a BOM only on the IE path). When the element is a <div>, its title
 table and data table arrive nested in that outer <table>; Excel shows them one under the other,
-so every table is read, stacked in document order. Cells follow Excel's reading: the text of a
+so every table is read, stacked in document order, with headings and paragraphs outside the
+tables (titles other exporters write as <h3>/<p>) as rows of their own. Cells follow Excel's reading: the text of a
 rowspan/colspan sits in the top-left cell of the span, the covered cells stay empty; <br> is a line
 break, other whitespace collapses, numbers and dates stay text.
 
@@ -30,6 +31,8 @@ from ..formatting import format_number
 _BREAK = "\ue000"              # stands for <br> while source whitespace is collapsed
 _SPACES = re.compile(r"\s+")
 _META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+_TEXT_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "caption")
+_BLOCKS = _TEXT_BLOCKS + ("div", "li", "ul", "ol")
 _LAST_TABLE_TAG = re.compile(rb"<\s*(/?)\s*(table|tr|td|th)\b", re.IGNORECASE)
 
 
@@ -107,7 +110,7 @@ def _read_rows(markup: bytes, encoding: str, file_name: str) -> list[dict[int, s
     tables = 0
     parser = etree.iterparse(io.BytesIO(markup), events=("start", "end"), html=True, encoding=encoding,
                              no_network=True, huge_tree=False, remove_comments=True, remove_pis=True,
-                             tag=("table", "tr"))
+                             tag=("table", "tr") + _TEXT_BLOCKS)
     for event, element in parser:
         tag = element.tag.lower() if isinstance(element.tag, str) else ""
         if event == "start":
@@ -127,6 +130,13 @@ def _read_rows(markup: bytes, encoding: str, file_name: str) -> list[dict[int, s
             while parent is not None and element.getprevious() is not None:
                 del parent[0]                      # rows already read
             check_rows(len(rows), "bảng HTML", file_name)
+        elif next(element.iterancestors("td", "th"), None) is None:
+            # A heading or paragraph outside the tables (a report title, "Từ ngày … đến ngày …"):
+            # Excel shows it as a row of its own, in column A.
+            text = _cell_text(element)
+            if text:
+                rows.append({0: text})
+            element.clear(keep_tail=True)
     # The HTML parser mends what it can and stops silently at its safety limits (nesting deeper
     # than 256, a text over 10 MB): those stops are fatal errors in its log.
     if any(error.level_name == "FATAL" for error in parser.error_log):
@@ -182,6 +192,10 @@ def _cell_text(cell) -> str | None:
             inner.getparent().remove(inner)        # a nested table's rows were read on their own
     for br in cell.iter("br"):
         br.tail = _BREAK + (br.tail or "")
+    for block in cell.iter(_BLOCKS):
+        if block is not cell:                      # <p>, <div>… inside a cell: lines of their own
+            block.text = _BREAK + (block.text or "")
+            block.tail = _BREAK + (block.tail or "")
     text = _SPACES.sub(" ", "".join(cell.itertext()))
     lines = [line.strip() for line in text.split(_BREAK)]
     return "\n".join(line for line in lines if line) or None

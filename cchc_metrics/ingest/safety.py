@@ -51,7 +51,7 @@ def _markup_format(head: bytes, file_name: str) -> str | None:
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
     if not text.startswith(b"<"):
         return None
-    if _SPREADSHEET_NS in text and (text.startswith(b"<?xml") or re.match(rb"<(\w+:)?workbook\b", text)):
+    if _SPREADSHEET_NS in text and re.search(rb"<(\w+:)?workbook\b", text):
         return "xml2003"
     if re.search(rb"<\s*(html|table|body)\b|<!doctype\s+html", text[:2048]):
         return "html"
