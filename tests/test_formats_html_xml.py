@@ -129,6 +129,10 @@ def test_html_cells_read_as_excel_shows_them():
     assert grid.top == [["A", "B <nhóm>", None], [None, "B1", "B2\ndòng 2"], ["x", "007", "1.234,5"],
                         [None, "y1", "y2 z"]]
     assert grid.row_numbers.to_pylist() == [1, 2, 3, 4]
+    # A table nested in a cell: its rows come first (read as they close), the cell keeps its own text.
+    nested = ('<table><tr><td>trước<table><tr><td>trong</td></tr></table>sau<script>var x;</script> '
+              'hết</td><td>b</td></tr></table>').encode()
+    assert read_html_grids(nested, "n.xls")[0].top == [["trong", None], ["trước\nsau hết", "b"]]
 
 
 def test_html_titles_outside_the_table_are_rows():

@@ -53,8 +53,6 @@ def read_html_grids(data: bytes, file_name: str) -> list[Grid]:
                           "tải tệp đó lên.", file_name)
     width = max((max(row) + 1 for row in rows if row), default=0)
     table = pa.table({f"c{j}": pa.array([row.get(j) for row in rows], pa.string()) for j in range(width)})
-    if width == 0:
-        table = pa.table({})
     numbers = pa.array(range(1, len(rows) + 1), pa.int32())
     return [Grid(table, numbers, top=top_rows(table))]
 
@@ -186,10 +184,10 @@ def _row(tr, covered: dict[int, int], file_name: str) -> dict[int, str]:
 def _cell_text(cell) -> str | None:
     """Text as Excel shows it: entities decoded, <br> a line break, other whitespace collapsed."""
     if not len(cell):                              # plain text, most cells
-        return " ".join(cell.text.split()) or None if cell.text else None
+        return " ".join((cell.text or "").split()) or None
     for inner in list(cell.iter("table", "script", "style")):
-        if inner is not cell:
-            inner.getparent().remove(inner)        # a nested table's rows were read on their own
+        if inner is not cell:                      # a nested table's rows were read on their own
+            _drop_keeping_tail(inner, _BREAK if inner.tag == "table" else "")
     for br in cell.iter("br"):
         br.tail = _BREAK + (br.tail or "")
     for block in cell.iter(_BLOCKS):
@@ -199,3 +197,13 @@ def _cell_text(cell) -> str | None:
     text = _SPACES.sub(" ", "".join(cell.itertext()))
     lines = [line.strip() for line in text.split(_BREAK)]
     return "\n".join(line for line in lines if line) or None
+
+
+def _drop_keeping_tail(element, separator: str) -> None:
+    """Remove an element but not the text that follows it (lxml's remove() takes the tail too)."""
+    parent, previous, tail = element.getparent(), element.getprevious(), separator + (element.tail or "")
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(element)
