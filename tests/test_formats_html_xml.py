@@ -226,9 +226,13 @@ EXPECTED_XML = [
 ]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
 @pytest.mark.parametrize("name", ["baocao.xls", "baocao.xml"])
-def test_spreadsheet_xml_loads_end_to_end(con, name):
+def test_spreadsheet_xml_loads_end_to_end(con, name, encoding):
     data = spreadsheet_xml()
+    if encoding != "utf-8":      # as Excel's "XML Spreadsheet 2003" or .NET writers may save it
+        data = data.decode().replace('<?xml version="1.0"?>', f'<?xml version="1.0" encoding="{encoding}"?>'
+                                     ).encode(encoding)
     assert detect_format(data, name) == "xml2003"
     result = ingest_file(con, data, name)
     assert (result.rows_read, result.added, result.rejected) == (3, 3, 0)
@@ -313,6 +317,7 @@ HOSTILE = [
                   '</Workbook>').encode(), "merge.xls", "không tìm thấy dòng tiêu đề", id="xml-huge-merge"),
     pytest.param(LAUGHS.encode(), "laughs.xls", "DOCTYPE", id="xml-entity-expansion"),
     pytest.param(EXTERNAL.encode(), "xxe.xml", "DOCTYPE", id="xml-external-entity"),
+    pytest.param(EXTERNAL.encode("utf-16"), "xxe16.xml", "DOCTYPE", id="xml-external-entity-utf16"),
     pytest.param(spreadsheet_xml()[:1500], "cut.xml", "tệp hỏng", id="xml-truncated"),
     pytest.param((XML_HEAD + '<Worksheet><Table><Row><Cell><Data>' + "<B>" * 100_000 + "x" + "</B>" * 100_000
                   + '</Data></Cell></Row></Table></Worksheet></Workbook>').encode(), "deep.xml", "tệp hỏng",

@@ -13,6 +13,7 @@ freed as read); a document type declaration is refused; declared indexes and mer
 """
 from __future__ import annotations
 
+import codecs
 import io
 import re
 
@@ -31,7 +32,10 @@ _DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(?:\.\d*)?
 
 def read_spreadsheet_xml_grids(data: bytes, file_name: str) -> list[Grid]:
     """A text grid per worksheet, in order; the first limits.MAX_SHEETS_TRIED only."""
-    if re.search(rb"<!DOCTYPE|<!ENTITY", data[:data.find(b"Workbook") + 1 if b"Workbook" in data else 4096]):
+    prolog = data[:1 << 16]
+    if prolog.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        prolog = prolog.decode("utf-16", "replace").encode("utf-8")
+    if re.search(rb"<!DOCTYPE|<!ENTITY", prolog.split(b"Workbook", 1)[0]):
         raise IngestError("tệp Excel 2003 XML có khai báo DOCTYPE/ENTITY, điều mà Excel không bao giờ ghi: "
                           "có thể là tệp độc hại nên đã bị từ chối. Hãy xuất lại tệp từ hệ thống một cửa.",
                           file_name)
