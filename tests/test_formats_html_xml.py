@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from cchc_metrics.app_services import describe_layout
 from cchc_metrics.errors import IngestError
 from cchc_metrics.ingest import ingest_file, limits, read_export
 from cchc_metrics.ingest.html_table import read_html_grids
@@ -115,6 +116,7 @@ def test_tan_dan_html_export_loads_end_to_end(con, encoding, name):
     assert result.mapping["unit"] == "Đơn vị xử lý"
     assert content(con) == EXPECTED_HTML
     assert con.execute("SELECT file_format FROM uploads").fetchone() == ("html",)
+    assert describe_layout(result.layout).startswith("Tệp bảng trang web (HTML) mang đuôi Excel, dòng tiêu đề 4–5")
     assert "Nguyễn Văn An" not in str(con.execute("SELECT * FROM dossier_versions").fetchall())
 
 
@@ -241,6 +243,7 @@ def test_spreadsheet_xml_loads_end_to_end(con, name, encoding):
     assert (result.period_start, result.period_end) == (dt.date(2024, 3, 1), dt.date(2024, 3, 31))
     assert content(con) == EXPECTED_XML
     assert con.execute("SELECT file_format FROM uploads").fetchone() == ("xml2003",)
+    assert describe_layout(result.layout).startswith("Tệp Excel 2003 XML, trang tính «Chi tiết»")
 
 
 def test_spreadsheet_xml_cells_and_sheets():
