@@ -85,7 +85,7 @@ if (!window.cchcHelpers) {
   const patterns = [[/^(\d+) of (\d+) results?$/, "$1/$2 kết quả"], [/^(\d+) of over 1000$/, "$1/hơn 1.000 kết quả"],
                     [/^(\d+) results?$/, "$1 kết quả"], [/^over 1000$/, "hơn 1.000 kết quả"],
                     [/^Help for (.+)$/, "Giải thích: $1"], [/^File must be (.+) or smaller\.$/, "Tệp phải nhỏ hơn $1."],
-                    [/^.+ files are not allowed\.$/, "Không nhận loại tệp này: hãy chọn tệp .xlsx, .xls hoặc .csv."],
+                    [/^.+ files are not allowed\.$/, "Không nhận loại tệp này: hãy chọn tệp .xlsx, .xls, .csv, .htm hoặc .xml."],
                     [/^[a-z_]+ icon$/, "biểu tượng"]];
   const vietnamese = (text) => {
     const label = (text || "").trim(), pattern = patterns.find(([english]) => english.test(label));

@@ -107,8 +107,10 @@ def load_files(files, settings: dict[str, tuple], skip_invalid: bool) -> list[tu
 
 def upload_section() -> None:
     upload_round = st.session_state.get(ROUND_KEY, 0)
-    files = st.file_uploader("Chọn một hoặc nhiều tệp xuất từ phần mềm Một cửa (.xlsx, .xls, .csv)",
-                             type=["xlsx", "xls", "csv"], accept_multiple_files=True, key=f"uploader_{upload_round}")
+    # The format is read from the content: .htm/.html (web tables) and .xml (Excel 2003 XML) too.
+    files = st.file_uploader("Chọn một hoặc nhiều tệp xuất từ phần mềm Một cửa (.xlsx, .xls, .csv, .htm, .xml)",
+                             type=["xlsx", "xls", "csv", "htm", "html", "xml"], accept_multiple_files=True,
+                             key=f"uploader_{upload_round}")
     if not files:
         return
     profile_names = common.cached(profiles.list_profiles)

@@ -124,7 +124,8 @@ def giao_ban_workbook(con: duckdb.DuckDBPyConnection, framework_key: str, year: 
     return export.build_giao_ban_workbook(report, unit_scores, due, data_as_of=latest)
 
 
-FILE_FORMATS_VI = {"xlsx": "Excel (.xlsx)", "xls": "Excel cũ (.xls)", "csv": "CSV"}
+FILE_FORMATS_VI = {"xlsx": "Excel (.xlsx)", "xls": "Excel cũ (.xls)", "csv": "CSV",
+                   "html": "bảng trang web (HTML) mang đuôi Excel", "xml2003": "Excel 2003 XML"}
 
 
 def describe_layout(layout: dict, period_start: dt.date | None = None,

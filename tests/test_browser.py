@@ -114,7 +114,7 @@ def test_pages_upload_and_download_in_chromium(sample_db, tmp_path):
         note.write_text("không phải tệp xuất")
         page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(note)
         expect(page.get_by_test_id("stMain")).to_contain_text(
-            "Lỗi: Không nhận loại tệp này: hãy chọn tệp .xlsx, .xls hoặc .csv.")
+            "Lỗi: Không nhận loại tệp này: hãy chọn tệp .xlsx, .xls, .csv, .htm hoặc .xml.")
         browser.close()
 
     assert saved.suffix == ".xlsx"

@@ -19,3 +19,8 @@ MAX_SHEETS_TRIED = 3
 PIECED_SHEET_BYTES = 256 * 2**20
 PIECE_XML_BYTES = 32 * 2**20
 READ_THREADS = 2
+
+# Markup formats (HTML tables, Excel 2003 XML) declare their own extent through colspan/rowspan and
+# ss:Index/ss:MergeAcross/ss:MergeDown; nothing is allocated from a declared value beyond these.
+MAX_COLUMNS = 200
+EXCEL_MAX_ROW = 1_048_576

@@ -13,7 +13,9 @@ from .csv_text import read_csv_grids
 from .excel import read_excel_grids
 from .grid import ROW_COLUMN, Grid
 from .header import find_header, title_period
+from .html_table import read_html_grids
 from .safety import detect_format
+from .spreadsheet_xml import read_spreadsheet_xml_grids
 from ..errors import IngestError
 from ..schema import FIELD_BY_NAME
 
@@ -28,7 +30,7 @@ class RawExport:
     """An export as read: source headers, detected mapping, data rows as Arrow text columns."""
 
     file_name: str
-    file_format: str                  # xlsx | xls | csv
+    file_format: str                  # xlsx | xls | csv | html | xml2003
     sheet: str | None
     headers: list[str]                # display headers, unique, in source order
     header_rows: list[int]            # Excel row numbers of the header (two for a merged header)
@@ -66,7 +68,14 @@ class RawExport:
 def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> RawExport:
     """Read any supported export: detect format and header, map columns, keep rows as text."""
     file_format = detect_format(data, file_name)
-    grids = read_csv_grids(data, file_name) if file_format == "csv" else read_excel_grids(data, file_name, file_format)
+    if file_format == "csv":
+        grids = read_csv_grids(data, file_name)
+    elif file_format == "html":
+        grids = read_html_grids(data, file_name)
+    elif file_format == "xml2003":
+        grids = read_spreadsheet_xml_grids(data, file_name)
+    else:
+        grids = read_excel_grids(data, file_name, file_format)
     best, seen = None, []
     for grid in grids:
         seen += [c for row in grid.top for c in row if c]

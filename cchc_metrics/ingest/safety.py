@@ -16,10 +16,12 @@ from ..formatting import format_number
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_SPREADSHEET_NS = b"urn:schemas-microsoft-com:office:spreadsheet"
 
 
 def detect_format(data: bytes, file_name: str) -> str:
-    """xlsx / xls / csv from the content; refuses empty, oversized, encrypted and foreign files."""
+    """xlsx / xls / html / xml2003 / csv from the content, never the name; refuses empty, oversized,
+    encrypted and foreign files."""
     if not data:
         raise IngestError("tệp trống (0 byte). Hãy xuất lại tệp từ hệ thống một cửa.", file_name)
     if len(data) > limits.MAX_FILE_BYTES:
@@ -38,10 +40,25 @@ def detect_format(data: bytes, file_name: str) -> str:
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise IngestError("đây không phải tệp Excel (.xlsx, .xls) hay CSV. Hãy xuất dữ liệu từ hệ "
                           "thống một cửa ra Excel rồi tải tệp đó lên.", file_name)
-    if re.search(rb"<\s*(html|table)\b", head[:2048], re.IGNORECASE):
-        raise IngestError("tệp là trang HTML mang đuôi Excel, không phải bảng tính thật. Hãy mở tệp "
-                          "bằng Excel và lưu lại dạng «Excel Workbook (.xlsx)» rồi tải lại.", file_name)
-    return "csv"
+    return _markup_format(head, file_name) or "csv"
+
+
+def _markup_format(head: bytes, file_name: str) -> str | None:
+    """"html" (a web page's table saved with an Excel name) or "xml2003" (Excel 2003 XML) from the
+    first bytes after an optional BOM and whitespace; None for anything else (read as CSV)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", "replace").encode("utf-8", "replace")
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if not text.startswith(b"<"):
+        return None
+    if _SPREADSHEET_NS in text and re.search(rb"<(\w+:)?workbook\b", text):
+        return "xml2003"
+    if re.search(rb"<\s*(html|table|body)\b|<!doctype\s+html", text[:2048]):
+        return "html"
+    if text.startswith(b"<?xml"):
+        raise IngestError("tệp XML này không phải bảng tính Excel 2003 (XML Spreadsheet). Hãy xuất dữ "
+                          "liệu từ hệ thống một cửa ra Excel (.xlsx, .xls) hoặc CSV rồi tải lại.", file_name)
+    return None
 
 
 def _check_zip(data: bytes, file_name: str) -> None:
