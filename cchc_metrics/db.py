@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS uploads (
     file_name VARCHAR NOT NULL,
     sha256 VARCHAR NOT NULL,
     size_bytes BIGINT,
-    file_format VARCHAR,          -- xlsx | xls | csv
+    file_format VARCHAR,          -- xlsx | xls | csv | html | xml2003
     layout VARCHAR,               -- JSON: sheet, header rows, delimiter, profile used
     mapping VARCHAR,              -- JSON: canonical field -> source header
     period_start DATE,

@@ -183,9 +183,6 @@ def dvc_html_xls(header: list[str], rows: list[list[str]], n_title_cols: int = 9
     return template.replace("{table}", thead + tbody).encode("utf-8")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs: an HTML <table> saved with an .xls name (downloadPhieuExcel: Excel-HTML template, "
-    "title rows with colspan, header cells in <strong>) read as a workbook instead of refused"))
 def test_dvc_danh_sach_ho_so_html_xls(con):
     data = dvc_html_xls(DVC_HEADER, dvc_list_rows())
     ingest_file(con, data, "Danh sách hồ sơ 2/4/2024 9:5.xls", default_unit="Sở Tư pháp")
