@@ -12,6 +12,7 @@ from cchc_metrics.errors import IngestError
 from cchc_metrics.ingest import ingest_file
 from cchc_metrics.ingest.boundary import UNEXPECTED_VI
 from conftest import table_rows
+from test_formats_html_xml import spreadsheet_xml, tan_dan_xls
 
 SECONDS_PER_FORMAT = 4.0
 # Values the product has met in hostile and careless files (engineering notes, issue reports).
@@ -51,7 +52,12 @@ def mutate(seed: bytes, rng: random.Random) -> tuple[bytes, list[str]]:
     return bytes(data), done
 
 
-@pytest.mark.parametrize("name, seed", [("hồ-sơ.csv", CSV_SEED)], ids=["csv"])
+# The real layouts of tests/test_formats_html_xml.py (Tân Dân HTML saved as .xls, Excel 2003 XML).
+@pytest.mark.parametrize("name, seed", [
+    ("hồ-sơ.csv", CSV_SEED),
+    ("danh-sach.xls", tan_dan_xls()),
+    ("bao-cao.xml", spreadsheet_xml()),
+], ids=["csv", "html-as-xls", "spreadsheet-xml"])
 def test_mutated_exports_load_or_are_refused_cleanly(con, name, seed):
     ingest_file(con, seed, "seed-" + name)        # the unmutated file loads
     rng, deadline, tried = random.Random(20261130), time.monotonic() + SECONDS_PER_FORMAT, 0
