@@ -7,11 +7,13 @@ Merged cells keep their text in their first cell only: the covered cells arrive 
 """
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from datetime import date
 from typing import NamedTuple
 
-from .columns import field_for_header, fold, match_columns
+from .columns import field_for_header, fold, match_columns, synonyms
 
 MAX_HEADER_ROWS = 4
 
@@ -35,6 +37,11 @@ class Header(NamedTuple):
 
 def _clean(cell: str | None) -> str:
     return re.sub(r"\s+", " ", cell).strip() if cell else ""
+
+
+def split_camel_case(text: str) -> str:
+    """"tongSoHoSo" -> "tong So Ho So" (character tests: Vietnamese letters mix cases in ranges)."""
+    return "".join(f" {ch}" if ch.isupper() and prev.islower() else ch for prev, ch in zip(" " + text, text))
 
 
 def _folded_words(text: str) -> str:
@@ -124,8 +131,9 @@ def find_header(top: list, explicit: dict | None) -> Header | None:
     """The best header in the first rows, by the number of canonical fields recognised.
 
     A header of several rows must recognise more than the same rows without its top row (so a
-    title line just above a header is not taken as a group row); on equal scores the earlier,
-    simpler candidate wins.
+    title line just above a header is not taken as a group row). From one first row, a deeper
+    header scoring as much wins (a last sub-header row may add no field: "Ký nhận"); between first
+    rows, the earlier wins on equal scores.
     """
     scores: dict[tuple[int, int], int] = {}
 
@@ -138,14 +146,17 @@ def find_header(top: list, explicit: dict | None) -> Header | None:
     for i in range(len(top)):
         if is_column_number_row(top[i]):
             continue
+        here = None         # from one first row, a deeper header that loses nothing wins
         for depth in range(1, MAX_HEADER_ROWS + 1):
             if i + depth > len(top) or (depth > 1 and not _is_sub_row(top[i + depth - 2], top[i + depth - 1])):
                 break
             value = score(i, depth)
             if depth > 1 and value <= score(i + 1, depth - 1):
                 continue
-            if value >= 2 and (best is None or value > best[0]):
-                best = (value, i, depth)
+            if value >= 2 and (here is None or value >= here[0]):
+                here = (value, i, depth)
+        if here and (best is None or here[0] > best[0]):
+            best = here
     if best is None:
         return None
     value, i, depth = best
@@ -159,10 +170,25 @@ def _vocabulary_cell(text: str) -> bool:
     """Short, no digits, no "label: value", and a known wording or a word only headers use."""
     if not text or len(text) > 60 or re.search(r"\d", text) or re.search(r":\s*\S", text):
         return False
-    if field_for_header(text):
+    if _known_wording(text):
         return True
-    words = f" {_folded_words(re.sub(r'(?<=[a-zà-ỹđ])(?=[A-ZÀ-ỸĐ])', ' ', text))} "
+    words = f" {_folded_words(split_camel_case(text))} "
     return len(words.split()) <= 8 and any(f" {w} " in words for w in _HEADER_WORDS)
+
+
+def _known_wording(text: str) -> bool:
+    """A wording of the synonym table as written (diacritics count: "Lê Phi" is a name, "Lệ phí"
+    a header), or a field name with no spaces ("NgayTiepNhan", "maHoSo")."""
+    if " " not in text and field_for_header(text):
+        return True
+    return unicodedata.normalize("NFC", text).lower() in _wordings()
+
+
+@functools.cache
+def _wordings() -> frozenset[str]:
+    data = synonyms()
+    wordings = [w for ws in data["fields"].values() for w in ws] + list(data["personal"]["headers"])
+    return frozenset(unicodedata.normalize("NFC", w).lower() for w in wordings)
 
 
 def header_like_cells(rows: list[list], limit: int = 20) -> list[str]:
@@ -189,7 +215,8 @@ _HEADER_WORDS = ("stt", "ma", "ngay", "thu tuc", "tthc", "don vi", "co quan", "p
 _DATE = (r"(?:(\d{1,2})\s*(?:[/.-]|\s+thang\s+)\s*(\d{1,2})\s*(?:[/.-]|\s+nam\s+)\s*(\d{4})"
          r"|(\d{4})-(\d{2})-(\d{2})(?:[ t]\d{2}:\d{2}(?::\d{2})?)?)")
 _PERIOD = re.compile(r"\btu(?:\s+ngay)?\s*:?\s*" + _DATE
-                     + r"\s*[,;)]?\s*(?:-|–|den(?:\s+het)?(?:\s+ngay)?)\s*:?\s*" + _DATE)
+                     + r"\s*[,;)]?\s*(?:[-–]\s*(?:den(?:\s+het)?(?:\s+ngay)?)?|den(?:\s+het)?(?:\s+ngay)?)\s*:?\s*"
+                     + _DATE)
 
 
 def _date(groups: tuple) -> date | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .columns import fold
-from .header import is_column_number_row
+from .header import is_column_number_row, split_camel_case
 from ..errors import IngestError
 
 # Word sequences of summary-report headers, compared on folded words (camelCase split first).
@@ -32,8 +32,7 @@ MESSAGE = ("đây là báo cáo tổng hợp (bảng số liệu đếm theo lĩ
 
 
 def _words(text: str) -> str:
-    spaced = re.sub(r"(?<=[a-zà-ỹđ])(?=[A-ZÀ-ỸĐ])", " ", text)
-    return " " + " ".join(re.findall(r"[a-z0-9]+", fold(spaced))) + " "
+    return " " + " ".join(re.findall(r"[a-z0-9]+", fold(split_camel_case(text)))) + " "
 
 
 def summary_terms(header_texts: list[str]) -> set[str]:
