@@ -86,6 +86,11 @@ def sheet_summary_headers(top: list[list]) -> list[str] | None:
 
 def refuse(file_name: str, header_texts: list[str]) -> IngestError:
     """The refusal, quoting a few of the count headers (header cells, never data)."""
-    quoted = list(dict.fromkeys(t.strip() for t in header_texts if t and summary_terms([t])))[:4]
+    quoted, covered = [], set()
+    for text in dict.fromkeys(t.strip() for t in header_texts if t):    # cells adding new words first
+        terms = summary_terms([text])
+        if terms - covered and len(quoted) < 5:
+            quoted.append(text)
+            covered |= terms
     detail = " (các cột: " + ", ".join(f"«{t}»" for t in quoted) + ")" if quoted else ""
     return IngestError(MESSAGE.format(detail=detail), file_name)
