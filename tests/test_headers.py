@@ -206,6 +206,18 @@ def test_two_row_group_with_cells_merged_down(con, tmp_path, group, number_row):
                                     finished_at=D(2024, 3, 4, 10, 0))})
 
 
+# Lists grouped by unit put a heading row ("Phòng Tư pháp", merged across) between the header and
+# the dossiers of the unit (as in grouped one-stop report lists): it is not a second header row.
+def test_heading_row_under_a_one_row_header_is_not_a_sub_header(con, tmp_path):
+    rows = [["STT", "Mã hồ sơ", "Tên thủ tục", "Đơn vị xử lý", "Ngày tiếp nhận", "Trả kết quả"],
+            ["Phòng Tư pháp", None, None, None, None, None],
+            [1, "TP-1", "Thủ tục A", "Phòng Tư pháp", "01/03/2024", "04/03/2024"]]
+    path = write_xlsx(tmp_path / "grouped.xlsx", rows, ("A2:F2",))
+    result = ingest_file(con, path.read_bytes(), path.name)
+    assert result.layout["header_rows"] == [1] and result.layout["first_data_row"] == 2
+    assert result.mapping["returned_at"] == "Trả kết quả" and result.added == 1
+
+
 # --- The report period in title rows -------------------------------------------------------------
 # Title strings as public report code writes them (find_string "Từ ngày: " +, "Kỳ báo cáo: từ"):
 # Java POI "TỪ NGÀY: " + from + " ĐẾN NGÀY: " + to (stock report); iText "Từ ngày: " + a + " - Đến

@@ -116,14 +116,21 @@ def header_cells(top: list, index: int, depth: int) -> list[tuple[str, list[str]
     return cells
 
 
+def _under_group(upper: list, row: list) -> bool:
+    """Some cell of `row` sits under a group cell of the row above: blank there, text to its left."""
+    cells = [_clean(c) for c in row]
+    above = [_clean(c) for c in upper] + [""] * max(0, len(cells) - len(upper))
+    return any(c and not above[j] and any(above[:j]) for j, c in enumerate(cells))
+
+
 def _is_sub_row(upper: list, row: list) -> bool:
     """A header row under another: no dates or numbers, and a cell under a group cell of the row
-    above (a blank there with text to its left) or under a cell merged down over it."""
+    above or under a cell merged down over it (blank under text)."""
     cells = [_clean(c) for c in row]
     if not any(cells) or any(c and _DATE_OR_NUMBER.match(c) for c in cells) or is_column_number_row(row):
         return False
-    above = [_clean(c) for c in upper] + [""] * max(0, len(cells) - len(upper))
-    return any(c and not above[j] and any(above[:j]) for j, c in enumerate(cells)) \
+    above = [_clean(c) for c in upper]
+    return _under_group(upper, row) \
         or any(a and not (cells[j] if j < len(cells) else "") for j, a in enumerate(above))
 
 
@@ -153,7 +160,10 @@ def find_header(top: list, explicit: dict | None) -> Header | None:
             value = score(i, depth)
             if depth > 1 and value <= score(i + 1, depth - 1):
                 continue
-            if value >= 2 and (here is None or value >= here[0]):
+            # A deeper header that recognises no more must have a sub-header under a group cell
+            # ("Ký nhận" under "Trả kết quả"), not a heading row of the data ("Phòng Tư pháp").
+            deeper_ok = here is not None and value == here[0] and _under_group(top[i + depth - 2], top[i + depth - 1])
+            if value >= 2 and (here is None or value > here[0] or deeper_ok):
                 here = (value, i, depth)
         if here and (best is None or here[0] > best[0]):
             best = here
