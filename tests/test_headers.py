@@ -9,6 +9,7 @@ import pytest
 
 from cchc_metrics.errors import IngestError
 from cchc_metrics.ingest import ingest_file, preview_export
+from cchc_metrics.ingest.header import is_column_number_row
 from conftest import table_rows, write_xlsx
 
 D = dt.datetime
@@ -134,6 +135,32 @@ def test_register_display_headers_read_naturally(tmp_path):
         "Trả kết quả - Ngày, tháng, năm", "Trả kết quả - Ký nhận", "Ghi chú"]
     assert preview.personal_headers == ["Tên tổ chức, cá nhân", "Địa chỉ, số điện thoại"]
     assert preview.sample["Mã hồ sơ"].tolist()[0] == "H56.22-240301-0001"
+
+
+def test_register_as_legacy_xls(con, tmp_path, to_xls):
+    """The same register saved as a real .xls (LibreOffice): merged cells arrive the same way."""
+    merges = tuple(m.format(h=5, s=6) for m in REGISTER_MERGES)
+    xls = to_xls(write_xlsx(tmp_path / "so_xls.xlsx", register_rows(COLUMN_NUMBER_ROWS["parenthesised"]), merges))
+    result = ingest_file(con, xls.read_bytes(), "so_xls.xls")
+    assert result.layout["format"] == "xls" and result.layout["header_rows"] == [5, 6]
+    assert result.layout["first_data_row"] == 8 and result.added == 3
+    assert_fields(con, EXPECTED_REGISTER)
+
+
+@pytest.mark.parametrize("row,expected", [
+    (["(1)", "(2)", "(3)", "(4)"], True),
+    (["1", "2", "3", "4", "5"], True),
+    (["A", "B", "1", "2", "3"], True),
+    (["Cột 1", "Cột 2", "Cột 3"], True),
+    (["(1)", "(2)", "(3)", "(4)=(2)+(3)"], True),
+    (["1", "2"], False),                              # too few to tell from a data row
+    (["1", "Hộ tịch", "120", "15"], False),           # a row of counts
+    (["1", "5", "8", "12"], False),                   # rising counts, not column numbers
+    (["3", "2", "1"], False),
+], ids=["parenthesised", "plain", "lettered-first", "cot-n", "formula", "two", "counts", "rising-counts",
+        "falling"])
+def test_column_number_row_detection(row, expected):
+    assert is_column_number_row(row) is expected
 
 
 # --- Four header rows ---------------------------------------------------------------------------
