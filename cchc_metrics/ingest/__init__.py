@@ -3,7 +3,8 @@
 The path of a file, one module a step:
 `safety` (format from the content; size, zip-bomb and encryption checks) ->
 `excel` / `excel_pieces` / `csv_text` (cells as a text `grid.Grid`) ->
-`header` (header rows, report period) with `columns` (header wordings -> canonical fields) ->
+`header` (header rows, report period) with `columns` (header wordings -> canonical fields),
+`summary` (summary reports of counts refused) ->
 `reader` (a `RawExport`: mapping and rows as Arrow text) ->
 `store` (values typed in DuckDB SQL by `values`, validated, versioned, undo).
 Limits live in `limits`, the vocabulary in `column_synonyms.toml`.
