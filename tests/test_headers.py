@@ -9,7 +9,7 @@ import pytest
 
 from cchc_metrics.errors import IngestError
 from cchc_metrics.ingest import ingest_file, preview_export
-from cchc_metrics.ingest.header import is_column_number_row
+from cchc_metrics.ingest.header import header_cells, is_column_number_row
 from conftest import table_rows, write_xlsx
 
 D = dt.datetime
@@ -161,6 +161,18 @@ def test_register_as_legacy_xls(con, tmp_path, to_xls):
         "falling"])
 def test_column_number_row_detection(row, expected):
     assert is_column_number_row(row) is expected
+
+
+@pytest.mark.parametrize("rows,expected", [
+    # merged cells as Excel keeps them: text in the first cell only
+    ([["Mã hồ sơ", "Thời gian", None], [None, "Tiếp nhận", "Hẹn trả"]],
+     ["Mã hồ sơ", "Thời gian - Tiếp nhận", "Thời gian - Hẹn trả"]),
+    # the same header from a reader that repeats a merged cell's text in every cell it covers
+    ([["Mã hồ sơ", "Thời gian", "Thời gian"], ["Mã hồ sơ", "Tiếp nhận", "Hẹn trả"]],
+     ["Mã hồ sơ", "Thời gian - Tiếp nhận", "Thời gian - Hẹn trả"]),
+], ids=["first-cell-only", "text-repeated"])
+def test_display_headers_of_merged_cells(rows, expected):
+    assert [display for display, _ in header_cells(rows, 0, 2)] == expected
 
 
 # --- Four header rows ---------------------------------------------------------------------------

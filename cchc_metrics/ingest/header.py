@@ -112,6 +112,8 @@ def header_cells(top: list, index: int, depth: int) -> list[tuple[str, list[str]
     cells = []
     for j in range(width):
         path = [owner[k][j][1] for k in range(depth) if owner[k][j]]
+        # A reader that repeats a merged cell's text in the cells it covers: once is enough.
+        path = [t for n, t in enumerate(path) if n == 0 or fold(t) != fold(path[n - 1])]
         cells.append((" - ".join(path), _texts_to_try(path)) if path else ("", [""]))
     return cells
 
