@@ -12,7 +12,8 @@ from .columns import is_personal, match_columns
 from .csv_text import read_csv_grids
 from .excel import read_excel_grids
 from .grid import ROW_COLUMN, Grid
-from .header import find_header, title_period
+from . import summary
+from .header import Header, find_header, header_like_cells, title_period
 from .html_table import read_html_grids
 from .safety import detect_format
 from .spreadsheet_xml import read_spreadsheet_xml_grids
@@ -33,13 +34,14 @@ class RawExport:
     file_format: str                  # xlsx | xls | csv | html | xml2003
     sheet: str | None
     headers: list[str]                # display headers, unique, in source order
-    header_rows: list[int]            # Excel row numbers of the header (two for a merged header)
+    header_rows: list[int]            # Excel row numbers of the header (up to four when merged)
     mapping: dict[str, str]           # canonical field -> source header
     personal_headers: list[str]       # dropped, never stored
     table: pa.Table                   # ROW_COLUMN + one text column per header
     period_start: date | None = None
     period_end: date | None = None
     delimiter: str | None = None
+    first_data_row: int | None = None  # Excel row number; after a column-number row if there is one
     # Rows after `table` (sheets read in pieces): tables of ROW_COLUMN + the mapped columns, read
     # as they are taken, so a million rows are never all in memory. Close it when not taken.
     more: Iterator[pa.Table] = field(default_factory=lambda: (t for t in ()))
@@ -47,7 +49,7 @@ class RawExport:
     @property
     def layout(self) -> dict:
         layout = {"format": self.file_format, "header_rows": self.header_rows,
-                  "first_data_row": self.header_rows[-1] + 1}
+                  "first_data_row": self.first_data_row or self.header_rows[-1] + 1}
         if self.sheet is not None:
             layout["sheet"] = self.sheet
         if self.delimiter is not None:
@@ -76,25 +78,36 @@ def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> 
         grids = read_spreadsheet_xml_grids(data, file_name)
     else:
         grids = read_excel_grids(data, file_name, file_format)
-    best, seen = None, []
+    best, seen, tops = None, [], []
     for grid in grids:
         seen += [c for row in grid.top for c in row if c]
+        tops.append(grid.top)
         found = find_header(grid.top, mapping)
-        if found and (best is None or found[0] > best[1][0]):
+        if found and (best is None or found.score > best[1].score):
             best = (grid, found)
-        if found and found[0] >= CONFIDENT_HEADER_SCORE:
+        if found and found.score >= CONFIDENT_HEADER_SCORE:
             break
     if best is None and not seen:
         raise IngestError("tệp trống, không có ô dữ liệu nào. Hãy xuất lại tệp từ hệ thống một cửa.",
                           file_name)
     if best is None:
+        for top in tops:
+            counted = summary.sheet_summary_headers(top)
+            if counted:
+                raise summary.refuse(file_name, counted)
+        # Quote only cells that name columns: the first rows may hold names, addresses, ID numbers.
+        quoted = header_like_cells([row for top in tops for row in top])
         raise IngestError(
-            "không tìm thấy dòng tiêu đề cột nào nhận ra được trong 25 dòng đầu. Các ô tìm thấy: "
-            + ", ".join(f"«{c}»" for c in seen[:30])
-            + f". Tệp cần có các cột: {REQUIRED_HELP}. Hãy kiểm tra lại tệp xuất hoặc chỉ rõ "
+            "không tìm thấy dòng tiêu đề cột nào nhận ra được trong 25 dòng đầu. "
+            + ("Các ô giống tiêu đề tìm thấy: " + ", ".join(f"«{c}»" for c in quoted) + ". " if quoted
+               else "Không có ô nào giống tiêu đề cột. ")
+            + f"Tệp cần có các cột: {REQUIRED_HELP}. Hãy kiểm tra lại tệp xuất hoặc chỉ rõ "
             "cột nào ứng với trường nào (ánh xạ cột).", file_name)
-    grid, (_, header_index, header_count, headers) = best
-    return _build_export(grid, file_name, file_format, header_index, header_count, headers, mapping)
+    grid, found = best
+    header_texts = [display for display, _ in found.cells if display]
+    if summary.is_summary(header_texts, grid.top[found.data_start:]):
+        raise summary.refuse(file_name, header_texts)
+    return _build_export(grid, file_name, file_format, found, mapping)
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -107,8 +120,8 @@ def _unique(names: list[str]) -> list[str]:
     return unique
 
 
-def _build_export(grid: Grid, file_name, file_format, header_index, header_count, cells,
-                  explicit) -> RawExport:
+def _build_export(grid: Grid, file_name, file_format, found: Header, explicit) -> RawExport:
+    header_index, header_count, cells = found.index, found.rows, found.cells
     headers = _unique([display for display, _ in cells])
     if explicit:
         unknown = [k for k in explicit if k not in FIELD_BY_NAME]
@@ -124,7 +137,7 @@ def _build_export(grid: Grid, file_name, file_format, header_index, header_count
     personal = [h for (h, (_, texts)) in zip(headers, cells)
                 if any(is_personal(t) for t in texts) and h not in mapping.values()]
 
-    data_start = header_index + header_count
+    data_start = found.data_start
     table = grid.table.slice(data_start)
     rows = grid.row_numbers.slice(data_start)
     kept = [j for j, h in enumerate(headers) if h not in personal]
@@ -138,6 +151,7 @@ def _build_export(grid: Grid, file_name, file_format, header_index, header_count
     return RawExport(file_name=file_name, file_format=file_format, sheet=grid.sheet, headers=headers,
                      header_rows=header_rows, mapping=mapping, personal_headers=personal, table=table,
                      period_start=period[0], period_end=period[1], delimiter=grid.delimiter,
+                     first_data_row=grid.row_number(data_start) if data_start < grid.table.num_rows else None,
                      more=_more_rows(grid.rest or (), mapped))
 
 
