@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 
-from .columns import is_personal, match_columns
+from .columns import confirm_columns, is_personal, rank_columns
 from .csv_text import read_csv_grids
 from .excel import read_excel_grids
 from .grid import ROW_COLUMN, Grid
@@ -41,6 +41,12 @@ class RawExport:
     # Rows after `table` (sheets read in pieces): tables of ROW_COLUMN + the mapped columns, read
     # as they are taken, so a million rows are never all in memory. Close it when not taken.
     more: Iterator[pa.Table] = field(default_factory=lambda: (t for t in ()))
+    # Why a column that looked like a field was not used (its values, or a vendor profile's rule).
+    column_notes: list[str] = field(default_factory=list)
+    vendor: str | None = None         # the vendor profile recognised from the headers
+    # A vendor profile's codes: field -> {source value (lower-case) -> canonical value}, read
+    # before the generic vocabulary (store._value_lookups).
+    value_codes: dict[str, dict] = field(default_factory=dict)
 
     @property
     def layout(self) -> dict:
@@ -111,12 +117,17 @@ def _build_export(grid: Grid, file_name, file_format, header_index, header_count
                             + [f"không có cột «{v}»" for v in absent])
                 + ". Các cột trong tệp: " + ", ".join(f"«{h}»" for h in headers) + ".", file_name)
     named = [(display, texts) for (_, texts), display in zip(cells, headers)]
-    mapping = {name: headers[j] for name, j in match_columns(named, explicit).items()}
-    personal = [h for (h, (_, texts)) in zip(headers, cells)
-                if any(is_personal(t) for t in texts) and h not in mapping.values()]
-
     data_start = header_index + header_count
     table = grid.table.slice(data_start)
+    candidates = rank_columns(named, explicit)
+    found, column_notes = confirm_columns(candidates, table.column, headers)
+    mapping = {name: headers[j] for name, j in found.items()}
+    profile = candidates.profile
+    personal = [h for (h, (display, texts)) in zip(headers, cells)
+                if (any(is_personal(t) for t in texts) or (profile and profile.is_personal(display)))
+                and h not in mapping.values()]
+    value_codes = {name: codes for name, codes in profile.value_codes.items()
+                   if found.get(name) in candidates.profile_columns} if profile else {}
     rows = grid.row_numbers.slice(data_start)
     kept = [j for j, h in enumerate(headers) if h not in personal]
     table = pa.table([rows] + [table.column(j) for j in kept],
@@ -129,7 +140,8 @@ def _build_export(grid: Grid, file_name, file_format, header_index, header_count
     return RawExport(file_name=file_name, file_format=file_format, sheet=grid.sheet, headers=headers,
                      header_rows=header_rows, mapping=mapping, personal_headers=personal, table=table,
                      period_start=period[0], period_end=period[1], delimiter=grid.delimiter,
-                     more=_more_rows(grid.rest or (), mapped))
+                     more=_more_rows(grid.rest or (), mapped), column_notes=column_notes,
+                     vendor=profile.label if profile else None, value_codes=value_codes)
 
 
 def _more_rows(pieces, mapped: list[tuple[str, str]]):
