@@ -97,7 +97,7 @@ def synonyms() -> dict:
     return tomllib.loads(SYNONYMS_PATH.read_text(encoding="utf-8"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Wording:
     field: str
     key: str
@@ -109,6 +109,7 @@ class _Wording:
 class _Table:
     by_key: dict[str, str]                  # exact key -> field
     wordings: tuple[_Wording, ...]          # word-matchable wordings (two words or more)
+    by_word: dict[str, tuple[_Wording, ...]]   # a word -> the wordings it is in
     ignore: frozenset[str]
     changes_meaning: tuple[str, ...]
     not_with: dict[str, tuple[str, ...]]
@@ -135,8 +136,13 @@ def _table() -> _Table:
     matching = data.get("matching", {})
     priority = {name: {header_key(w): rank for rank, w in enumerate(listed)}
                 for name, listed in data.get("priority", {}).items()}
+    by_word: dict[str, list[_Wording]] = {}
+    for wording in wordings:
+        for word in set(wording.words):
+            by_word.setdefault(word, []).append(wording)
     return _Table(
         by_key=by_key, wordings=tuple(wordings),
+        by_word={w: tuple(listed) for w, listed in by_word.items()},
         ignore=frozenset(header_key(h) for h in matching.get("ignore", ())),
         changes_meaning=tuple(" ".join(words(p)) for p in matching.get("changes_meaning", ())),
         not_with={name: tuple(" ".join(words(p)) for p in listed)
@@ -166,8 +172,9 @@ def _vetoed(table: _Table, name: str, header_words: tuple[str, ...], wording: _W
 def match_header(header: str) -> HeaderMatch | None:
     """The field a header names and how, or None (also when two fields match equally well)."""
     table = _table()
-    if not header or any(k in table.ignore for k in header_keys(header)):
-        return None
+    if not header or not re.search(r"[^\W\d_]", header) \
+            or any(k in table.ignore for k in header_keys(header)):
+        return None             # no letters (dates, numbers), or a running-number header
     for key in header_keys(header):
         if key in table.by_key:
             name = table.by_key[key]
@@ -180,7 +187,8 @@ def match_header(header: str) -> HeaderMatch | None:
         if not header_words or len(header_words) > MAX_HEADER_WORDS:
             continue
         counts = Counter(header_words)
-        for wording in table.wordings:
+        tried = {w for word in counts for w in table.by_word.get(word, ())}
+        for wording in sorted(tried, key=lambda w: w.key):
             if all(counts[w] >= n for w, n in wording.counts.items()) \
                     and not _vetoed(table, wording.field, header_words, wording):
                 extra = len(header_words) - len(wording.words)
@@ -200,6 +208,7 @@ def field_for_header(header: str) -> str | None:
     return found.field if found else None
 
 
+@functools.lru_cache(maxsize=4096)
 def is_personal(header: str) -> bool:
     """True for applicant name, address, phone, ID number, e-mail columns (never stored)."""
     table = _table()
@@ -321,10 +330,11 @@ def refusal(name: str, column, codes: dict | None = None) -> str | None:
         distinct = pc.count_distinct(values).as_py()
         if _share(values, _PLAIN_INT) == 1.0:
             numbers = sorted(int(v) for v in pc.unique(values).to_pylist())
+            if n >= 3 and distinct >= 0.9 * n and numbers[0] <= 10 \
+                    and numbers[-1] - numbers[0] + 1 <= 1.2 * distinct:
+                return "các ô là số thứ tự 1, 2, 3…, không phải mã hồ sơ"
             if n >= 3 and numbers[-1] <= 99:
                 return "các ô là số đếm nhỏ, không phải mã hồ sơ"
-            if n >= 3 and numbers[0] <= 10 and numbers[-1] - numbers[0] + 1 <= 1.2 * len(numbers):
-                return "các ô là số thứ tự 1, 2, 3…, không phải mã hồ sơ"
         if n >= 10 and distinct < 0.8 * n:
             return f"chỉ {distinct} giá trị khác nhau trong {n} ô: mã hồ sơ phải gần như không lặp"
     elif name in FLAG_FIELDS:
@@ -342,9 +352,13 @@ def refusal(name: str, column, codes: dict | None = None) -> str | None:
         if share <= CHANNEL_SHARE:
             return f"chỉ {share:.0%} ô là hình thức nộp (trực tiếp, trực tuyến, bưu chính)"
     elif name in NAME_FIELDS and n >= 3:
-        if _share(values, r"^\d{1,3}$") >= 0.9:
+        counts = pc.value_counts(values)        # a few distinct names: checked once each
+        names, times = counts.field("values"), counts.field("counts")
+        numbers = pc.sum(pc.if_else(pc.match_substring_regex(names, r"^\d{1,3}$"), times, 0)).as_py()
+        if numbers >= 0.9 * n:
             return "các ô là số đếm nhỏ, không phải tên"
-        if _share(values, DATE_SHAPE) >= 0.9:
+        dates = pc.sum(pc.if_else(pc.match_substring_regex(names, DATE_SHAPE), times, 0)).as_py()
+        if dates >= 0.9 * n:
             return "các ô là ngày, không phải tên"
     return None
 
