@@ -6,6 +6,7 @@ import time
 import pyarrow as pa
 import pytest
 
+from cchc_metrics.errors import IngestError
 from cchc_metrics.ingest import ingest_file
 from cchc_metrics.ingest.columns import (confirm_columns, field_for_header, is_personal,
                                          looks_like_date, match_columns, rank_columns, refusal,
@@ -123,6 +124,12 @@ def cells(headers):
     return [(h, [h]) for h in headers]
 
 
+def test_group_header_text_comes_before_its_sub_header():
+    merged = [("Thủ tục - Mã", ["Thủ tục Mã", "Mã"]), ("Hồ sơ - Mã", ["Hồ sơ Mã", "Mã"]),
+              ("Thời gian - Tiếp nhận", ["Thời gian Tiếp nhận", "Tiếp nhận"])]
+    assert match_columns(merged, None) == {"procedure_code": 0, "dossier_id": 1, "received_at": 2}
+
+
 def test_failed_candidate_falls_back_to_the_next_and_says_why():
     headers = ["Số hồ sơ", "Số biên nhận", "Ngày tiếp nhận", "Ngày nhận"]
     data = [column(range(1, 31)), column([f"BN-{i:04d}" for i in range(30)]),
@@ -180,13 +187,17 @@ def test_register_with_running_number_and_counts_loads_on_its_real_columns(con, 
                               "due_at": "Ngày hẹn trả kết quả", "returned_at": "Ngày trả kết quả"}
 
 
-def test_running_number_only_register_has_no_dossier_id(tmp_path):
+def test_running_number_only_register_has_no_dossier_id(con, tmp_path):
     path = write_csv(tmp_path / "tt.csv", [
         ["Số hồ sơ", "Thủ tục", "Đơn vị xử lý", "Ngày tiếp nhận"],
         *[[i, "Thủ tục 1", "Phòng 1", "01/03/2023"] for i in range(1, 21)]])
     export = read_export(path.read_bytes(), "tt.csv")
     assert "dossier_id" not in export.mapping and "dossier_id" in export.missing_required
     assert any("«Số hồ sơ»" in n and "số thứ tự" in n for n in export.column_notes)
+    with pytest.raises(IngestError) as caught:      # the refusal is told with the missing column
+        ingest_file(con, path.read_bytes(), "tt.csv")
+    assert "thiếu cột bắt buộc: Mã hồ sơ" in str(caught.value)
+    assert "Cột «Số hồ sơ» không dùng làm «Mã hồ sơ»: các ô là số thứ tự" in str(caught.value)
 
 
 def test_value_check_costs_a_few_ms_on_100k_rows():

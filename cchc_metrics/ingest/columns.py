@@ -256,7 +256,8 @@ def rank_columns(cells, explicit: dict | None) -> Candidates:
         if j in taken or j in result.how or j in result.excluded or \
                 (profile and profile.is_personal(display)):
             continue
-        found = max(filter(None, map(match_header, texts)), key=lambda m: m.score, default=None)
+        # a merged group row's text first: "Thủ tục - Mã" is the procedure code, not "Mã"
+        found = next(filter(None, map(match_header, texts)), None)
         if found is None or found.field in explicit:
             continue
         order = _table().priority.get(found.field, {})

@@ -152,7 +152,8 @@ def _load(cur, data: bytes, file_name: str, sha256: str, *, mapping, skip_invali
             "thiếu cột bắt buộc: " + ", ".join(FIELD_BY_NAME[m].label_vi for m in missing)
             + ". Các cột trong tệp: " + ", ".join(f"«{h}»" for h in export.headers)
             + ". Hãy chỉ rõ cột tương ứng (ánh xạ cột)"
-            + (", hoặc chọn đơn vị xử lý cho cả tệp." if "unit" in missing else "."), file_name)
+            + (", hoặc chọn đơn vị xử lý cho cả tệp." if "unit" in missing else ".")
+            + "".join(f" {note}" for note in export.column_notes), file_name)
     report("read", 1.0)
 
     stage_limit, write_limit = limits
