@@ -108,13 +108,14 @@ def test_tandan_api_dump_xlsx(con, tmp_path):
     data = write_xlsx(tmp_path / "hoso.xlsx", tandan_rows(paid)).read_bytes()
     export = read_export(data, "hoso.xlsx")
     export.more.close()
-    assert export.vendor.startswith("Tân Dân")
+    assert export.vendor == "tandan_api"
     assert export.mapping == TANDAN_MAPPING
     assert {"chuHoSo", "soDienThoaiChuHoSo", "emailChuHoSo", "soGiayToChuHoSo", "diaChiChuHoSo",
             "nguoiUyQuyen"} <= set(export.personal_headers)
     assert any("«hinhThucTra»" in n and "kênh nộp" in n for n in export.column_notes)
     result = ingest_file(con, data, "hoso.xlsx")
     assert result.rejected == 0 and result.mapping == TANDAN_MAPPING
+    assert result.layout["vendor"] == "tandan_api"          # kept with the upload
     assert counts(con) == EXPECTED_TANDAN
     first = next(r for r in table_rows(con, "dossiers") if r["dossier_id"].endswith("0001"))
     assert (first["received_at"], first["due_at"], first["finished_at"], first["returned_at"]) == (
@@ -161,7 +162,7 @@ def dvcqg_rows() -> list[list]:
 def test_dvcqg_sync_dump_csv(con, tmp_path):
     data = write_csv(tmp_path / "dongbo.csv", dvcqg_rows()).read_bytes()
     export = read_export(data, "dongbo.csv")
-    assert export.vendor.startswith("Cổng Dịch vụ công quốc gia")
+    assert export.vendor == "dvcqg_sync"
     assert export.mapping["channel"] == "KenhThucHien" and "HinhThuc" not in export.mapping.values()
     assert export.mapping["received_at"] == "NgayTiepNhan"       # not NgayNopHoSo
     assert {"ChuHoSo", "SoDienThoai", "Email", "Fax", "SoGiayToChuHoSo"} <= set(export.personal_headers)

@@ -43,7 +43,7 @@ class RawExport:
     more: Iterator[pa.Table] = field(default_factory=lambda: (t for t in ()))
     # Why a column that looked like a field was not used (its values, or a vendor profile's rule).
     column_notes: list[str] = field(default_factory=list)
-    vendor: str | None = None         # the vendor profile recognised from the headers
+    vendor: str | None = None         # the vendor profile recognised (vendor_profiles.toml name)
     # A vendor profile's codes: field -> {source value (lower-case) -> canonical value}, read
     # before the generic vocabulary (store._value_lookups).
     value_codes: dict[str, dict] = field(default_factory=dict)
@@ -56,6 +56,8 @@ class RawExport:
             layout["sheet"] = self.sheet
         if self.delimiter is not None:
             layout["delimiter"] = self.delimiter
+        if self.vendor is not None:
+            layout["vendor"] = self.vendor
         return layout
 
     @property
@@ -141,7 +143,7 @@ def _build_export(grid: Grid, file_name, file_format, header_index, header_count
                      header_rows=header_rows, mapping=mapping, personal_headers=personal, table=table,
                      period_start=period[0], period_end=period[1], delimiter=grid.delimiter,
                      more=_more_rows(grid.rest or (), mapped), column_notes=column_notes,
-                     vendor=profile.label if profile else None, value_codes=value_codes)
+                     vendor=profile.name if profile else None, value_codes=value_codes)
 
 
 def _more_rows(pieces, mapped: list[tuple[str, str]]):
