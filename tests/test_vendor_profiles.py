@@ -211,3 +211,12 @@ def test_opencps_sync_dump_xlsx_has_no_channel(con, tmp_path):
 def test_profile_recognised_by_its_headers(header, profile):
     found = detect(header)
     assert (found.name if found else None) == profile
+
+
+def test_profile_codes_follow_a_hand_mapped_column(con, tmp_path):
+    """A saved hand mapping names the same columns: trangThaiSoHoa still reads 1 = not digitised."""
+    paid = {1: "1", 2: "0", 3: "3", 4: "1", 5: "3", 6: "0"}
+    data = write_csv(tmp_path / "hoso.csv", tandan_rows(paid)).read_bytes()
+    result = ingest_file(con, data, "hoso.csv", mapping=dict(TANDAN_MAPPING))
+    assert result.rejected == 0
+    assert counts(con) == EXPECTED_TANDAN

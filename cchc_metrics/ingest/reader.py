@@ -128,8 +128,10 @@ def _build_export(grid: Grid, file_name, file_format, header_index, header_count
     personal = [h for (h, (display, texts)) in zip(headers, cells)
                 if (any(is_personal(t) for t in texts) or (profile and profile.is_personal(display)))
                 and h not in mapping.values()]
+    # A profile's codes follow its column, however the column was chosen (a hand mapping too).
     value_codes = {name: codes for name, codes in profile.value_codes.items()
-                   if found.get(name) in candidates.profile_columns} if profile else {}
+                   if name in found and profile.field_of(cells[found[name]][0]) == name} \
+        if profile else {}
     rows = grid.row_numbers.slice(data_start)
     kept = [j for j, h in enumerate(headers) if h not in personal]
     table = pa.table([rows] + [table.column(j) for j in kept],
