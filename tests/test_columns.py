@@ -107,6 +107,7 @@ VALUE_CASES = [
     ("profile-code-accepted-as-flag", "digitized", ["2", "2", "2"], None),   # with codes below
     ("counts-refused-as-unit", "unit", [1, 2, 1, 3], True),
     ("channel-text-accepted", "channel", ["Nộp trực tuyến", "Trực tiếp tại Bộ phận Một cửa", "3"], False),
+    ("result-by-post-0-1-refused-as-channel", "channel", ["0", "1", "0", "0"], True),
 ]
 
 
@@ -215,3 +216,26 @@ def test_value_check_costs_a_few_ms_on_100k_rows():
     elapsed = time.process_time() - start
     assert len(found) == 8 and not notes
     assert elapsed < 0.03, elapsed      # measured 2-3 ms (16 fields of a 100k file: 4 ms)
+
+
+def test_register_mau_06_two_header_rows(tmp_path):
+    """Sổ theo dõi hồ sơ (Mẫu 06, TT 01/2018/TT-VPCP): group headers over sub headers, «TT»,
+    «Số lượng hồ sơ (bộ)», «Ký nhận» and the «(1) (2) …» column-number row map to nothing."""
+    rows = [["SỔ THEO DÕI HỒ SƠ"],
+            ["TT", "Số hồ sơ", "Tên TTHC", "Số lượng hồ sơ (bộ)", "Cơ quan chủ trì giải quyết",
+             "Ngày, tháng, năm", None, None, "Trả kết quả", None],
+            [None, None, None, None, None, "Nhận hồ sơ", "Hẹn trả kết quả",
+             "Chuyển hồ sơ đến cơ quan chủ trì giải quyết", "Ngày, tháng, năm", "Ký nhận"],
+            [f"({i})" for i in range(1, 11)]]
+    for i in range(1, 5):
+        rows.append([i, f"000.00.19.H31-230301-000{i}", "Cấp Phiếu LLTP", 1, "Sở Tư pháp",
+                     f"0{i}/03/2023", f"1{i}/03/2023", f"0{i}/03/2023",
+                     f"1{i}/03/2023" if i < 4 else None, "Nguyễn A" if i < 4 else None])
+    path = write_xlsx(tmp_path / "m06.xlsx", rows,
+                      merges=("F2:H2", "I2:J2", "A2:A3", "B2:B3", "C2:C3", "D2:D3", "E2:E3"))
+    export = read_export(path.read_bytes(), "m06.xlsx")
+    assert export.header_rows == [2, 3]
+    assert export.mapping == {
+        "dossier_id": "Số hồ sơ", "procedure_name": "Tên TTHC", "unit": "Cơ quan chủ trì giải quyết",
+        "received_at": "Ngày, tháng, năm - Nhận hồ sơ", "due_at": "Ngày, tháng, năm - Hẹn trả kết quả",
+        "returned_at": "Trả kết quả - Ngày, tháng, năm"}
