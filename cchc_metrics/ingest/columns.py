@@ -136,6 +136,10 @@ def _table() -> _Table:
     matching = data.get("matching", {})
     priority = {name: {header_key(w): rank for rank, w in enumerate(listed)}
                 for name, listed in data.get("priority", {}).items()}
+    for name, ranks in priority.items():
+        unknown = [k for k in ranks if by_key.get(k) != name]
+        if unknown:
+            raise ValueError(f"column_synonyms.toml [priority] {name}: {unknown} are not its wordings")
     by_word: dict[str, list[_Wording]] = {}
     for wording in wordings:
         for word in set(wording.words):
