@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 
-from .columns import is_personal, match_columns
+from .columns import confirm_columns, is_personal, rank_columns
 from .csv_text import read_csv_grids
 from .excel import read_excel_grids
 from .grid import ROW_COLUMN, Grid
@@ -45,6 +45,12 @@ class RawExport:
     # Rows after `table` (sheets read in pieces): tables of ROW_COLUMN + the mapped columns, read
     # as they are taken, so a million rows are never all in memory. Close it when not taken.
     more: Iterator[pa.Table] = field(default_factory=lambda: (t for t in ()))
+    # Why a column that looked like a field was not used (its values, or a vendor profile's rule).
+    column_notes: list[str] = field(default_factory=list)
+    vendor: str | None = None         # the vendor profile recognised (vendor_profiles.toml name)
+    # A vendor profile's codes: field -> {source value (lower-case) -> canonical value}, read
+    # before the generic vocabulary (store._value_lookups).
+    value_codes: dict[str, dict] = field(default_factory=dict)
 
     @property
     def layout(self) -> dict:
@@ -54,6 +60,8 @@ class RawExport:
             layout["sheet"] = self.sheet
         if self.delimiter is not None:
             layout["delimiter"] = self.delimiter
+        if self.vendor is not None:
+            layout["vendor"] = self.vendor
         return layout
 
     @property
@@ -133,12 +141,19 @@ def _build_export(grid: Grid, file_name, file_format, found: Header, explicit) -
                             + [f"không có cột «{v}»" for v in absent])
                 + ". Các cột trong tệp: " + ", ".join(f"«{h}»" for h in headers) + ".", file_name)
     named = [(display, texts) for (_, texts), display in zip(cells, headers)]
-    mapping = {name: headers[j] for name, j in match_columns(named, explicit).items()}
-    personal = [h for (h, (_, texts)) in zip(headers, cells)
-                if any(is_personal(t) for t in texts) and h not in mapping.values()]
-
     data_start = found.data_start
     table = grid.table.slice(data_start)
+    candidates = rank_columns(named, explicit)
+    chosen, column_notes = confirm_columns(candidates, table.column, headers)
+    mapping = {name: headers[j] for name, j in chosen.items()}
+    profile = candidates.profile
+    personal = [h for (h, (display, texts)) in zip(headers, cells)
+                if (any(is_personal(t) for t in texts) or (profile and profile.is_personal(display)))
+                and h not in mapping.values()]
+    # A profile's codes follow its column, however the column was chosen (a hand mapping too).
+    value_codes = {name: codes for name, codes in profile.value_codes.items()
+                   if name in chosen and profile.field_of(cells[chosen[name]][0]) == name} \
+        if profile else {}
     rows = grid.row_numbers.slice(data_start)
     kept = [j for j, h in enumerate(headers) if h not in personal]
     table = pa.table([rows] + [table.column(j) for j in kept],
@@ -152,7 +167,8 @@ def _build_export(grid: Grid, file_name, file_format, found: Header, explicit) -
                      header_rows=header_rows, mapping=mapping, personal_headers=personal, table=table,
                      period_start=period[0], period_end=period[1], delimiter=grid.delimiter,
                      first_data_row=grid.row_number(data_start) if data_start < grid.table.num_rows else None,
-                     more=_more_rows(grid.rest or (), mapped))
+                     more=_more_rows(grid.rest or (), mapped), column_notes=column_notes,
+                     vendor=profile.name if profile else None, value_codes=value_codes)
 
 
 def _more_rows(pieces, mapped: list[tuple[str, str]]):

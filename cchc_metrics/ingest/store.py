@@ -38,6 +38,7 @@ from ..schema import DOSSIER_FIELDS, FIELD_BY_NAME
 from .boundary import file_boundary
 from .grid import ROW_COLUMN
 from .reader import RawExport, read_export
+from .vendors import coded_sql
 from .values import (FLAG_FIELDS, TEXT_FIELDS, amount_sql, channel_sql, end_of_day_sql, flag_sql,
                      fold_sql, sql_ident, sql_literal, text_sql, timestamp_sql)
 
@@ -154,7 +155,8 @@ def _load(cur, data: bytes, file_name: str, sha256: str, *, mapping, skip_invali
             "thiếu cột bắt buộc: " + ", ".join(FIELD_BY_NAME[m].label_vi for m in missing)
             + ". Các cột trong tệp: " + ", ".join(f"«{h}»" for h in export.headers)
             + ". Hãy chỉ rõ cột tương ứng (ánh xạ cột)"
-            + (", hoặc chọn đơn vị xử lý cho cả tệp." if "unit" in missing else "."), file_name)
+            + (", hoặc chọn đơn vị xử lý cho cả tệp." if "unit" in missing else ".")
+            + "".join(f" {note}" for note in export.column_notes), file_name)
     report("read", 1.0)
 
     stage_limit, write_limit = limits
@@ -224,11 +226,12 @@ RAW_KEPT = ("received_at", "due_at", "finished_at", "returned_at", "channel", "h
             "fee_amount") + FLAG_FIELDS
 
 
-def _value_lookups(mapped: dict) -> dict[str, dict[str, str]]:
+def _value_lookups(mapped: dict, value_codes: dict | None = None) -> dict[str, dict[str, str]]:
     """Low-cardinality source column -> {output column: SQL over its value `v`}.
 
     Flags, channels and fees take a handful of distinct values, so they are parsed once per
-    distinct value and joined back, instead of folding diacritics on every row.
+    distinct value and joined back, instead of folding diacritics on every row. A vendor
+    profile's codes for a flag or channel field (RawExport.value_codes) are read first.
     """
     flag = flag_sql("v", fold_sql("v"))
     specs = {n: {n: flag} for n in FLAG_FIELDS}
@@ -236,6 +239,8 @@ def _value_lookups(mapped: dict) -> dict[str, dict[str, str]]:
     # Fee: a flag column may hold amounts, an amount column may hold Có/Không.
     specs["has_fee"] = {"fee_flag_col_amount": amount_sql("v"), "fee_flag_col_flag": flag}
     specs["fee_amount"] = {"fee_col_amount": amount_sql("v"), "fee_col_flag": flag}
+    for name, codes in (value_codes or {}).items():
+        specs[name] = {col: coded_sql("v", codes, expr) for col, expr in specs[name].items()}
     return specs
 
 
@@ -250,7 +255,7 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
                     f" AS raw_{n}" for n in FIELD_NAMES)
     raw_view = f"CREATE OR REPLACE TEMP VIEW raw AS SELECT {ROW_COLUMN} AS source_row, {raw} FROM source_rows"
     joins, looked_up = [], []
-    for name, outputs in _value_lookups(mapped).items():
+    for name, outputs in _value_lookups(mapped, export.value_codes).items():
         if name in mapped:
             parsed = ", ".join(f"{expr} AS {col}" for col, expr in outputs.items())
             joins.append(f"LEFT JOIN (SELECT v, {parsed} FROM (SELECT DISTINCT raw_{name} AS v FROM raw))"

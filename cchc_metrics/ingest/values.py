@@ -64,6 +64,7 @@ def timestamp_sql(col: str) -> str:
     return (f"CASE WHEN {col}[2] IN ('/', '-', '.') OR {col}[3] IN ('/', '-', '.') "
             f"THEN CASE WHEN length({col}) <= 10 THEN try_strptime({col}, [{dates}]) "
             f"ELSE try_strptime({col}, [{times}]) END "
+            f"WHEN regexp_full_match({col}, '\\d{{14}}') THEN try_strptime({col}, '%Y%m%d%H%M%S') "
             f"WHEN regexp_full_match({col}, '\\d{{5}}(\\.\\d+)?') "
             f"THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({col} AS DOUBLE)"
             f" * 86400000000) AS BIGINT)) "
