@@ -206,3 +206,42 @@ def test_cli_preview_load_warnings_and_history(tmp_path, capsys):
     listing = capsys.readouterr().out.splitlines()
     assert listing[1].split()[:2] == ["1", "so-thang-10.xlsx"]
     assert listing[2].startswith("      Cảnh báo: Tệp không có cột mã hồ sơ")
+
+
+# ---- the page's formatting (cchc_metrics.app_services) ------------------------------------------
+
+def test_markdown_text_makes_file_text_inert():
+    from cchc_metrics.app_services import markdown_text
+
+    assert markdown_text("![x](http://a.b/c.png)") == r"\!\[x\]\(http\://a\.b/c\.png\)"
+    assert markdown_text("$x$ :red[đỏ] *in đậm* <b>") == r"\$x\$ \:red\[đỏ\] \*in đậm\* \<b\>"
+    assert markdown_text("dòng 1\n- dòng 2") == "dòng 1  \n\\- dòng 2"
+
+
+def test_feed_lists_and_unused_columns_for_the_page(tmp_path):
+    from cchc_metrics.app_services import feed_lists_markdown, unused_columns_markdown
+
+    rows = [["Mã hồ sơ", "Thủ tục", "Ngày nhận", "Kênh_nộp*", "Ghi chú [1]", "Số CCCD"],
+            ["A", "X", "02/10/2023", "Trực tuyến", "", "0123"]]
+    preview = preview_export(write_xlsx(tmp_path / "k.xlsx", rows).read_bytes(), "k.xlsx")
+    can, cannot = feed_lists_markdown(preview.feeds)
+    assert can.splitlines() == [
+        "- :green[✓] **Số hồ sơ tiếp nhận** — cột «Ngày nhận»",
+        r"- :green[✓] **Tỷ lệ hồ sơ trực tuyến** — cột «Kênh\_nộp\*»",
+        r"- :green[✓] **Tỷ lệ hồ sơ qua bưu chính công ích** — cột «Kênh\_nộp\*»"]
+    assert cannot.splitlines()[0] == (r"- :red[✗] **Số hồ sơ đã giải quyết, đang giải quyết** — tệp không có "
+                                      r"cột «Ngày có kết quả / Ngày trả kết quả»")
+    assert len(cannot.splitlines()) == 6  # 9 lines in all, 3 fed
+    assert unused_columns_markdown(preview.unused_headers, preview.personal_headers) == (
+        r"Cột không dùng: «Ghi chú \[1\]». Cột thông tin cá nhân, bỏ đi và không lưu: «Số CCCD».")
+    assert unused_columns_markdown([], []) == ""
+
+
+def test_upload_warning_texts_of_the_history():
+    import pandas as pd
+
+    from cchc_metrics.app_services import upload_warning_texts
+
+    uploads = pd.DataFrame({"warnings": [json.dumps(["Một.", "Hai."]), None]})
+    assert upload_warning_texts(uploads) == ["Một. · Hai.", ""]
+    assert upload_warning_texts(pd.DataFrame({"upload_id": [1]})) == [""]
