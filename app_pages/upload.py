@@ -52,9 +52,10 @@ def profile_saver(file_key: str, mapping: dict[str, str]) -> None:
             st.warning("Hãy đặt tên cho cấu hình trước khi lưu.")
 
 
-def feeds_section(checked, default_unit: str | None) -> None:
+def feeds_section(checked, file_key: str) -> str | None:
     """What this file can feed (✓ with the columns used, ✗ with the missing column), the columns it
-    will not use, and what loading it will warn about."""
+    will not use, the unit box when there is no unit column, and what loading will warn about;
+    returns the unit typed for the whole file."""
     st.markdown("**Tệp này tính được chỉ số nào**")
     can, cannot = app_services.feed_lists_markdown(checked.feeds)
     can_column, cannot_column = st.columns(2)
@@ -63,8 +64,14 @@ def feeds_section(checked, default_unit: str | None) -> None:
     unused = app_services.unused_columns_markdown(checked.unused_headers, checked.personal_headers)
     if unused:
         st.caption(unused)
+    default_unit = None
+    if "unit" not in checked.mapping:
+        default_unit = st.text_input(UNIT_BOX_LABEL, key=f"unit_{file_key}",
+                                     placeholder="Ví dụ: UBND xã An Phú (để trống: «(chưa rõ đơn vị)»)"
+                                     ).strip() or None
     for warning in checked.warnings(default_unit):
         st.warning(app_services.markdown_text(warning), icon=":material/warning:")
+    return default_unit
 
 
 def file_settings(data: bytes, file_name: str, profile_names: list[str]) -> tuple[dict, str | None] | None:
@@ -80,13 +87,8 @@ def file_settings(data: bytes, file_name: str, profile_names: list[str]) -> tupl
     st.markdown("**Cột trong tệp ứng với thông tin nào** (kiểm tra và sửa nếu cần)")
     mapping = mapping_selectboxes(f"map_{file_key}_{profile}", detected.headers, detected.mapping)
     checked = detected if mapping == detected.mapping else preview(data, file_name, tuple(sorted(mapping.items())))
-    default_unit = None
-    if "unit" not in checked.mapping:
-        default_unit = st.text_input(UNIT_BOX_LABEL, key=f"unit_{file_key}",
-                                     placeholder="Ví dụ: UBND xã An Phú (để trống: «(chưa rõ đơn vị)»)"
-                                     ).strip() or None
+    default_unit = feeds_section(checked, file_key)
     missing = app_services.still_missing(checked.missing_required, default_unit)
-    feeds_section(checked, default_unit)
     st.markdown("**Các dòng đầu của tệp**")
     st.dataframe(checked.sample, height="content")
     profile_saver(file_key, mapping)

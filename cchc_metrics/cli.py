@@ -137,6 +137,10 @@ def preview_report(data: bytes, file_name: str, mapping: dict | None, unit: str 
         lines.append("Chưa nạp được: thiếu cột " + ", ".join(
             FIELD_BY_NAME[m].label_vi for m in preview.missing_required) + " (chỉ rõ bằng --mapping).")
     lines += [f"Cảnh báo khi nạp: {w}" for w in preview.warnings(unit)]
+    if "unit" not in preview.mapping and not unit:
+        lines.append("Tên đơn vị cho cả tệp: thêm --unit \"Tên đơn vị\" vào lệnh nạp.")
+    if preview.derived_id:
+        lines.append("Cột mã hồ sơ: chỉ rõ bằng --mapping nếu tệp có (ví dụ {\"dossier_id\": \"Số biên nhận\"}).")
     return lines
 
 

@@ -22,9 +22,9 @@ DERIVED_ID_PREFIX = "TT-"
 DERIVED_ID_FIELDS = ("received_at", "procedure_code", "procedure_name", "unit", "due_at")
 DERIVED_ID_RULE_VI = (
     "Tệp không có cột mã hồ sơ: mã hồ sơ được tạo từ ngày giờ tiếp nhận, thủ tục, đơn vị xử lý và "
-    "ngày hẹn trả của từng dòng (dạng «TT-202312010800-…»), không dùng ngày có kết quả, ngày trả hay "
-    "trạng thái. Nạp lại sổ này về sau (thêm dòng mới, điền thêm ngày trả) không bị đếm trùng, miễn "
-    "là các ô đó giữ nguyên. Nếu tệp có cột mã hồ sơ, hãy chọn cột đó ở phần ghép cột (hoặc --mapping).")
+    "ngày hẹn trả của từng dòng (dạng TT-202312010800-…; không dùng ngày trả hay trạng thái), nên nạp "
+    "lại sổ này về sau, khi có thêm dòng mới hoặc đã điền ngày trả, không bị đếm trùng. Nếu tệp có cột "
+    "mã hồ sơ, hãy chỉ rõ cột đó ở phần ghép cột.")
 
 COUNTS_LABEL_VI = "Số hồ sơ đã giải quyết, đang giải quyết"
 RECEIVED_LABEL_VI = "Số hồ sơ tiếp nhận"
@@ -72,8 +72,7 @@ def file_warnings(mapping: dict[str, str], default_unit: str | None = None) -> l
         warnings.append(DERIVED_ID_RULE_VI)
     if "unit" not in mapping and not default_unit:
         warnings.append(f"Tệp không có cột đơn vị xử lý và chưa chọn đơn vị cho cả tệp: các hồ sơ được "
-                        f"ghi vào đơn vị «{UNKNOWN_UNIT}». Hãy nhập tên đơn vị nếu biết (ô «đơn vị cho "
-                        "cả tệp» hoặc --unit).")
+                        f"ghi vào đơn vị «{UNKNOWN_UNIT}». Nếu biết, hãy nhập tên đơn vị cho cả tệp.")
     if "procedure_name" not in mapping and "procedure_code" not in mapping:
         warnings.append(f"Tệp không có cột thủ tục: các hồ sơ được ghi là «{UNKNOWN_PROCEDURE}».")
     lines = file_feeds(mapping)

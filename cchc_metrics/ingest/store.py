@@ -125,6 +125,7 @@ def preview_export(data: bytes, file_name: str, *, mapping: dict | None = None,
     export = read_export(data, file_name, mapping=mapping)
     export.more.close()                 # the rest of a big sheet is not needed for a preview
     sample = export.table.slice(0, rows).to_pandas().set_index(ROW_COLUMN).map(format_cell_text)
+    sample = sample.astype(object).where(sample.notna(), "")   # a blank cell, not "None"
     sample.index.name = "Dòng"
     return ExportPreview(headers=export.headers, mapping=export.mapping,
                          missing_required=export.missing_required, layout=export.layout,
