@@ -79,6 +79,7 @@ def test_no_recognisable_header_lists_what_was_found(con, tmp_path):
     message = refused(con, data, "other.xlsx")
     assert "không tìm thấy dòng tiêu đề" in message
     assert "«Họ», «Tên», «Lớp»" in message and "ngày tiếp nhận (bắt buộc)" in message
+    assert "Lê" not in message and "10A" not in message, "data rows (personal data) are never quoted"
 
 
 def test_missing_required_column_names_it(con, tmp_path):

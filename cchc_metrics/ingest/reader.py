@@ -68,7 +68,7 @@ def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> 
     grids = read_csv_grids(data, file_name) if file_format == "csv" else read_excel_grids(data, file_name, file_format)
     best, seen = None, []
     for grid in grids:
-        seen += [c for row in grid.top for c in row if c]
+        seen += _likely_header_cells(grid.top)
         found = find_header(grid.top, mapping)
         if found and (best is None or found[0] > best[1][0]):
             best = (grid, found)
@@ -85,6 +85,16 @@ def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> 
             "cột nào ứng với trường nào (ánh xạ cột).", file_name)
     grid, (_, header_index, header_count, headers) = best
     return _build_export(grid, file_name, file_format, header_index, header_count, headers, mapping)
+
+
+def _likely_header_cells(top: list) -> list[str]:
+    """The cells of the earliest fullest row of a sheet's first rows: what the message lists when no
+    header is recognised. Only that row (the header, in every real export: titles above it fill one
+    cell, data rows below it no more cells than it), so that no data row — names, phone numbers —
+    is quoted."""
+    filled = [[c for c in row if c and str(c).strip()] for row in top]
+    widest = max((len(cells) for cells in filled), default=0)
+    return next((cells for cells in filled if len(cells) == widest), [])
 
 
 def _unique(names: list[str]) -> list[str]:
