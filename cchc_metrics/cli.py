@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("--mapping", help="tệp JSON ánh xạ cột (trường chuẩn -> tiêu đề cột trong tệp)")
     p.add_argument("--skip-invalid", action="store_true", help="nạp các dòng hợp lệ, giữ dòng lỗi để xem lại")
-    p.add_argument("--unit", help="đơn vị xử lý cho tệp không có cột đơn vị")
+    p.add_argument("--unit", help="đơn vị xử lý cho tệp không có cột đơn vị (không chọn: «(chưa rõ đơn vị)»)")
     p.add_argument("--preview", action="store_true",
                    help="chỉ xem trước: tệp tính được chỉ số nào, từ cột nào (không nạp, không mở cơ sở dữ liệu)")
     p.add_argument("files", nargs="+", metavar="FILE")

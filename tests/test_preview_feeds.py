@@ -245,3 +245,18 @@ def test_upload_warning_texts_of_the_history():
     uploads = pd.DataFrame({"warnings": [json.dumps(["Một.", "Hai."]), None]})
     assert upload_warning_texts(uploads) == ["Một. · Hai.", ""]
     assert upload_warning_texts(pd.DataFrame({"upload_id": [1]})) == [""]
+
+
+def test_an_older_database_gains_the_warnings_column(tmp_path):
+    from cchc_metrics.db import connect
+
+    path = tmp_path / "old.duckdb"
+    con = connect(path)
+    ingest_file(con, register(tmp_path, "a.xlsx", BOOK_1), "a.xlsx")
+    con.execute("ALTER TABLE uploads DROP COLUMN warnings")
+    con.close()
+    con = connect(path)
+    assert list_uploads(con)["warnings"].isna().all()    # older uploads: no warnings recorded
+    assert ingest_file(con, register(tmp_path, "b.xlsx", BOOK_2), "b.xlsx").warnings
+    assert json.loads(list_uploads(con)["warnings"].iloc[0])[0].startswith("Tệp không có cột mã hồ sơ")
+    con.close()
