@@ -260,3 +260,12 @@ def test_an_older_database_gains_the_warnings_column(tmp_path):
     assert ingest_file(con, register(tmp_path, "b.xlsx", BOOK_2), "b.xlsx").warnings
     assert json.loads(list_uploads(con)["warnings"].iloc[0])[0].startswith("Tệp không có cột mã hồ sơ")
     con.close()
+
+
+def test_a_mistyped_date_in_an_id_less_register_is_reported_not_dropped(con, tmp_path):
+    rows = BOOK_1[:2] + [[3, "Chứng thực bản sao", "31/02/2023", "02/10/2023", None],
+                         [None, None, None, None, "An Phú, ngày 30 tháng 10 năm 2023"]]
+    with pytest.raises(IngestError) as caught:
+        ingest_file(con, register(tmp_path, "typo.xlsx", rows), "typo.xlsx")
+    # Title rows 1-3, header row 4: TT 3 is Excel row 7; the signature line is not a dossier.
+    assert [(p.row, p.column, p.value) for p in caught.value.problems] == [(7, "Ngày nhận hồ sơ", "31/02/2023")]

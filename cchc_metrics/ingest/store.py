@@ -348,9 +348,12 @@ def _derive_ids(cur) -> None:
     key = " || '|' || ".join(
         f"coalesce(strftime({n}, '%Y-%m-%d %H:%M:%S'), '')" if n.endswith("_at") else f"coalesce({n}, '')"
         for n in explain.DERIVED_ID_FIELDS)
+    # Without an id, a row whose received date is a typo ("31/02/2023") would pass for a totals
+    # line and vanish: a date-like text there makes it a dossier row, reported as bad.
+    typo = "coalesce(regexp_matches(raw_received_at, '[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}'), false)"
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE staged AS
-        WITH keyed AS (SELECT *, {key} AS id_key FROM staged)
+        WITH keyed AS (SELECT * REPLACE (is_dossier OR {typo} AS is_dossier), {key} AS id_key FROM staged)
         SELECT * EXCLUDE (id_key) REPLACE (
             CASE WHEN is_dossier THEN {sql_literal(explain.DERIVED_ID_PREFIX)}
                  || coalesce(strftime(received_at, '%Y%m%d%H%M') || '-', '')
