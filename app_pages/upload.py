@@ -47,7 +47,7 @@ def profile_saver(file_key: str, mapping: dict[str, str]) -> None:
     if button_column.button("Lưu cấu hình cột", key=f"save_profile_{file_key}"):
         if name:
             common.run(profiles.save_profile, name, mapping)
-            st.success(f"Đã lưu cấu hình «{name}».")
+            st.success(f"Đã lưu cấu hình «{app_services.markdown_text(name)}».")
         else:
             st.warning("Hãy đặt tên cho cấu hình trước khi lưu.")
 
