@@ -19,6 +19,7 @@ HISTORY_COLUMNS = {
     "added": ("Thêm mới", "int"), "updated": ("Cập nhật", "int"), "unchanged": ("Không đổi", "int"),
     "rejected": ("Bị loại", "int"),
 }
+UNIT_BOX_LABEL = "Tệp không có cột đơn vị xử lý: nhập tên đơn vị cho cả tệp"
 
 
 @st.cache_data(show_spinner="Đang đọc tệp…", max_entries=20)
@@ -46,29 +47,47 @@ def profile_saver(file_key: str, mapping: dict[str, str]) -> None:
     if button_column.button("Lưu cấu hình cột", key=f"save_profile_{file_key}"):
         if name:
             common.run(profiles.save_profile, name, mapping)
-            st.success(f"Đã lưu cấu hình «{name}».")
+            st.success(f"Đã lưu cấu hình «{app_services.markdown_text(name)}».")
         else:
             st.warning("Hãy đặt tên cho cấu hình trước khi lưu.")
 
 
+def feeds_section(checked, file_key: str) -> str | None:
+    """What this file can feed (✓ with the columns used, ✗ with the missing column), the columns it
+    will not use, the unit box when there is no unit column, and what loading will warn about;
+    returns the unit typed for the whole file."""
+    st.markdown("**Tệp này tính được chỉ số nào**")
+    can, cannot = app_services.feed_lists_markdown(checked.feeds)
+    can_column, cannot_column = st.columns(2)
+    can_column.markdown("Tính được (từ cột):\n\n" + can)
+    cannot_column.markdown("Không tính được (tệp thiếu cột):\n\n" + cannot)
+    unused = app_services.unused_columns_markdown(checked.unused_headers, checked.personal_headers)
+    if unused:
+        st.caption(unused)
+    default_unit = None
+    if "unit" not in checked.mapping:
+        default_unit = st.text_input(UNIT_BOX_LABEL, key=f"unit_{file_key}",
+                                     placeholder="Ví dụ: UBND xã An Phú (để trống: «(chưa rõ đơn vị)»)"
+                                     ).strip() or None
+    for warning in checked.warnings(default_unit):
+        st.warning(app_services.markdown_text(warning), icon=":material/warning:")
+    return default_unit
+
+
 def file_settings(data: bytes, file_name: str, profile_names: list[str]) -> tuple[dict, str | None] | None:
-    """Detected layout, the mapping to check or correct, a preview; returns (mapping, default unit)
-    or None while a required column is still missing."""
+    """Detected layout, the mapping to check or correct, what the file can feed, a preview;
+    returns (mapping, default unit) or None while the received-date column is still missing."""
     file_key = hashlib.sha1(data).hexdigest()[:12]
     profile = st.selectbox("Cấu hình cột", ["", *profile_names], key=f"profile_{file_key}",
                            format_func=lambda name: name or "Tự nhận diện cột")
     start = common.cached(profiles.get_profile, profile) if profile else None
     detected = preview(data, file_name, tuple(sorted(start.items())) if start else None)
-    st.caption(app_services.describe_layout(detected.layout, detected.period_start, detected.period_end))
-    if detected.personal_headers:
-        st.caption("Các cột thông tin cá nhân sẽ không được lưu: " + ", ".join(detected.personal_headers) + ".")
+    st.caption(app_services.markdown_text(
+        app_services.describe_layout(detected.layout, detected.period_start, detected.period_end)))
     st.markdown("**Cột trong tệp ứng với thông tin nào** (kiểm tra và sửa nếu cần)")
     mapping = mapping_selectboxes(f"map_{file_key}_{profile}", detected.headers, detected.mapping)
     checked = detected if mapping == detected.mapping else preview(data, file_name, tuple(sorted(mapping.items())))
-    default_unit = None
-    if "unit" in checked.missing_required:
-        default_unit = st.text_input("Tệp không có cột đơn vị xử lý: nhập tên đơn vị cho cả tệp",
-                                     key=f"unit_{file_key}").strip() or None
+    default_unit = feeds_section(checked, file_key)
     missing = app_services.still_missing(checked.missing_required, default_unit)
     st.markdown("**Các dòng đầu của tệp**")
     st.dataframe(checked.sample, height="content")
@@ -97,6 +116,7 @@ def load_files(files, settings: dict[str, tuple], skip_invalid: bool) -> list[tu
                                 default_unit=default_unit, skip_invalid=skip_invalid, progress=progress)
             bar.progress(1.0, text=f"{file.name}: xong")
             outcomes.append(("success" if result.status == "loaded" else "info", result.message_vi))
+            outcomes += [("warning", f"«{file.name}»: {warning}") for warning in result.warnings]
         except CchcError as err:
             outcomes.append(("error", str(err)))
         except Exception:
@@ -116,7 +136,8 @@ def upload_section() -> None:
     profile_names = common.cached(profiles.list_profiles)
     settings = {}
     for file in files:
-        with st.expander(f"Tệp {file.name}", expanded=len(files) == 1), common.user_errors():
+        with st.expander(f"Tệp {app_services.markdown_text(file.name)}", expanded=len(files) == 1), \
+                common.user_errors():
             chosen = file_settings(file.getvalue(), file.name, profile_names)
             if chosen:
                 settings[file.name] = chosen
@@ -141,6 +162,7 @@ def history_section(may_edit: bool) -> None:
         return
     table = display_table(uploads, HISTORY_COLUMNS)
     table["Tình trạng"] = app_services.upload_status_labels(uploads)
+    table["Cảnh báo"] = app_services.upload_warning_texts(uploads)
     st.dataframe(table, hide_index=True)
     with_rejects = app_services.uploads_with_rejects(uploads)
     if with_rejects:
@@ -165,7 +187,8 @@ def history_section(may_edit: bool) -> None:
 
 st.title("Tải dữ liệu")
 for kind, message in st.session_state.pop(MESSAGES_KEY, []):
-    {"success": st.success, "info": st.info}.get(kind, st.error)(message)
+    show = {"success": st.success, "info": st.info, "warning": st.warning}.get(kind, st.error)
+    show(app_services.markdown_text(message), icon=":material/warning:" if kind == "warning" else None)
 with common.user_errors():
     freshness = common.cached(metrics.data_freshness)
     st.metric("Số hồ sơ trong cơ sở dữ liệu", format_number(freshness["dossier_count"]), border=True,

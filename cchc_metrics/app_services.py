@@ -288,3 +288,52 @@ def upload_progress(stage: str, fraction: float) -> tuple[float, str]:
     label, start, end = UPLOAD_STAGES.get(stage, (stage, 0.0, 1.0))
     within = min(max(float(fraction), 0.0), 1.0)
     return start + (end - start) * within, label
+
+
+# ---- Tải dữ liệu: what a file can feed, warnings, data text in Markdown ---------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
+
+
+def markdown_text(text: str) -> str:
+    """Text from a file (headers, file and sheet names, messages quoting them) made inert for
+    st.markdown / st.caption / st.warning: every Markdown, LaTeX and directive character
+    backslash-escaped, so "![x](http://…)" shows as typed and fetches nothing; lines kept apart."""
+    return "  \n".join(_MARKDOWN_SPECIAL.sub(r"\\\1", line) for line in str(text).splitlines())
+
+
+def quoted_list_markdown(headers: list[str]) -> str:
+    """«A», «B» with each header escaped."""
+    return ", ".join(f"«{markdown_text(h)}»" for h in headers)
+
+
+def feed_lists_markdown(feeds) -> tuple[str, str]:
+    """(can feed, cannot feed) as two Markdown lists for the upload page, one line per count or
+    indicator of `ExportPreview.feeds`: "✓ **label** — cột «…»" / "✗ **label** — tệp không có cột «…»"
+    (labels are ours; column names come from the file and are escaped)."""
+    from .ingest.explain import feed_reason_vi
+
+    def line(feed, mark: str) -> str:
+        return f"- {mark} **{feed.label_vi}** — {markdown_text(feed_reason_vi(feed))}"
+
+    can = "\n".join(line(f, ":green[✓]") for f in feeds if f.can_feed)
+    cannot = "\n".join(line(f, ":red[✗]") for f in feeds if not f.can_feed)
+    return can or "Không có chỉ số nào.", cannot or "Không có: tệp đủ cột cho mọi chỉ số."
+
+
+def unused_columns_markdown(unused: list[str], personal: list[str]) -> str:
+    """The columns a load will not use, and the personal ones dropped, in one caption."""
+    parts = []
+    if unused:
+        parts.append("Cột không dùng: " + quoted_list_markdown(unused) + ".")
+    if personal:
+        parts.append("Cột thông tin cá nhân, bỏ đi và không lưu: " + quoted_list_markdown(personal) + ".")
+    return " ".join(parts)
+
+
+def upload_warning_texts(uploads: pd.DataFrame) -> list[str]:
+    """The "Cảnh báo" cell of each upload in the history: its stored warnings joined, or ""."""
+    import json
+
+    return [" · ".join(json.loads(w)) if isinstance(w, str) and w else ""
+            for w in (uploads["warnings"] if "warnings" in uploads else [None] * len(uploads))]

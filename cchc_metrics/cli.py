@@ -13,7 +13,9 @@ from pathlib import Path
 from .db import connect
 from .errors import CchcError
 from .formatting import format_date, format_number, is_missing
-from .ingest import ingest_file, list_uploads, undo_upload
+from .schema import FIELD_BY_NAME
+from .ingest import ingest_file, list_uploads, preview_export, undo_upload
+from .ingest.explain import feed_line_vi
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("--mapping", help="tệp JSON ánh xạ cột (trường chuẩn -> tiêu đề cột trong tệp)")
     p.add_argument("--skip-invalid", action="store_true", help="nạp các dòng hợp lệ, giữ dòng lỗi để xem lại")
-    p.add_argument("--unit", help="đơn vị xử lý cho tệp không có cột đơn vị")
+    p.add_argument("--unit", help="đơn vị xử lý cho tệp không có cột đơn vị (không chọn: «(chưa rõ đơn vị)»)")
+    p.add_argument("--preview", action="store_true",
+                   help="chỉ xem trước: tệp tính được chỉ số nào, từ cột nào (không nạp, không mở cơ sở dữ liệu)")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(handler=_cmd_ingest)
 
@@ -86,7 +90,7 @@ def _cmd_ingest(args) -> int:
         except (OSError, ValueError) as exc:
             raise CchcError(f"Không đọc được tệp ánh xạ cột «{args.mapping}» (cần JSON dạng "
                             f"{{\"dossier_id\": \"Số biên nhận\", ...}}): {exc}") from exc
-    con = connect(args.db)
+    con = None if args.preview else connect(args.db)
     failed = 0
     for name in args.files:
         path = Path(name)
@@ -97,6 +101,9 @@ def _cmd_ingest(args) -> int:
             failed += 1
             continue
         try:
+            if args.preview:
+                print("\n".join(preview_report(data, path.name, mapping, args.unit)) + "\n")
+                continue
             result = ingest_file(con, data, path.name, mapping=mapping,
                                  skip_invalid=args.skip_invalid, default_unit=args.unit)
         except CchcError as exc:
@@ -104,8 +111,37 @@ def _cmd_ingest(args) -> int:
             failed += 1
             continue
         print(f"[{result.upload_id}] {result.message_vi}")
-    con.close()
+        for warning in result.warnings:
+            print(f"  Cảnh báo: {warning}")
+    if con is not None:
+        con.close()
     return 1 if failed else 0
+
+
+def preview_report(data: bytes, file_name: str, mapping: dict | None, unit: str | None) -> list[str]:
+    """`ingest --preview`: what a clerk checks before loading a file, one line each."""
+    from .app_services import describe_layout
+
+    preview = preview_export(data, file_name, mapping=mapping, rows=0)
+    lines = [f"«{file_name}»: {describe_layout(preview.layout, preview.period_start, preview.period_end)}",
+             "Cột trong tệp ứng với: " + "; ".join(
+                 f"{FIELD_BY_NAME[f].label_vi} ← «{h}»" for f, h in preview.mapping.items()) + ".",
+             "Tính được gì từ tệp này:"]
+    lines += [f"  {'✓' if feed.can_feed else '✗'} {feed_line_vi(feed)}" for feed in preview.feeds]
+    if preview.unused_headers:
+        lines.append("Cột không dùng: " + ", ".join(f"«{h}»" for h in preview.unused_headers) + ".")
+    if preview.personal_headers:
+        lines.append("Cột thông tin cá nhân (bỏ đi, không lưu): "
+                     + ", ".join(f"«{h}»" for h in preview.personal_headers) + ".")
+    if preview.missing_required:
+        lines.append("Chưa nạp được: thiếu cột " + ", ".join(
+            FIELD_BY_NAME[m].label_vi for m in preview.missing_required) + " (chỉ rõ bằng --mapping).")
+    lines += [f"Cảnh báo khi nạp: {w}" for w in preview.warnings(unit)]
+    if "unit" not in preview.mapping and not unit:
+        lines.append("Tên đơn vị cho cả tệp: thêm --unit \"Tên đơn vị\" vào lệnh nạp.")
+    if preview.derived_id:
+        lines.append("Cột mã hồ sơ: chỉ rõ bằng --mapping nếu tệp có (ví dụ {\"dossier_id\": \"Số biên nhận\"}).")
+    return lines
 
 
 def _cmd_uploads(args) -> int:
@@ -126,8 +162,11 @@ def _cmd_uploads(args) -> int:
                       f"{u.uploaded_at:%H:%M %d/%m/%Y}",
                       "đang dùng" if is_missing(u.undone_at) else "đã hoàn tác"])
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-    for row in table:
+    warnings = [json.loads(w) if isinstance(w, str) else [] for w in uploads["warnings"]]
+    for row, upload_warnings in zip(table, [[], *warnings]):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        for warning in upload_warnings:
+            print(f"      Cảnh báo: {warning}")
     return 0
 
 

@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS uploads (
     uploaded_at TIMESTAMP NOT NULL,
     undone_at TIMESTAMP,
     is_sample BOOLEAN DEFAULT false,
-    fields_carried UINTEGER       -- canonical fields the file carried (coverage.FIELD_BITS)
+    fields_carried UINTEGER,      -- canonical fields the file carried (coverage.FIELD_BITS)
+    warnings VARCHAR              -- JSON list of Vietnamese warnings of the load (NULL: none)
 );
 CREATE TABLE IF NOT EXISTS dossier_versions (
     upload_id BIGINT NOT NULL,
@@ -125,6 +126,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     if not read_only:
         con.execute(SCHEMA_SQL)
         _add_fields_carried(con)
+        con.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS warnings VARCHAR")
     return con
 
 

@@ -176,30 +176,73 @@ def test_a_broken_file_gets_a_vietnamese_message_not_a_traceback(app):
     app.file_uploader[0].set_value([("hong.xlsx", b"day khong phai tep Excel", "application/octet-stream")])
     app.run()
     assert not app.exception
-    assert app.error and "hong.xlsx" in app.error[0].value
+    assert app.error and "hong\\.xlsx" in app.error[0].value  # file text is escaped for Markdown
     assert app.button(key="upload_confirm").disabled
     assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == SAMPLE_DOSSIERS
 
 
 def test_correcting_the_mapping_and_saving_it_as_a_profile(app, tmp_path):
     book = openpyxl.load_workbook(io.BytesIO(export_with_new_dossiers()))
-    book.active["A1"] = "Cột A"  # a header no vendor uses: the dossier id is not recognised
+    book.active["F1"] = "Cột A"  # a header no vendor uses: the received date is not recognised
     buffer = io.BytesIO()
     book.save(buffer)
     open_page(app, "upload")
     app.file_uploader[0].set_value([("cot-la.xlsx", buffer.getvalue(), "application/octet-stream")]).run()
-    assert any("Mã hồ sơ" in w.value for w in app.warning)
+    assert any("Chưa có cột cho: Ngày tiếp nhận" in w.value for w in app.warning)
     assert app.button(key="upload_confirm").disabled
 
-    next(box for box in app.selectbox if box.label == "Mã hồ sơ").set_value("Cột A").run()
+    next(box for box in app.selectbox if box.label == "Ngày tiếp nhận").set_value("Cột A").run()
     assert not app.button(key="upload_confirm").disabled
     next(box for box in app.text_input if box.label.startswith("Lưu cách ghép cột")).input("Phần mềm X")
     next(b for b in app.button if b.label == "Lưu cấu hình cột").click().run()
     assert any("Phần mềm X" in s.value for s in app.success)
-    assert profiles.get_profile(db.connect(tmp_path / "cchc.duckdb"), "Phần mềm X")["dossier_id"] == "Cột A"
+    assert profiles.get_profile(db.connect(tmp_path / "cchc.duckdb"), "Phần mềm X")["received_at"] == "Cột A"
     app.button(key="upload_confirm").click().run()
     assert_clean(app)
     assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "15.224"
+
+
+def id_less_register() -> bytes:
+    """An official register: a running number "TT", no dossier id, unit or channel column; a header
+    that would render as an image if it were not escaped."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["SỔ THEO DÕI HỒ SƠ"])
+    sheet.append(["TT", "Tên thủ tục", "Ngày nhận hồ sơ", "Ngày hẹn trả", "Ngày trả kết quả",
+                  "![x](http://127.0.0.1:9/x.png)"])
+    for number in range(4):
+        sheet.append([number + 1, "Chứng thực bản sao", dt.datetime(2023, 11, 6, 8 + number),
+                      dt.datetime(2023, 11, 8), None, ""])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_upload_page_says_what_a_file_can_feed_and_warns(app):
+    open_page(app, "upload")
+    app.file_uploader[0].set_value([("so-theo-doi.xlsx", id_less_register(), "application/octet-stream")]).run()
+    assert_clean(app)
+    shown = "\n".join(m.value for m in app.markdown)
+    assert "- :green[✓] **Số hồ sơ tiếp nhận** — cột «Ngày nhận hồ sơ»" in shown
+    assert "- :green[✓] **Tỷ lệ giải quyết đúng hạn** — cột «Ngày trả kết quả», «Ngày hẹn trả»" in shown
+    assert "- :red[✗] **Tỷ lệ hồ sơ trực tuyến** — tệp không có cột «Hình thức nộp \\(kênh nộp\\)»" in shown
+    captions = " ".join(c.value for c in app.caption)
+    assert "Cột không dùng: «TT», «\\!\\[x\\]\\(http\\://127\\.0\\.0\\.1\\:9/x\\.png\\)»." in captions
+    assert "![x]" not in shown + captions, "data text never reaches Markdown unescaped"
+    warnings = [w.value for w in app.warning]
+    assert any(w.startswith("Tệp không có cột mã hồ sơ\\: mã hồ sơ được tạo từ ngày giờ tiếp nhận") for w in warnings)
+    assert any("chưa chọn đơn vị cho cả tệp" in w for w in warnings)
+    assert not app.button(key="upload_confirm").disabled, "no id, unit or channel column: still loadable"
+
+    next(box for box in app.text_input if box.label.startswith("Tệp không có cột đơn vị")).input("UBND xã An Phú")
+    app.run()
+    assert not any("chưa chọn đơn vị cho cả tệp" in w.value for w in app.warning)
+    app.button(key="upload_confirm").click().run()
+    assert_clean(app)
+    assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "15.225"
+    after = [w.value for w in app.warning]
+    assert any(w.startswith("«so\\-theo\\-doi\\.xlsx»\\: Tệp không có cột mã hồ sơ") for w in after), after
+    assert app.dataframe[0].value["Cảnh báo"].iloc[0].startswith("Tệp không có cột mã hồ sơ")
 
 
 def test_an_empty_database_opens_on_the_sample_data(tmp_path, monkeypatch):

@@ -42,6 +42,21 @@ def new_dossiers_file(folder):
     return path
 
 
+def register_file(folder):
+    """An official register with a running number "TT" only: no dossier id, unit or channel column."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["SỔ THEO DÕI HỒ SƠ"])
+    sheet.append(["TT", "Tên thủ tục", "Họ tên người nộp", "Ngày nhận hồ sơ", "Ngày hẹn trả", "Ngày trả kết quả",
+                  "Ghi chú"])
+    for number in range(3):
+        sheet.append([number + 1, "Chứng thực bản sao", "Nguyễn Văn A", dt.datetime(2023, 12, 1, 8 + number),
+                      dt.datetime(2023, 12, 4), None, ""])
+    path = folder / "so-theo-doi-thang-12.xlsx"
+    book.save(path)
+    return path
+
+
 def open_page(page, base_url: str, slug: str) -> None:
     page.goto(f"{base_url}/{slug}")
     expect(page.get_by_test_id("stHeading").first).to_contain_text(PAGES[slug], timeout=30_000)
@@ -108,6 +123,23 @@ def test_pages_upload_and_download_in_chromium(sample_db, tmp_path):
         download = download_info.value
         saved = tmp_path / download.suggested_filename
         download.save_as(saved)
+
+        # Before loading, the page says what a register without id, unit or channel column can feed.
+        open_page(page, base_url, "upload")
+        page.set_viewport_size({"width": 1366, "height": 768})
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(register_file(tmp_path))
+        heading = page.get_by_text("Tệp này tính được chỉ số nào")
+        expect(heading).to_be_visible(timeout=30_000)
+        wait_until_idle(page)
+        main = page.get_by_test_id("stMain")
+        expect(main).to_contain_text("Tỷ lệ giải quyết đúng hạn — cột «Ngày trả kết quả», «Ngày hẹn trả»")
+        expect(main).to_contain_text("Tỷ lệ hồ sơ trực tuyến — tệp không có cột «Hình thức nộp (kênh nộp)»")
+        expect(main).to_contain_text("Cột không dùng: «TT», «Ghi chú».")
+        expect(main).to_contain_text("Tệp không có cột mã hồ sơ: mã hồ sơ được tạo từ")
+        heading.evaluate("element => element.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SCREENSHOTS / "upload-feeds.png"))
+        page.set_viewport_size({"width": 1440, "height": 900})
 
         open_page(page, base_url, "upload")  # the upload box refuses other file types in Vietnamese
         note = tmp_path / "ghi-chu.txt"

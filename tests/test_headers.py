@@ -307,7 +307,7 @@ def test_no_header_message_quotes_headers_not_personal_data(con, tmp_path):
     with pytest.raises(IngestError) as caught:
         ingest_file(con, path.read_bytes(), path.name)
     message = str(caught.value)
-    assert "không tìm thấy dòng tiêu đề" in message and "mã hồ sơ, ngày tiếp nhận" in message
+    assert "không tìm thấy dòng tiêu đề" in message and "ngày tiếp nhận (bắt buộc)" in message
     assert "«Họ và tên», «Nơi ở», «Liên hệ», «Giấy tờ»" in message
     for personal in ("Nguyễn Văn An", "Lê Lợi", "0905123456", "079123456789", "Trần Thị Bình", "Hòa An",
                      "0912 000 111", "038099001234", "Lê Phi", "Tổ 5", "987 654 321", "201234567"):

@@ -80,13 +80,16 @@ def test_no_recognisable_header_lists_what_was_found(con, tmp_path):
     data = write_xlsx(tmp_path / "other.xlsx", [["Họ", "Tên", "Lớp"], ["Lê", "An", "10A"]]).read_bytes()
     message = refused(con, data, "other.xlsx")
     assert "không tìm thấy dòng tiêu đề" in message
-    assert "«Họ», «Tên», «Lớp»" in message and "mã hồ sơ, ngày tiếp nhận" in message
+    assert "«Họ», «Tên», «Lớp»" in message and "ngày tiếp nhận (bắt buộc)" in message
+    assert "Lê" not in message and "10A" not in message, "data rows (personal data) are never quoted"
 
 
 def test_missing_required_column_names_it(con, tmp_path):
-    data = write_xlsx(tmp_path / "nounit.xlsx", [row[:2] + row[3:] for row in GOOD_ROWS]).read_bytes()
-    message = refused(con, data, "nounit.xlsx")
-    assert "thiếu cột bắt buộc: Đơn vị xử lý" in message and "chọn đơn vị" in message
+    # Only the received date is required (no unit, procedure or id column still loads).
+    data = write_xlsx(tmp_path / "nodate.xlsx", [row[:3] for row in GOOD_ROWS]).read_bytes()
+    message = refused(con, data, "nodate.xlsx")
+    assert "thiếu cột bắt buộc: Ngày tiếp nhận" in message
+    assert "«Mã hồ sơ», «Tên thủ tục», «Đơn vị xử lý»" in message
 
 
 def test_header_without_data_rows(con, tmp_path):

@@ -13,7 +13,6 @@ can be switched on one by one as the header / value / format work lands.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
@@ -81,10 +80,6 @@ def opencps_rows() -> list[list]:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs: OpenCPS column 'Nội dung' (dossierName, which OpenCPS sets to the procedure's "
-    "serviceName) read as procedure_name in an OpenCPS profile; and header 'Trực tuyến' with values "
-    "'true'/'false' read as the channel (true -> online, false -> direct)"))
 def test_opencps_dynamic_report_dossier_list(con, tmp_path):
     path = write_xlsx(tmp_path / "baocaothongke.xlsx", opencps_rows(), merges=("A1:J1", "A2:J2", "A5:J5"))
     ingest_file(con, path.read_bytes(), path.name, default_unit="Sở Tư pháp")
@@ -100,9 +95,6 @@ def test_opencps_dynamic_report_dossier_list(con, tmp_path):
                                      digitized=0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs: OpenCPS column 'Nội dung' (dossierName = the procedure's serviceName) read as "
-    "procedure_name in an OpenCPS profile; it is the only procedure column of the default report"))
 def test_opencps_list_without_the_overdue_and_online_columns(con, tmp_path):
     """The same report without 'Trực tuyến' and 'Hạn xử lý': only the procedure is missing.
     ('Hạn xử lý', a due-date wording, is harmless here only because 'Ngày hẹn trả' comes first.)"""
@@ -279,10 +271,6 @@ def check_so_theo_doi(con) -> None:
     assert {k: counts[k] for k in SO_THEO_DOI_EXPECTED} == SO_THEO_DOI_EXPECTED
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs: a register whose only procedure-like column is 'Nội dung hồ sơ' (trích yếu, the "
-    "dossier summary) accepted: procedure made optional for registers, or 'Nội dung hồ sơ' used as "
-    "the procedure name (the two-row date headers already map with this branch's synonyms)"))
 def test_dvc_so_theo_doi_server_xlsx(con, tmp_path):
     path = write_xlsx(tmp_path / "So theo doi ho so_2024_04_02_09_05.xlsx",
                       so_theo_doi_rows("%d/%m/%Y %H:%M:%S"), merges=SO_THEO_DOI_MERGES)
@@ -332,11 +320,6 @@ def epar_rows() -> list[list]:
             EPAR_HEADER, *body]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs: a register with no dossier id (only the running number 'TT', restarting in every "
-    "export) accepted, one dossier per row (header wordings already map with this branch's "
-    "synonyms: 'Ngày nhận hồ sơ', 'Ngày hẹn trả hồ sơ', 'Ngày trả thực tế', 'Nội dung công việc "
-    "cần giải quyết')"))
 def test_epar_so_tiep_nhan_va_tra_ket_qua(con, tmp_path):
     path = write_xlsx(tmp_path / "so_theo_doi.xlsx", epar_rows(), merges=("A1:J1",))
     ingest_file(con, path.read_bytes(), path.name, default_unit="UBND xã")
@@ -396,10 +379,6 @@ def epar_cvs_bytes() -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-EPAR_NO_ID = ("needs: a register with no dossier id (only the running number 'TT', restarting in "
-              "every export) accepted, one dossier per row")
-
-
 def check_epar(con) -> None:
     rows = table_rows(con, "dossiers", order_by="received_at")
     assert len(rows) == 5
@@ -410,14 +389,12 @@ def check_epar(con) -> None:
         received=5, resolved=5, resolved_early=2, resolved_on_time=2, resolved_late=1, pending=0)
 
 
-@pytest.mark.xfail(strict=True, reason=EPAR_NO_ID)
 def test_epar_register_as_legacy_xls(con, tmp_path, to_xls):
     xls = to_xls(write_xlsx(tmp_path / "SO_TP_01-03-2024_31-03-2024.xlsx", epar_rows(), merges=("A1:J1",)))
     ingest_file(con, xls.read_bytes(), xls.name, default_unit="UBND xã")
     check_epar(con)
 
 
-@pytest.mark.xfail(strict=True, reason=EPAR_NO_ID)
 def test_epar_register_as_cvs(con):
     """The '.cvs' name, the all-quoted fields and the multi-line title field are read today; only
     the missing dossier id stops it."""

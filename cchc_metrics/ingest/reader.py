@@ -22,8 +22,8 @@ from ..schema import FIELD_BY_NAME
 
 CONFIDENT_HEADER_SCORE = 4    # fields recognised on a sheet before the next sheets are not tried
 
-REQUIRED_HELP = ("mã hồ sơ, ngày tiếp nhận, đơn vị xử lý (hoặc chọn đơn vị cho cả tệp) và thủ tục "
-                 "(mã hoặc tên thủ tục)")
+REQUIRED_HELP = ("ngày tiếp nhận (bắt buộc); nên có thêm mã hồ sơ, thủ tục (mã hoặc tên thủ tục), "
+                 "đơn vị xử lý, ngày hẹn trả, ngày có kết quả hoặc ngày trả kết quả")
 
 
 @dataclass
@@ -66,13 +66,12 @@ class RawExport:
 
     @property
     def missing_required(self) -> list[str]:
-        """Canonical fields the mapping lacks: dossier id, received date, a procedure, a unit."""
-        missing = [name for name in ("dossier_id", "received_at") if name not in self.mapping]
-        if "procedure_code" not in self.mapping and "procedure_name" not in self.mapping:
-            missing.append("procedure_name")
-        if "unit" not in self.mapping:
-            missing.append("unit")
-        return missing
+        """Canonical fields the mapping lacks and a load cannot do without: the received date.
+
+        A dossier needs an id and a received date; without an id column the id is derived from
+        the row (store.derived_id_sql), without a unit or procedure column the unit named for
+        the file or a placeholder stands in (store.UNKNOWN_UNIT, store.UNKNOWN_PROCEDURE)."""
+        return [name for name in ("received_at",) if name not in self.mapping]
 
 
 def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> RawExport:

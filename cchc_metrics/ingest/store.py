@@ -12,7 +12,11 @@ Rules worth knowing:
   and is ignored, not rejected;
 - the same dossier id twice in one file: the later row wins (exports list newer states lower);
 - a date-time at exactly 00:00 in a due-date column is a date without time: 23:59:59 that day;
-- without a finish-date column, `finished_at` is taken from the return-date column.
+- without a finish-date column, `finished_at` is taken from the return-date column;
+- only the received date is required: without a dossier-id column the id is derived from the row
+  (`_derive_ids`, rule in explain.DERIVED_ID_RULE_VI), without a unit the unit named for the file or
+  explain.UNKNOWN_UNIT, without a procedure explain.UNKNOWN_PROCEDURE; what a load fills in or
+  cannot feed is said in `UploadResult.warnings` and stored with the upload (`uploads.warnings`).
 """
 from __future__ import annotations
 
@@ -30,12 +34,14 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from ..coverage import ALL_FIELD_BITS, FIELD_BITS, carried_fields, carried_mask
+from ..coverage import ALL_FIELD_BITS, FIELD_BITS, Feed, carried_fields, carried_mask
 from ..db import PROJECT_ROOT
 from ..errors import IngestError, RowProblem
 from ..formatting import format_cell_text, format_number
 from ..schema import DOSSIER_FIELDS, FIELD_BY_NAME
+from . import explain
 from .boundary import file_boundary
+from .explain import UNKNOWN_PROCEDURE, UNKNOWN_UNIT
 from .grid import ROW_COLUMN
 from .reader import RawExport, read_export
 from .vendors import coded_sql
@@ -72,6 +78,19 @@ class ExportPreview:
     personal_headers: list[str] = field(default_factory=list)
     period_start: dt.date | None = None
     period_end: dt.date | None = None
+    feeds: list[Feed] = field(default_factory=list)        # explain.file_feeds: what it can feed
+    unused_headers: list[str] = field(default_factory=list)  # neither mapped nor personal
+    column_notes: list[str] = field(default_factory=list)    # columns refused by their values
+    vendor: str | None = None                                # a recognised vendor profile
+
+    @property
+    def derived_id(self) -> bool:
+        """No dossier-id column: the load derives the ids from the rows."""
+        return "dossier_id" not in self.mapping
+
+    def warnings(self, default_unit: str | None = None) -> list[str]:
+        """What a load with this mapping (and unit named for the file) will warn about."""
+        return explain.file_warnings(self.mapping, default_unit) + self.column_notes
 
 
 @dataclass
@@ -91,6 +110,7 @@ class UploadResult:
     rejected: int
     uploaded_at: dt.datetime
     message_vi: str
+    warnings: list[str] = field(default_factory=list)   # Vietnamese, stored in uploads.warnings
 
 
 @dataclass
@@ -105,15 +125,21 @@ class UndoResult:
 @file_boundary
 def preview_export(data: bytes, file_name: str, *, mapping: dict | None = None,
                    rows: int = 20) -> ExportPreview:
-    """What the upload page shows before loading: headers, detected mapping, first rows."""
+    """What the upload page shows before loading: headers, detected mapping, first rows, what the
+    file can feed (per indicator, from which columns) and the columns it will not use."""
     export = read_export(data, file_name, mapping=mapping)
     export.more.close()                 # the rest of a big sheet is not needed for a preview
     sample = export.table.slice(0, rows).to_pandas().set_index(ROW_COLUMN).map(format_cell_text)
+    sample = sample.astype(object).where(sample.notna(), "")   # a blank cell, not "None"
     sample.index.name = "Dòng"
     return ExportPreview(headers=export.headers, mapping=export.mapping,
                          missing_required=export.missing_required, layout=export.layout,
                          sample=sample, personal_headers=export.personal_headers,
-                         period_start=export.period_start, period_end=export.period_end)
+                         period_start=export.period_start, period_end=export.period_end,
+                         feeds=explain.file_feeds(export.mapping),
+                         unused_headers=explain.unused_headers(export.headers, export.mapping,
+                                                               export.personal_headers),
+                         column_notes=export.column_notes, vendor=export.vendor)
 
 
 @file_boundary
@@ -148,14 +174,14 @@ def _load(cur, data: bytes, file_name: str, sha256: str, *, mapping, skip_invali
     with DuckDB's memory limit lowered to `limits` (staging, writing) where given."""
     report("read", 0.0)
     export = read_export(data, file_name, mapping=mapping)
-    missing = [m for m in export.missing_required if not (m == "unit" and default_unit)]
+    default_unit = (default_unit or "").strip() or None
+    missing = export.missing_required
     if missing:
         export.more.close()
         raise IngestError(
             "thiếu cột bắt buộc: " + ", ".join(FIELD_BY_NAME[m].label_vi for m in missing)
             + ". Các cột trong tệp: " + ", ".join(f"«{h}»" for h in export.headers)
-            + ". Hãy chỉ rõ cột tương ứng (ánh xạ cột)"
-            + (", hoặc chọn đơn vị xử lý cho cả tệp." if "unit" in missing else ".")
+            + ". Hãy chỉ rõ cột tương ứng (ánh xạ cột)."
             + "".join(f" {note}" for note in export.column_notes), file_name)
     report("read", 1.0)
 
@@ -182,8 +208,10 @@ def _load(cur, data: bytes, file_name: str, sha256: str, *, mapping, skip_invali
             report("validate", 1.0)
             report("write", 0.0)
             carried = carried_mask(carried_fields(export.mapping, default_unit=bool(default_unit)))
+            warnings = (explain.file_warnings(export.mapping, default_unit) + export.column_notes
+                        + _blank_cell_warnings(cur, export, default_unit))
             result = _write(cur, export, sha256, len(data), is_sample, rows_read, problem_rows,
-                            carried, report)
+                            carried, report, warnings)
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
@@ -211,13 +239,14 @@ def _memory_limit(cur, limit: str | None):
 
 def _already_loaded(cur, upload_id: int, file_name: str) -> UploadResult:
     row = cur.execute(
-        "SELECT file_name, sha256, layout, mapping, period_start, period_end, rows_read, uploaded_at "
-        "FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
-    first_name, sha256, layout, mapping, start, end, rows_read, uploaded_at = row
+        "SELECT file_name, sha256, layout, mapping, period_start, period_end, rows_read, uploaded_at, "
+        "warnings FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
+    first_name, sha256, layout, mapping, start, end, rows_read, uploaded_at, warnings = row
     message = (f"Tệp «{file_name}» giống hệt tệp «{first_name}» đã nạp lúc "
                f"{uploaded_at:%H:%M %d/%m/%Y} (lần tải số {upload_id}): không có gì thay đổi.")
     return UploadResult(upload_id, file_name, "already_loaded", sha256, json.loads(layout),
-                        json.loads(mapping), start, end, rows_read, 0, 0, 0, 0, uploaded_at, message)
+                        json.loads(mapping), start, end, rows_read, 0, 0, 0, 0, uploaded_at, message,
+                        json.loads(warnings or "[]"))
 
 
 # Source text kept beside the parsed value when that could not be read, to show the offending
@@ -261,7 +290,8 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
             joins.append(f"LEFT JOIN (SELECT v, {parsed} FROM (SELECT DISTINCT raw_{name} AS v FROM raw))"
                          f" lookup_{name} ON raw.raw_{name} IS NOT DISTINCT FROM lookup_{name}.v")
         looked_up += [f"lookup_{name}.{col}" if name in mapped else f"NULL AS {col}" for col in outputs]
-    unit = f"coalesce(raw_unit, {sql_literal(default_unit)})" if default_unit else "raw_unit"
+    unit = f"coalesce(raw_unit, {sql_literal(default_unit or UNKNOWN_UNIT)})"
+    no_procedure = "raw_procedure_name IS NULL AND raw_procedure_code IS NULL"
     finish_source = "raw_finished_at" if "finished_at" in mapped else "raw_returned_at"
     has_fee = ", ".join(e for n, e in (
         ("has_fee", "CASE WHEN fee_flag_col_amount > 1 THEN true ELSE fee_flag_col_flag END"),
@@ -274,8 +304,10 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
     parse = f"""
         WITH parsed AS (
             SELECT raw.source_row, {", ".join(f"raw_{n}" for n in RAW_KEPT)},
-                   {", ".join(f"raw_{n} AS {n}" for n in TEXT_FIELDS if n != "unit")},
-                   {unit} AS unit,
+                   {", ".join(f"raw_{n} AS {n}" for n in TEXT_FIELDS if n not in ("unit", "procedure_name"))},
+                   {unit} AS unit, raw_unit IS NULL AS blank_unit,
+                   CASE WHEN {no_procedure} THEN {sql_literal(UNKNOWN_PROCEDURE)} ELSE raw_procedure_name
+                        END AS procedure_name, {no_procedure} AS blank_procedure,
                    {timestamp_sql("raw_received_at")} AS received_at,
                    {timestamp_sql("raw_due_at")} AS due_day_or_time,
                    {timestamp_sql(finish_source)} AS finished_at,
@@ -310,6 +342,51 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
             del table
     export.table = export.table.slice(0, 0)     # the first rows now live in DuckDB too
     cur.execute("DROP VIEW raw")
+    if "dossier_id" not in mapped:
+        _derive_ids(cur)
+
+
+def _derive_ids(cur) -> None:
+    """Ids for a file without a dossier-id column (registers that number rows "TT" only).
+
+    The id must not change over the dossier's life, so that the next export of the same book (the
+    same rows, some now with a return date, plus new ones) updates its dossiers instead of adding
+    them again: it is built from what is written when the dossier is received (explain.
+    DERIVED_ID_FIELDS: received date-time, procedure, unit, due date), never from finish or return
+    dates or the status. Rows of one file with the same values are told apart by their occurrence
+    number in file order, so two identical rows stay two dossiers. Id: "TT-" + received minute +
+    "-" + 10 hex digits of md5 over those values and the occurrence number."""
+    key = " || '|' || ".join(
+        f"coalesce(strftime({n}, '%Y-%m-%d %H:%M:%S'), '')" if n.endswith("_at") else f"coalesce({n}, '')"
+        for n in explain.DERIVED_ID_FIELDS)
+    # Without an id, a row whose received date is a typo ("31/02/2023") would pass for a totals
+    # line and vanish: a date-like text there makes it a dossier row, reported as bad.
+    typo = "coalesce(regexp_matches(raw_received_at, '[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}'), false)"
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE staged AS
+        WITH keyed AS (SELECT * REPLACE (is_dossier OR {typo} AS is_dossier), {key} AS id_key FROM staged)
+        SELECT * EXCLUDE (id_key) REPLACE (
+            CASE WHEN is_dossier THEN {sql_literal(explain.DERIVED_ID_PREFIX)}
+                 || coalesce(strftime(received_at, '%Y%m%d%H%M') || '-', '')
+                 || left(md5(id_key || '|' || row_number() OVER (PARTITION BY is_dossier, id_key
+                                                                  ORDER BY source_row)), 10)
+            END AS dossier_id)
+        FROM keyed""")
+
+
+def _blank_cell_warnings(cur, export: RawExport, default_unit: str | None) -> list[str]:
+    """Dossier rows with a blank unit or procedure cell in a file that has such a column: filled
+    with the unit named for the file or the placeholders, and said so."""
+    has_procedure = "procedure_name" in export.mapping or "procedure_code" in export.mapping
+    blank_unit, blank_procedure = cur.execute(
+        "SELECT count(*) FILTER (WHERE blank_unit), count(*) FILTER (WHERE blank_procedure) "
+        "FROM staged WHERE is_dossier AND source_row NOT IN (SELECT source_row FROM problems)").fetchone()
+    warnings = []
+    if blank_unit and "unit" in export.mapping:
+        warnings.append(explain.blank_cell_warning(blank_unit, "đơn vị xử lý", default_unit or UNKNOWN_UNIT))
+    if blank_procedure and has_procedure:
+        warnings.append(explain.blank_cell_warning(blank_procedure, "thủ tục", UNKNOWN_PROCEDURE))
+    return warnings
 
 
 def _batches(tables):
@@ -337,10 +414,6 @@ def _problem_checks(export: RawExport, default_unit: str | None) -> list[tuple[s
               ("raw_channel IS NOT NULL AND channel IS NULL", "channel",
                "không nhận ra hình thức nộp; hãy ghi Trực tiếp, Trực tuyến toàn trình, Trực tuyến một "
                "phần, Bưu chính công ích hoặc mã 1/2/3")]
-    if "unit" in export.mapping and not default_unit:
-        checks.append(("unit IS NULL", "unit", "thiếu đơn vị xử lý"))
-    procedure = "procedure_name" if "procedure_name" in export.mapping else "procedure_code"
-    checks.append(("procedure_name IS NULL AND procedure_code IS NULL", procedure, "thiếu thủ tục"))
     for name in ("received_at", "due_at", "finished_at", "returned_at"):
         checks.append((f"raw_{name} IS NOT NULL AND {name} IS NULL", name, date_help))
     for name in FLAG_FIELDS:
@@ -367,7 +440,7 @@ def _problems(cur, export: RawExport, default_unit: str | None):
 
 
 def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows_read: int,
-           rejected: int, carried: int, report: Progress) -> UploadResult:
+           rejected: int, carried: int, report: Progress, warnings: list[str]) -> UploadResult:
     upload_id = cur.execute("SELECT nextval('upload_id_seq')").fetchone()[0]
     fields = ", ".join(FIELD_NAMES)
     # Valid dossier rows; the later row wins for an id listed twice.
@@ -388,12 +461,13 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
     cur.execute("""
         INSERT INTO uploads (upload_id, file_name, sha256, size_bytes, file_format, layout, mapping,
                              period_start, period_end, data_as_of, rows_read, rejected, uploaded_at,
-                             is_sample, fields_carried)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                             is_sample, fields_carried, warnings)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [upload_id, export.file_name, sha256, size, export.file_format,
                  json.dumps(export.layout, ensure_ascii=False),
                  json.dumps(export.mapping, ensure_ascii=False), period_start, period_end,
-                 data_as_of, rows_read, rejected, uploaded_at, is_sample, carried])
+                 data_as_of, rows_read, rejected, uploaded_at, is_sample, carried,
+                 json.dumps(warnings, ensure_ascii=False) if warnings else None])
     cur.execute(f"INSERT INTO rejected_rows SELECT {upload_id}, * FROM problems")
     cur.execute(f"""
         INSERT INTO dossier_versions
@@ -428,7 +502,7 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
                   else "") + ".")
     return UploadResult(upload_id, export.file_name, "loaded", sha256, export.layout, export.mapping,
                         period_start, period_end, rows_read, added, updated, unchanged, rejected,
-                        uploaded_at, message)
+                        uploaded_at, message, warnings)
 
 
 def _rebuild(cur, touched: str) -> None:
