@@ -13,6 +13,7 @@ from .csv_text import read_csv_grids
 from .excel import read_excel_grids
 from .grid import ROW_COLUMN, Grid
 from .header import find_header, title_period
+from .legacy_text import font_encodings, prepare_grid
 from .safety import detect_format
 from ..errors import IngestError
 from ..schema import FIELD_BY_NAME
@@ -68,7 +69,9 @@ def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> 
     file_format = detect_format(data, file_name)
     grids = read_csv_grids(data, file_name) if file_format == "csv" else read_excel_grids(data, file_name, file_format)
     best, seen = None, []
+    fonts = font_encodings(data, file_format)
     for grid in grids:
+        grid = prepare_grid(grid, fonts, file_name)    # legacy TCVN3/VNI text -> Unicode, NFC headers
         seen += [c for row in grid.top for c in row if c]
         found = find_header(grid.top, mapping)
         if found and (best is None or found[0] > best[1][0]):
