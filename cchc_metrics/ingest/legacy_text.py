@@ -159,7 +159,7 @@ def detect(cells: list[str], fonts: set[str], file_name: str) -> str | None:
     if tcvn3 + vni == 0:
         return None
     encoding, main, other = ("tcvn3", tcvn3, vni) if tcvn3 >= vni else ("vni", vni, tcvn3)
-    if not fonts and unicode_cells >= STRAY_RATIO * main:
+    if unicode_cells >= STRAY_RATIO * main:
         return None                  # a Unicode file with a few symbols (©, «»,×) in it
     if encoding in fonts:
         confident = main > other
