@@ -265,3 +265,27 @@ def test_national_portal_dates_yyyymmddhhmmss(con, tmp_path):
     assert list(bad["value"]) == ["22030325170000", "20241320080000"]
     assert list(bad["column_name"]) == ["Ngày hẹn trả", "Ngày tiếp nhận"]
     assert all("2000–2100" in m for m in bad["message"])
+
+
+def test_tcvn3_big_sheet_read_in_pieces_is_converted_throughout(con, tmp_path, monkeypatch):
+    from cchc_metrics.ingest import excel_pieces, limits, store
+    units = ["Phßng Hµnh chÝnh t\xad ph¸p", "V¨n phßng Së", "Trung t©m Trî gióp ph¸p lý"]
+    rows = [["Hä tªn ng\xadêi nép", "M· hå s¬", "Tªn thñ tôc", "§¬n vÞ xö lý", "Ngµy tiÕp nhËn"]]
+    rows += [[f"NguyÔn V¨n {i}", f"HS-{i:03d}", "§¨ng ký kÕt h«n", units[i % 3], f"{1 + i % 28:02d}/03/2024"]
+             for i in range(90)]
+    data = _xlsx(tmp_path / "big_tcvn3.xlsx", rows, font=".VnArial")
+    pieces_cut = []
+    real_pieces = excel_pieces.sheet_pieces
+    monkeypatch.setattr(excel_pieces, "sheet_pieces",
+                        lambda *a: (pieces_cut.append(p) or p for p in real_pieces(*a)))
+    monkeypatch.setattr(limits, "PIECED_SHEET_BYTES", 4000)
+    monkeypatch.setattr(limits, "PIECE_XML_BYTES", 1500)
+    monkeypatch.setattr(store, "STAGE_BATCH_ROWS", 20)
+    result = ingest_file(con, data, "big_tcvn3.xlsx")
+    assert len(pieces_cut) > 3
+    assert result.rows_read == 90
+    assert con.execute("SELECT unit, count(*) FROM dossiers GROUP BY unit ORDER BY unit").fetchall() == [
+        ("Phòng Hành chính tư pháp", 30), ("Trung tâm Trợ giúp pháp lý", 30), ("Văn phòng Sở", 30)]
+    assert con.execute("SELECT DISTINCT procedure_name FROM dossiers").fetchall() == [("Đăng ký kết hôn",)]
+    # The applicant's name (personal data, "Họ tên người nộp" once converted) is not stored.
+    assert "Nguy" not in str(con.execute("SELECT * FROM dossier_versions").fetchall())

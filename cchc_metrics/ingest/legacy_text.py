@@ -125,12 +125,15 @@ def to_unicode(text: str, encoding: str) -> str:
     if encoding == "vni":
         return _VNI_PATTERN.sub(lambda m: VNI_TO_UNICODE[m.group()], text)
     converted = text.translate(_TCVN3_TRANSLATE)
-    if converted != text:
-        converted = _capital_words(text, converted)
+    if _CAPITALS.search(text):
+        converted = _capital_words(converted)
     return converted
 
 
-def _capital_words(source: str, converted: str) -> str:
+_CAPITALS = re.compile(r"[A-Z][^\sa-z]*[A-Z]")       # two capitals in one word
+
+
+def _capital_words(converted: str) -> str:
     """Words typed in a TCVN3 capital font (.VnTimeH) hold lowercase codes among capital ASCII
     letters ("PHßNG"): such a word (two or more capitals, no ASCII lowercase) is made upper case."""
     def word(match: re.Match) -> str:
@@ -218,11 +221,14 @@ def _nfc(cell: str | None) -> str | None:
 
 
 def prepare_grid(grid: Grid, fonts: set[str], file_name: str) -> Grid:
-    """The grid with legacy-encoded text converted to Unicode (refused when unclear) and the top
-    rows (headers, titles) in NFC. Costs a look at a few thousand cells for a Unicode file."""
+    """The grid with the top rows (headers, titles) in NFC and, when its text is in a legacy
+    encoding (refused when unclear), the top rows and the pieces still to read converted to
+    Unicode. `grid.table` is left to the reader, which converts only the columns it keeps
+    (`convert_table`): names and addresses, many distinct values each, are dropped unconverted.
+    Costs a look at a few thousand cells for a Unicode file."""
     encoding = detect(_sample(grid), fonts, file_name)
     if encoding is not None:
-        grid.table = convert_table(grid.table, encoding)
+        grid.legacy_encoding = encoding
         grid.top = [[to_unicode(c, encoding) if c else c for c in row] for row in grid.top]
         if grid.rest is not None:
             grid.rest = _converted_rest(grid.rest, encoding)

@@ -13,7 +13,7 @@ from .csv_text import read_csv_grids
 from .excel import read_excel_grids
 from .grid import ROW_COLUMN, Grid
 from .header import find_header, title_period
-from .legacy_text import font_encodings, prepare_grid
+from .legacy_text import convert_table, font_encodings, prepare_grid
 from .safety import detect_format
 from ..errors import IngestError
 from ..schema import FIELD_BY_NAME
@@ -124,6 +124,8 @@ def _build_export(grid: Grid, file_name, file_format, header_index, header_count
     kept = [j for j, h in enumerate(headers) if h not in personal]
     table = pa.table([rows] + [table.column(j) for j in kept],
                      names=[ROW_COLUMN] + [headers[j] for j in kept])
+    if grid.legacy_encoding:
+        table = convert_table(table, grid.legacy_encoding)     # TCVN3 / VNI text -> Unicode
     header_rows = [grid.row_number(header_index + k) for k in range(header_count)]
     period = title_period(grid.top[:header_index])
     # The rest of a big sheet: only the mapped columns (nothing else is stored), read as such.
