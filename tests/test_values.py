@@ -11,7 +11,7 @@ import pytest
 from openpyxl.styles import Font
 
 from cchc_metrics.errors import IngestError
-from cchc_metrics.ingest import ingest_file, rejected_rows
+from cchc_metrics.ingest import ingest_file, preview_export, rejected_rows
 from cchc_metrics.ingest.legacy_text import (TCVN3_TO_UNICODE, VNI_TO_UNICODE, detect,
                                              font_encodings, to_unicode)
 from cchc_metrics.ingest.values import text_sql, timestamp_sql
@@ -194,6 +194,9 @@ def test_tcvn3_workbook_with_vntime_font_is_converted(con, tmp_path):
         ["HS-2", "Chøng thùc b¶n sao", "V¨n phßng Së", "19/03/2024", "19/03/2024"],
     ], font=".VnTime")
     assert font_encodings(data, "xlsx") == {"tcvn3"}
+    preview = preview_export(data, "tcvn3.xlsx")
+    assert preview.headers == ["Mã hồ sơ", "Tên thủ tục", "Đơn vị xử lý", "Ngày tiếp nhận", "Ngày hẹn trả"]
+    assert list(preview.sample["Đơn vị xử lý"]) == ["Phòng Hành chính tư pháp", "Văn phòng Sở"]
     result = ingest_file(con, data, "tcvn3.xlsx")
     assert result.mapping["unit"] == "Đơn vị xử lý"
     assert result.mapping["received_at"] == "Ngày tiếp nhận"
