@@ -17,7 +17,10 @@ TEXT_FIELDS = ("dossier_id", "procedure_code", "procedure_name", "field", "unit"
 DAY_FIRST_DATES = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 DAY_FIRST_TIMES = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M",
                    "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M")
-# Time first, as web one-stop screens (Tan Dan platform) write it: "13:05, 18/03/2024".
+# Time first, as web one-stop screens write it: "13:05, 18/03/2024" (FORMAT_TIME = "HH:mm, DD/MM/YYYY"
+# in HuanVu201/DichVuCong_KhoaLuan_PASETO quantri_client/src/data/constant.ts), also without the comma.
+# The same file formats local time with a literal Z (FORMAT_ISO_DATE "YYYY-MM-DDTHH:mm:ss.SSS[Z]"):
+# a Z that is not UTC would come out 7 hours late here; exports seen so far do not carry it.
 TIME_FIRST = ("%H:%M, %d/%m/%Y", "%H:%M %d/%m/%Y", "%H:%M:%S, %d/%m/%Y", "%H:%M:%S %d/%m/%Y")
 # The national portal's sync fields (NgayTiepNhan, NgayHenTra, NgayTra, NgayKetThucXuLy) are
 # yyyyMMddHHmmss in Vietnam local time: VietOpenCPS/opencps-v2, DVCQGIntegrationActionImpl.java
