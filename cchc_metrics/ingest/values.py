@@ -20,13 +20,12 @@ DAY_FIRST_TIMES = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S", "
 # Time first, as web one-stop screens write it: "13:05, 18/03/2024" (FORMAT_TIME = "HH:mm, DD/MM/YYYY"
 # in HuanVu201/DichVuCong_KhoaLuan_PASETO quantri_client/src/data/constant.ts), also without the comma.
 # The same file formats local time with a literal Z (FORMAT_ISO_DATE "YYYY-MM-DDTHH:mm:ss.SSS[Z]"):
-# a Z that is not UTC would come out 7 hours late here; exports seen so far do not carry it.
+# a Z that is not UTC would come out 7 hours late here (not known whether any export carries it).
 TIME_FIRST = ("%H:%M, %d/%m/%Y", "%H:%M %d/%m/%Y", "%H:%M:%S, %d/%m/%Y", "%H:%M:%S %d/%m/%Y")
 # The national portal's sync fields (NgayTiepNhan, NgayHenTra, NgayTra, NgayKetThucXuLy) are
 # yyyyMMddHHmmss in Vietnam local time: VietOpenCPS/opencps-v2, DVCQGIntegrationActionImpl.java
 # (LUCENE_DATE_FORMAT = "yyyyMMddHHmmss", formatted in the Asia/Ho_Chi_Minh time zone).
 COMPACT_TIME = "%Y%m%d%H%M%S"
-COMPACT_DATE = "%Y%m%d"
 # Dates outside these years are typos (2203, 1900): unreadable, so the row is reported.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 VIETNAM_UTC_OFFSET_HOURS = 7      # no daylight saving since 1975
@@ -79,8 +78,7 @@ def text_sql(col: str, nfc: bool = True) -> str:
 def timestamp_sql(col: str) -> str:
     """SQL: trimmed text -> TIMESTAMP in Vietnam local time; NULL when it cannot be read.
 
-    Read: dd/mm/yyyy[ HH:MM[:SS]] (also with - or .), HH:MM[, ]dd/mm/yyyy, yyyyMMddHHmmss,
-    yyyyMMdd, ISO (with 'T', milliseconds; an offset or Z is converted to UTC+7), an Excel serial
+    Read: dd/mm/yyyy[ HH:MM[:SS]] (also with - or .), HH:MM[, ]dd/mm/yyyy, yyyyMMddHHmmss, ISO (with 'T', milliseconds; an offset or Z is converted to UTC+7), an Excel serial
     number. The shape picks the formats, so each value is parsed once. Impossible dates and years
     outside FIRST_YEAR..LAST_YEAR are NULL."""
     dates = ", ".join(sql_literal(f) for f in DAY_FIRST_DATES)
@@ -95,7 +93,6 @@ def timestamp_sql(col: str) -> str:
         f"THEN make_timestamp(epoch_us(try_cast({col} AS TIMESTAMPTZ)))"
         f" + INTERVAL {VIETNAM_UTC_OFFSET_HOURS} HOUR "
         f"WHEN regexp_full_match({col}, '\\d{{14}}') THEN try_strptime({col}, {sql_literal(COMPACT_TIME)}) "
-        f"WHEN regexp_full_match({col}, '\\d{{8}}') THEN try_strptime({col}, {sql_literal(COMPACT_DATE)}) "
         f"WHEN regexp_full_match({col}, '\\d{{5}}(\\.\\d+)?') "
         f"THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({col} AS DOUBLE)"
         f" * 86400000000) AS BIGINT)) "
