@@ -292,3 +292,16 @@ def test_tcvn3_big_sheet_read_in_pieces_is_converted_throughout(con, tmp_path, m
     assert con.execute("SELECT DISTINCT procedure_name FROM dossiers").fetchall() == [("Đăng ký kết hôn",)]
     # The applicant's name (personal data, "Họ tên người nộp" once converted) is not stored.
     assert "Nguy" not in str(con.execute("SELECT * FROM dossier_versions").fetchall())
+
+
+def test_unicode_workbook_in_a_vntime_template_is_not_converted(con, tmp_path):
+    # An old template's .VnTime font, but the text typed in Unicode (one symbol cell too).
+    data = _xlsx(tmp_path / "unicode_vntime.xlsx", [
+        ["Sở Tư pháp © 2024"],
+        ["Mã hồ sơ", "Tên thủ tục", "Đơn vị xử lý", "Ngày tiếp nhận", "Ngày hẹn trả"],
+        ["HS-1", "Đăng ký kết hôn", "Phòng Hành chính tư pháp", "18/03/2024 08:00", "25/03/2024"],
+        ["HS-2", "Chứng thực bản sao", "Văn phòng Sở", "19/03/2024", "19/03/2024"],
+    ], font=".VnTime")
+    assert font_encodings(data, "xlsx") == {"tcvn3"}
+    ingest_file(con, data, "unicode_vntime.xlsx")
+    assert _dossiers(con) == EXPECTED_LEGACY
