@@ -90,6 +90,8 @@ _TCVN3_SIGN = re.compile(f"(?<=[{_LETTER}])[\u00a1-\u00aa\u00ac-\u00ae\u00b5-\u0
 # before a letter.
 _VNI_SIGN = re.compile("[aeiouyAEIOUYôöÔÖ][øûïåäëüØÛÏÅÄËÜ]|[ñÑ](?=[A-Za-z])")
 
+_CAPITALS = re.compile(r"[A-Z][^\sa-z]*[A-Z]")       # two capitals in one word
+
 SAMPLE_ROWS = 500          # rows of each column looked at (the top rows are always included)
 SAMPLE_CELLS = 5000        # non-ASCII cells looked at, at most
 STRAY_RATIO = 20           # Unicode cells per legacy-looking cell under which those are strays (©, ×)
@@ -128,9 +130,6 @@ def to_unicode(text: str, encoding: str) -> str:
     if _CAPITALS.search(text):
         converted = _capital_words(converted)
     return converted
-
-
-_CAPITALS = re.compile(r"[A-Z][^\sa-z]*[A-Z]")       # two capitals in one word
 
 
 def _capital_words(converted: str) -> str:
