@@ -278,9 +278,6 @@ def test_dvc_so_theo_doi_server_xlsx(con, tmp_path):
     check_so_theo_doi(con)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs: date form 'HH:mm, dd/MM/yyyy' (time first, comma: FORMAT_TIME of the DichVuCong "
-    "client, e.g. '17:00, 08/03/2024'); and the procedure of test_dvc_so_theo_doi_server_xlsx"))
 def test_dvc_so_theo_doi_time_first_dates(con, tmp_path):
     path = write_xlsx(tmp_path / "So theo doi ho so.xlsx", so_theo_doi_rows("%H:%M, %d/%m/%Y"),
                       merges=SO_THEO_DOI_MERGES)

@@ -15,6 +15,7 @@ from .grid import ROW_COLUMN, Grid
 from . import summary
 from .header import Header, find_header, header_like_cells, title_period
 from .html_table import read_html_grids
+from .legacy_text import convert_table, font_encodings, prepare_grid
 from .safety import detect_format
 from .spreadsheet_xml import read_spreadsheet_xml_grids
 from ..errors import IngestError
@@ -86,7 +87,9 @@ def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> 
     else:
         grids = read_excel_grids(data, file_name, file_format)
     best, seen, tops = None, [], []
+    fonts = font_encodings(data, file_format)
     for grid in grids:
+        grid = prepare_grid(grid, fonts, file_name)    # legacy TCVN3/VNI text -> Unicode, NFC headers
         seen += [c for row in grid.top for c in row if c]
         tops.append(grid.top)
         found = find_header(grid.top, mapping)
@@ -157,6 +160,8 @@ def _build_export(grid: Grid, file_name, file_format, found: Header, explicit) -
     kept = [j for j, h in enumerate(headers) if h not in personal]
     table = pa.table([rows] + [table.column(j) for j in kept],
                      names=[ROW_COLUMN] + [headers[j] for j in kept])
+    if grid.legacy_encoding:
+        table = convert_table(table, grid.legacy_encoding)     # TCVN3 / VNI text -> Unicode
     header_rows = [grid.row_number(header_index + k) for k in range(header_count)]
     period = title_period(grid.top[:header_index])
     # The rest of a big sheet: only the mapped columns (nothing else is stored), read as such.

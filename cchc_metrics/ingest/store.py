@@ -280,7 +280,8 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
     The rows come in Arrow pieces (the first rows, then the rest of a big sheet as it is read);
     each piece is parsed into `staged` and let go, so the Arrow rows never pile up."""
     mapped = export.mapping
-    raw = ", ".join(f"{text_sql(sql_ident(mapped[n])) if n in mapped else 'CAST(NULL AS VARCHAR)'}"
+    # Text fields in NFC (one unit whatever the file's normalisation); codes, dates, flags trimmed.
+    raw = ", ".join(f"{text_sql(sql_ident(mapped[n]), nfc=n in TEXT_FIELDS) if n in mapped else 'CAST(NULL AS VARCHAR)'}"
                     f" AS raw_{n}" for n in FIELD_NAMES)
     raw_view = f"CREATE OR REPLACE TEMP VIEW raw AS SELECT {ROW_COLUMN} AS source_row, {raw} FROM source_rows"
     joins, looked_up = [], []
@@ -405,8 +406,8 @@ def _batches(tables):
 
 def _problem_checks(export: RawExport, default_unit: str | None) -> list[tuple[str, str, str]]:
     """(SQL condition over `staged`, source column, Vietnamese message) per kind of bad cell."""
-    date_help = ("không đọc được ngày; hãy ghi dạng dd/mm/yyyy, dd/mm/yyyy HH:MM hoặc dùng ô ngày "
-                 "của Excel")
+    date_help = ("không đọc được ngày (ngày không có thật, hoặc năm không nằm trong khoảng 2000–2100); "
+                 "hãy ghi dạng dd/mm/yyyy, dd/mm/yyyy HH:MM hoặc dùng ô ngày của Excel")
     flag_help = "không hiểu giá trị; hãy ghi Có/Không, Đã/Chưa, x hoặc để trống, 1/0"
     checks = [("dossier_id IS NULL", "dossier_id", "thiếu mã hồ sơ"),
               ("received_at IS NULL AND raw_received_at IS NULL", "received_at",

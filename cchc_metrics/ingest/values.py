@@ -17,6 +17,18 @@ TEXT_FIELDS = ("dossier_id", "procedure_code", "procedure_name", "field", "unit"
 DAY_FIRST_DATES = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 DAY_FIRST_TIMES = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M",
                    "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M")
+# Time first, as web one-stop screens write it: "13:05, 18/03/2024" (FORMAT_TIME = "HH:mm, DD/MM/YYYY"
+# in HuanVu201/DichVuCong_KhoaLuan_PASETO quantri_client/src/data/constant.ts), also without the comma.
+# The same file formats local time with a literal Z (FORMAT_ISO_DATE "YYYY-MM-DDTHH:mm:ss.SSS[Z]"):
+# a Z that is not UTC would come out 7 hours late here (not known whether any export carries it).
+TIME_FIRST = ("%H:%M, %d/%m/%Y", "%H:%M %d/%m/%Y", "%H:%M:%S, %d/%m/%Y", "%H:%M:%S %d/%m/%Y")
+# The national portal's sync fields (NgayTiepNhan, NgayHenTra, NgayTra, NgayKetThucXuLy) are
+# yyyyMMddHHmmss in Vietnam local time: VietOpenCPS/opencps-v2, DVCQGIntegrationActionImpl.java
+# (LUCENE_DATE_FORMAT = "yyyyMMddHHmmss", formatted in the Asia/Ho_Chi_Minh time zone).
+COMPACT_TIME = "%Y%m%d%H%M%S"
+# Dates outside these years are typos (2203, 1900): unreadable, so the row is reported.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+VIETNAM_UTC_OFFSET_HOURS = 7      # no daylight saving since 1975
 
 
 @dataclass(frozen=True)
@@ -52,23 +64,43 @@ def fold_sql(col: str) -> str:
             f" '[^a-z0-9]+', ' ', 'g'))")
 
 
-def text_sql(col: str) -> str:
-    return f"nullif(trim({col}), '')"
+def text_sql(col: str, nfc: bool = True) -> str:
+    """SQL: trimmed text, NULL when blank; with `nfc`, in Unicode NFC: macOS writes decomposed
+    text ("o" + combining grave), which must equal the composed "ò" or one unit shows up twice.
+    Only values holding combining marks are normalised (nfc_normalize on every value costs ~0.4 s
+    per million rows and column; the check ~0.015 s: benchmarks/bench_values.py)."""
+    if not nfc:
+        return f"nullif(trim({col}), '')"
+    return (f"nullif(trim(CASE WHEN regexp_matches({col}, '[\\x{{0300}}-\\x{{036f}}]') "
+            f"THEN nfc_normalize({col}) ELSE {col} END), '')")
 
 
 def timestamp_sql(col: str) -> str:
-    """SQL: trimmed text -> TIMESTAMP (dd/mm/yyyy[ HH:MM[:SS]], ISO, or an Excel serial number);
-    NULL when it cannot be read. The shape picks the formats, so each value is parsed once."""
+    """SQL: trimmed text -> TIMESTAMP in Vietnam local time; NULL when it cannot be read.
+
+    Read: dd/mm/yyyy[ HH:MM[:SS]] (also with - or .), HH:MM[, ]dd/mm/yyyy, yyyyMMddHHmmss, ISO
+    (with 'T', milliseconds; an offset or Z is converted to UTC+7), an Excel serial number. The shape picks the formats, so each value is parsed once. Impossible dates and years
+    outside FIRST_YEAR..LAST_YEAR are NULL."""
     dates = ", ".join(sql_literal(f) for f in DAY_FIRST_DATES)
     times = ", ".join(sql_literal(f) for f in DAY_FIRST_TIMES)
-    return (f"CASE WHEN {col}[2] IN ('/', '-', '.') OR {col}[3] IN ('/', '-', '.') "
-            f"THEN CASE WHEN length({col}) <= 10 THEN try_strptime({col}, [{dates}]) "
-            f"ELSE try_strptime({col}, [{times}]) END "
-            f"WHEN regexp_full_match({col}, '\\d{{14}}') THEN try_strptime({col}, '%Y%m%d%H%M%S') "
-            f"WHEN regexp_full_match({col}, '\\d{{5}}(\\.\\d+)?') "
-            f"THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({col} AS DOUBLE)"
-            f" * 86400000000) AS BIGINT)) "
-            f"ELSE try_cast({col} AS TIMESTAMP) END")
+    time_first = ", ".join(sql_literal(f) for f in TIME_FIRST)
+    parsed = (
+        f"CASE WHEN {col}[2] IN ('/', '-', '.') OR {col}[3] IN ('/', '-', '.') "
+        f"THEN CASE WHEN length({col}) <= 10 THEN try_strptime({col}, [{dates}]) "
+        f"ELSE try_strptime({col}, [{times}]) END "
+        f"WHEN {col}[2] = ':' OR {col}[3] = ':' THEN try_strptime({col}, [{time_first}]) "
+        f"WHEN {col}[5] = '-' AND regexp_matches({col}, '(Z|[+-]\\d\\d:?\\d\\d)$') "
+        f"THEN make_timestamp(epoch_us(try_cast({col} AS TIMESTAMPTZ)))"
+        f" + INTERVAL {VIETNAM_UTC_OFFSET_HOURS} HOUR "
+        f"WHEN regexp_full_match({col}, '\\d{{14}}') THEN try_strptime({col}, {sql_literal(COMPACT_TIME)}) "
+        f"WHEN regexp_full_match({col}, '\\d{{5}}(\\.\\d+)?') "
+        f"THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({col} AS DOUBLE)"
+        f" * 86400000000) AS BIGINT)) "
+        f"ELSE try_cast({col} AS TIMESTAMP) END")
+    # A one-element list filtered by a lambda keeps `parsed` evaluated once (a CASE or nullif
+    # would repeat it).
+    return (f"list_filter([{parsed}], lambda t: t >= TIMESTAMP '{FIRST_YEAR}-01-01' "
+            f"AND t < TIMESTAMP '{LAST_YEAR + 1}-01-01')[1]")
 
 
 def end_of_day_sql(ts: str) -> str:
