@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from cchc_metrics.coverage import FIELD_BITS  # noqa: E402
 from cchc_metrics.db import connect  # noqa: E402
 from cchc_metrics.metrics import compute_metrics  # noqa: E402
 from cchc_metrics.officers import officer_late_shares  # noqa: E402
@@ -52,7 +53,7 @@ SELECT 1 AS upload_id, (i % 1000000)::INTEGER AS source_row, hash(i) AS row_hash
        NULL AS status,
        (h // 11) % 10 < 6 AS digitized, (h // 13) % 10 < 6 AS e_result,
        (h // 17) % 10 < 4 AS has_fee, NULL AS fee_amount, (h // 19) % 10 < 2 AS paid_online,
-       FALSE AS reused_data
+       FALSE AS reused_data, $all_fields::UINTEGER AS fields_carried
 FROM (SELECT i, (hash(i) % 1000003)::BIGINT AS h,
              TIMESTAMP '2022-11-01 07:30:00' + INTERVAL ((hash(i * 31) % 420)::BIGINT) DAY
                  + INTERVAL ((hash(i * 7) % 540)::BIGINT) MINUTE AS received_at
@@ -76,7 +77,7 @@ def best_of(fn, runs: int = 5) -> tuple[float, float]:
 def run(rows: int, workdir: Path) -> None:
     con = connect(workdir / f"bench_{rows}.duckdb")
     t0 = time.perf_counter()
-    con.execute(GENERATE_SQL, {"rows": rows})
+    con.execute(GENERATE_SQL, {"rows": rows, "all_fields": sum(FIELD_BITS.values())})
     print(f"\n{rows:,} dossiers generated in {time.perf_counter() - t0:.1f} s")
     start, end = evaluation_period(2023)
     cases = {
