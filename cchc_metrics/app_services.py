@@ -287,3 +287,42 @@ def upload_progress(stage: str, fraction: float) -> tuple[float, str]:
     label, start, end = UPLOAD_STAGES.get(stage, (stage, 0.0, 1.0))
     within = min(max(float(fraction), 0.0), 1.0)
     return start + (end - start) * within, label
+
+
+# ---- No data is not zero: what pages show instead of a ratio or points they cannot compute -------
+
+NO_DATA_LABEL_VI = "Chưa có dữ liệu"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
+
+
+def escape_markdown(text) -> str:
+    """Text (often from an upload) safe to put into st.markdown / st.caption / st.metric labels:
+    every Markdown character backslash-escaped, so `![x](http://…)` stays text."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if is_missing(text) else str(text))
+
+
+def no_data_text(reason=None) -> str:
+    """"Chưa có dữ liệu — tệp tải lên không có cột «Ngày hẹn trả»" (plain text, not escaped)."""
+    return NO_DATA_LABEL_VI if is_missing(reason) or not str(reason).strip() else f"{NO_DATA_LABEL_VI} — {reason}"
+
+
+def no_data_notes(frame: pd.DataFrame, value_column: str = "ratio") -> list[str | None]:
+    """Per row of a scoring frame (rows of `score_year`, `score_by_unit`, `monthly_series`):
+    no_data_text(its reason) where `value_column` is missing, None where it has a value."""
+    reasons = frame["no_data_reason_vi"] if "no_data_reason_vi" in frame else [None] * len(frame)
+    return [no_data_text(reason) if is_missing(value) else None
+            for value, reason in zip(frame[value_column], reasons)]
+
+
+def with_no_data_notes(frame: pd.DataFrame, value_column: str = "ratio") -> pd.DataFrame:
+    """The frame with a `no_data_vi` column (see no_data_notes), for tables that show the ratio."""
+    return frame.assign(no_data_vi=no_data_notes(frame, value_column))
+
+
+def units_without_data(by_unit: pd.DataFrame, code: str) -> list[str]:
+    """"Phòng 2: tệp tải lên không có cột «Ngày hẹn trả»" for each unit of a `score_by_unit` frame
+    whose result on criterion `code` cannot be computed (plain text, not escaped)."""
+    rows = criterion_unit_results(by_unit, code)
+    rows = rows[rows["ratio"].isna()]
+    return [f"{unit}: {reason}" if not is_missing(reason) else str(unit)
+            for unit, reason in zip(rows["unit"].fillna("(không ghi đơn vị)"), rows["no_data_reason_vi"])]

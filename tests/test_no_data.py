@@ -305,3 +305,29 @@ def test_no_finish_column_leaves_resolved_and_pending_unknown(tmp_path):
     for name in ("resolved", "pending", "resolved_timed", "pending_overdue", "digitized", "e_result"):
         assert is_unknown(row[name]), name
     assert math.isnan(row["on_time_rate"]) and math.isnan(row["on_time_rate_766"])
+
+
+# ---- the overview page ------------------------------------------------------------------------------
+
+def test_overview_page_says_no_data_and_why(no_due, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from cchc_metrics import auth
+
+    monkeypatch.setenv("CCHC_DB", str(no_due))
+    monkeypatch.delenv(auth.EDITOR_ENV, raising=False)
+    monkeypatch.delenv(auth.VIEWER_ENV, raising=False)
+    app = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+    at = AppTest.from_file(app, default_timeout=30).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    metrics_shown = {m.label: m.value for m in at.metric}
+    assert metrics_shown["Tổng điểm hiện tại"] == "9,70 / 19,50"
+    assert metrics_shown["Điểm bị mất"] == "4,80"
+    assert metrics_shown["Điểm chưa tính được"] == "5,00"
+    # The on-time card: "Chưa có dữ liệu" and the reason, never 0% or 100%.
+    assert [m.value for m in at.metric if m.label == "Kết quả"].count("Chưa có dữ liệu") == 1
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Chưa có dữ liệu — " + NO_DUE) and "chưa tính được" in c for c in captions)
+    html = "".join(h.proto.body for h in at.get("html"))
+    assert "Chưa có dữ liệu — " + NO_DUE in html
