@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import frameworks, periods
 from .db import resolve_db_path
-from .formatting import format_datetime, format_editable_number, is_missing
+from .formatting import NO_DATA_LABEL, format_datetime, format_editable_number, is_missing, no_data_text
 from .rules import RULE_LABELS_VI
 
 
@@ -291,7 +291,7 @@ def upload_progress(stage: str, fraction: float) -> tuple[float, str]:
 
 # ---- No data is not zero: what pages show instead of a ratio or points they cannot compute -------
 
-NO_DATA_LABEL_VI = "Chưa có dữ liệu"
+NO_DATA_LABEL_VI = NO_DATA_LABEL
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
 
 
@@ -299,11 +299,6 @@ def escape_markdown(text) -> str:
     """Text (often from an upload) safe to put into st.markdown / st.caption / st.metric labels:
     every Markdown character backslash-escaped, so `![x](http://…)` stays text."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if is_missing(text) else str(text))
-
-
-def no_data_text(reason=None) -> str:
-    """"Chưa có dữ liệu — tệp tải lên không có cột «Ngày hẹn trả»" (plain text, not escaped)."""
-    return NO_DATA_LABEL_VI if is_missing(reason) or not str(reason).strip() else f"{NO_DATA_LABEL_VI} — {reason}"
 
 
 def no_data_notes(frame: pd.DataFrame, value_column: str = "ratio") -> list[str | None]:
@@ -326,3 +321,15 @@ def units_without_data(by_unit: pd.DataFrame, code: str) -> list[str]:
     rows = rows[rows["ratio"].isna()]
     return [f"{unit}: {reason}" if not is_missing(reason) else str(unit)
             for unit, reason in zip(rows["unit"].fillna("(không ghi đơn vị)"), rows["no_data_reason_vi"])]
+
+
+def with_missing_columns_note(detail: pd.DataFrame) -> pd.DataFrame:
+    """A `metrics.compute_metrics` frame with a `no_data_vi` column: "Chưa có dữ liệu — tệp tải lên
+    không có cột «…»" for rows whose files lacked columns some ratio needs, else None."""
+    from .coverage import missing_columns_vi, missing_from_counts
+
+    notes = []
+    for position in range(len(detail)):
+        missing = missing_from_counts(detail.iloc[position])
+        notes.append(no_data_text("tệp tải lên không có cột " + missing_columns_vi(missing)) if missing else None)
+    return detail.assign(no_data_vi=notes)

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from conftest import write_xlsx
 
-from cchc_metrics import db, ingest, metrics, scoring
+from cchc_metrics import app_services, db, ingest, metrics, scoring
 from cchc_metrics.cli import main
 from cchc_metrics.formatting import is_missing
 
@@ -309,18 +309,27 @@ def test_no_finish_column_leaves_resolved_and_pending_unknown(tmp_path):
 
 # ---- the overview page ------------------------------------------------------------------------------
 
-def test_overview_page_says_no_data_and_why(no_due, monkeypatch):
+def start_app(path: Path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     from cchc_metrics import auth
 
-    monkeypatch.setenv("CCHC_DB", str(no_due))
+    monkeypatch.setenv("CCHC_DB", str(path))
     monkeypatch.delenv(auth.EDITOR_ENV, raising=False)
     monkeypatch.delenv(auth.VIEWER_ENV, raising=False)
     app = str(Path(__file__).resolve().parent.parent / "dashboard.py")
     at = AppTest.from_file(app, default_timeout=30).run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+def test_overview_page_says_no_data_and_why(no_due, monkeypatch):
+    at = start_app(no_due, monkeypatch)
     metrics_shown = {m.label: m.value for m in at.metric}
     assert metrics_shown["Tổng điểm hiện tại"] == "9,70 / 19,50"
     assert metrics_shown["Điểm bị mất"] == "4,80"
@@ -331,3 +340,61 @@ def test_overview_page_says_no_data_and_why(no_due, monkeypatch):
     assert any(c.startswith("Chưa có dữ liệu — " + NO_DUE) and "chưa tính được" in c for c in captions)
     html = "".join(h.proto.body for h in at.get("html"))
     assert "Chưa có dữ liệu — " + NO_DUE in html
+
+
+def test_units_trends_and_export_pages_say_no_data_and_why(mixed, monkeypatch):
+    at = start_app(mixed, monkeypatch)
+    at.switch_page("app_pages/units.py").run()
+    assert_clean(at)
+    at.selectbox(key="units_criterion").set_value("II.2.4.2.1").run()
+    assert_clean(at)
+    captions = " ".join(c.value for c in at.caption)
+    assert app_services.escape_markdown(f"Phòng 2: {NO_DUE}") in captions
+    table = at.dataframe[0].value.set_index("Đơn vị")
+    assert table.loc["Phòng 2", "Kết quả"] == "–"
+    assert table.loc["Phòng 2", "Ghi chú dữ liệu"] == f"Chưa có dữ liệu — {NO_DUE}"
+    assert table.loc["Phòng 1", "Kết quả"] == "50,00%" and table.loc["Phòng 1", "Ghi chú dữ liệu"] == "–"
+
+    at.switch_page("app_pages/trends.py").run()
+    assert_clean(at)
+    captions = " ".join(c.value for c in at.caption)  # paid online: no fee dossier
+    assert app_services.escape_markdown("(II.6.6.2): Chưa có dữ liệu — " + scoring.NO_DOSSIERS_VI) in captions
+
+    at.switch_page("app_pages/export.py").run()
+    assert_clean(at)
+    preview = at.dataframe[0].value.set_index("Mã")
+    assert preview.loc["II.6.6.2", "Điểm"] == "–"
+    assert preview.loc["II.6.6.2", "Ghi chú dữ liệu"] == "Chưa có dữ liệu — " + scoring.NO_DOSSIERS_VI
+    assert preview.loc["II.2.4.2.1", "Điểm"] == "0,00"       # known: 50% on time gives 0 points
+
+
+def test_giao_ban_workbook_gives_the_reason_and_the_unknown_points(no_due):
+    import io
+
+    import openpyxl
+
+    with db.connect(no_due, read_only=True) as con:
+        data = app_services.giao_ban_workbook(con, KEY, 2023, None, dt.date(2023, 3, 20))
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    gaps = book["Bảng chênh lệch"]
+    header = [c.value for c in gaps[6]]
+    rows = {r[0]: dict(zip(header, r)) for r in gaps.iter_rows(min_row=7, values_only=True)}
+    on_time = rows["II.2.4.2.1"]
+    assert on_time["Giá trị"] == "chưa có dữ liệu" and on_time["Điểm"] == "chưa có dữ liệu"
+    assert on_time["Ghi chú dữ liệu"] == f"Chưa có dữ liệu — {NO_DUE}"
+    assert rows["Tổng cộng"]["Ghi chú dữ liệu"] == "Điểm chưa tính được (chưa có dữ liệu): 5,00"
+    units = book["Theo đơn vị"]
+    header = [c.value for c in units[6]]
+    unit_rows = [dict(zip(header, r)) for r in units.iter_rows(min_row=7, values_only=True)]
+    assert [r["Ghi chú dữ liệu"] for r in unit_rows if r["Mã tiêu chí"] == "II.2.4.2.1"] == [
+        f"Chưa có dữ liệu — {NO_DUE}"]
+
+
+def test_helpers_for_pages():
+    assert app_services.no_data_text(None) == "Chưa có dữ liệu"
+    assert app_services.escape_markdown("![x](http://a)") == "\\!\\[x\\]\\(http\\://a\\)"
+    frame = pd.DataFrame({"ratio": [0.5, float("nan"), float("nan")],
+                          "no_data_reason_vi": [None, NO_DUE, None]})
+    assert app_services.no_data_notes(frame) == [None, f"Chưa có dữ liệu — {NO_DUE}", "Chưa có dữ liệu"]
+    detail = pd.DataFrame([{**{name: 1 for name in metrics.COUNT_NAMES}, "resolved_timed": pd.NA}])
+    assert app_services.with_missing_columns_note(detail)["no_data_vi"].tolist() == [f"Chưa có dữ liệu — {NO_DUE}"]
