@@ -398,3 +398,12 @@ def test_helpers_for_pages():
     assert app_services.no_data_notes(frame) == [None, f"Chưa có dữ liệu — {NO_DUE}", "Chưa có dữ liệu"]
     detail = pd.DataFrame([{**{name: 1 for name in metrics.COUNT_NAMES}, "resolved_timed": pd.NA}])
     assert app_services.with_missing_columns_note(detail)["no_data_vi"].tolist() == [f"Chưa có dữ liệu — {NO_DUE}"]
+
+
+def test_officer_late_shares_leave_out_dossiers_without_a_due_date(mixed):
+    from cchc_metrics.officers import officer_late_shares
+
+    with db.connect(mixed, read_only=True) as con:
+        shares = officer_late_shares(con, *MARCH)
+    # Phòng 1: 1 late of 2 with a due date; Phòng 2's 2 dossiers had no due-date column: left out.
+    assert shares[["unit", "resolved", "late", "late_share"]].values.tolist() == [["Phòng 1", 2, 1, 0.5]]
