@@ -54,10 +54,11 @@ Definitions follow ../shared/domain.md ("Indicators computable from dossier data
 - A finish date before the received date (bad data) closes the dossier from its received date.
 - `units`: a list of unit names to keep; None or an empty list means every unit.
 
-Speed: one DuckDB scan groups the dossiers by key and by the "slot" of their received / finished /
-due date-times (before the period, one of its months, after it or none), counting the flags
-alongside (a few thousand rows at most). numpy then places those aggregates into (group, month)
-cells: pending at a month end E is "opened before E" minus "closed before E", a running sum over
+Speed: one DuckDB scan groups the dossiers by key, by the "slot" of their received / finished /
+due date-times (before the period, one of its months, after it or none) and by which of the
+counted columns their file carried (one value per upload layout, usually one or two), counting
+the flags alongside (a few thousand rows at most). numpy then places those aggregates into
+(group, month) cells, each count taking the rows whose file carried what it needs: pending at a month end E is "opened before E" minus "closed before E", a running sum over
 months, so no month is ever scanned on its own.
 """
 from __future__ import annotations
@@ -91,6 +92,9 @@ _FEE = carried_mask(["has_fee"])
 _PAYMENT = carried_mask(["has_fee", "paid_online"])
 _DIGITIZED = carried_mask(["finished_at", "digitized"])
 _E_RESULT = carried_mask(["finished_at", "e_result"])
+# Only these bits matter to the counts: files that differ in other columns (officer, procedure
+# code...) fall in the same scan rows.
+_COUNTED_FIELDS = _TIMED | _CHANNEL | _PAYMENT | _DIGITIZED | _E_RESULT
 
 # (counts, base, support), applied in order: in a row where the base (the counts summed) is above 0
 # or unknown and the support (summed) is 0, the counts are unknown (NA).
@@ -168,7 +172,7 @@ def _scan_sql(keys: list[str], first_month: int, n_months: int, units_clause: st
     key_select = "".join(f'"{GROUP_COLUMNS[k]}" AS "{k}", ' for k in keys)
     return f"""
         SELECT {key_select}
-            coalesce(fields_carried, {ALL_FIELDS})::UINTEGER AS carried,
+            (coalesce(fields_carried, {ALL_FIELDS}) & {_COUNTED_FIELDS})::UINTEGER AS carried,
             {slot('received_at')} AS received_slot,
             {slot('finished_at')} AS finished_slot,
             {slot('due_at')} AS due_slot,
