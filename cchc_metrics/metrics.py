@@ -297,7 +297,7 @@ def sum_counts(counts: pd.DataFrame) -> pd.DataFrame:
     return add_ratios(mark_unknown(totals))
 
 
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+def ratio_series(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     """numerator / denominator as float64; NaN when the denominator is 0 or either is unknown."""
     num = pd.to_numeric(numerator).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     den = pd.to_numeric(denominator).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
@@ -312,14 +312,14 @@ def add_ratios(counts: pd.DataFrame) -> pd.DataFrame:
     c = counts
     on_time = c["resolved_early"] + c["resolved_on_time"]
     return c.assign(
-        on_time_rate=_ratio(on_time, c["resolved_timed"]),
-        on_time_rate_766=_ratio(on_time + c["pending_timed"] - c["pending_overdue"],
+        on_time_rate=ratio_series(on_time, c["resolved_timed"]),
+        on_time_rate_766=ratio_series(on_time + c["pending_timed"] - c["pending_overdue"],
                                 c["resolved_timed"] + c["pending_timed"]),
-        online_rate=_ratio(c["online"], c["received_with_channel"]),
-        bcci_rate=_ratio(c["bcci"], c["received_with_channel"]),
-        paid_online_rate=_ratio(c["paid_online"], c["fee_dossiers_with_payment"]),
-        digitized_rate=_ratio(c["digitized"], c["resolved_with_digitized"]),
-        e_result_rate=_ratio(c["e_result"], c["resolved_with_e_result"]),
+        online_rate=ratio_series(c["online"], c["received_with_channel"]),
+        bcci_rate=ratio_series(c["bcci"], c["received_with_channel"]),
+        paid_online_rate=ratio_series(c["paid_online"], c["fee_dossiers_with_payment"]),
+        digitized_rate=ratio_series(c["digitized"], c["resolved_with_digitized"]),
+        e_result_rate=ratio_series(c["e_result"], c["resolved_with_e_result"]),
     )
 
 

@@ -102,10 +102,6 @@ def reasons(counts: pd.DataFrame, indicator: str) -> list[str | None]:
     return result
 
 
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    return metrics._ratio(numerator, denominator)
-
-
 def _evaluation_window(con, framework: Framework, as_of: dt.date | None):
     start, end = periods.evaluation_period(framework.year, framework.start_day)
     if as_of is None:
@@ -150,7 +146,7 @@ def unit_shortfalls(by_unit: pd.DataFrame, criterion: Criterion) -> pd.DataFrame
     share of the criterion's total shortfall (NaN when no unit falls short)."""
     numerator, denominator = parts(by_unit, criterion.indicator)
     aim = criterion.aim
-    ratio = _ratio(numerator, denominator)
+    ratio = metrics.ratio_series(numerator, denominator)
     target = float(aim) if aim is not None else float("nan")
     shortfall = (target * denominator.astype(float) - numerator.astype(float)).clip(lower=0)
     total = shortfall.sum()
@@ -308,7 +304,7 @@ def monthly_series(con, key: str, year: int, *, units: Sequence[str] | None = No
         frames.append(pd.DataFrame({
             "month": counts["month"], "unit": counts["unit"] if per_unit else None,
             "code": criterion.code, "indicator": criterion.indicator, "numerator": numerator,
-            "denominator": denominator, "ratio": _ratio(numerator, denominator),
+            "denominator": denominator, "ratio": metrics.ratio_series(numerator, denominator),
             "target": float(criterion.aim) if criterion.aim is not None else float("nan"),
             "no_data_reason_vi": reasons(counts, criterion.indicator)}))
     if not frames:
