@@ -57,7 +57,8 @@ with common.user_errors():
     total, projected, lost, unknown = st.columns(4)
     total.metric("Tổng điểm hiện tại", f"{format_points(report.total)} / {format_points(report.max_total)}",
                  border=True)
-    projected.metric("Dự kiến cuối năm", format_points(report.projected_total), border=True)
+    projected.metric("Dự kiến cuối năm", format_points(report.projected_total), border=True,
+                     help="Chỉ cộng các tiêu chí đã có dữ liệu; tiêu chí chưa có dữ liệu vẫn chưa tính được.")
     lost.metric("Điểm bị mất", format_points(report.points_lost_total), border=True)
     unknown.metric("Điểm chưa tính được", format_points(report.points_unknown), border=True,
                    help="Điểm tối đa của các tiêu chí chưa có dữ liệu (tệp tải lên thiếu cột cần thiết, "
