@@ -189,7 +189,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except CchcError as err:
-        st.error(app_services.markdown_text(str(err)), icon=":material/error:")  # quotes file text
+        st.error(app_services.escape_markdown(str(err)), icon=":material/error:")  # quotes file text
     except Exception:
         LOG.exception("Unexpected error in the dashboard")
         st.error(APOLOGY, icon=":material/sentiment_dissatisfied:")

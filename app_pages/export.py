@@ -4,7 +4,7 @@ import datetime as dt
 import streamlit as st
 
 from cchc_metrics import app_services, export, metrics, scoring
-from cchc_metrics.formatting import display_table, format_date
+from cchc_metrics.formatting import display_table, format_date, format_points
 from app_pages import common
 
 chosen = common.filters()
@@ -22,9 +22,11 @@ with common.user_errors():
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        type="primary", icon=":material/download:", on_click="ignore", key="export_download")
     st.subheader("Xem trước bảng chênh lệch")
-    st.dataframe(display_table(report.rows, {
+    if report.points_unknown:
+        st.caption(f"Điểm chưa tính được (chưa có dữ liệu): {format_points(report.points_unknown)}.")
+    st.dataframe(display_table(app_services.with_no_data_notes(report.rows, "points"), {
         "code": ("Mã", "text"), "name": ("Tiêu chí", "text"), "ratio": ("Giá trị", "percent"),
         "target": ("Chỉ tiêu", "percent"), "gap_pp": ("So với chỉ tiêu", "shortfall"), "points": ("Điểm", "points"),
         "max_points": ("Tối đa", "points"), "points_lost": ("Bị mất", "points"),
-        "what_it_takes_vi": ("Cần làm gì", "text"),
+        "what_it_takes_vi": ("Cần làm gì", "text"), "no_data_vi": ("Ghi chú dữ liệu", "text"),
     }), hide_index=True, height="content")

@@ -14,7 +14,12 @@ DELTA_COLOURS = {"met": "green", "close": "orange", "missed": "red"}
 
 def criterion_card(row) -> None:
     with st.container(border=True):
-        st.markdown(f"**{row.name}**  \n:gray[{row.code}]")
+        st.markdown(f"**{app_services.escape_markdown(row.name)}**  \n:gray[{app_services.escape_markdown(row.code)}]")
+        if is_missing(row.points):  # no data is not zero: say so, and why
+            st.metric("Kết quả", app_services.NO_DATA_LABEL_VI)
+            st.caption(f"{app_services.escape_markdown(app_services.no_data_text(row.no_data_reason_vi))}  \n"
+                       f"Điểm: **chưa tính được** / {format_points(row.max_points)}")
+            return
         if is_missing(row.ratio) and row.indicator == "manual":
             st.metric("Điểm (nhập tay)", f"{format_points(row.points)} / {format_points(row.max_points)}")
             return
@@ -49,11 +54,15 @@ with common.user_errors():
     freshness_notice(freshness)
 
     rows = report.rows
-    total, projected, lost = st.columns(3)
+    total, projected, lost, unknown = st.columns(4)
     total.metric("Tổng điểm hiện tại", f"{format_points(report.total)} / {format_points(report.max_total)}",
                  border=True)
-    projected.metric("Dự kiến cuối năm", format_points(report.projected_total), border=True)
+    projected.metric("Dự kiến cuối năm", format_points(report.projected_total), border=True,
+                     help="Chỉ cộng các tiêu chí đã có dữ liệu; tiêu chí chưa có dữ liệu vẫn chưa tính được.")
     lost.metric("Điểm bị mất", format_points(report.points_lost_total), border=True)
+    unknown.metric("Điểm chưa tính được", format_points(report.points_unknown), border=True,
+                   help="Điểm tối đa của các tiêu chí chưa có dữ liệu (tệp tải lên thiếu cột cần thiết, "
+                        "chưa có hồ sơ hoặc chưa nhập số liệu): không tính là mất điểm.")
 
     st.subheader("Kết quả từng tiêu chí")
     records = list(rows.itertuples(index=False))
@@ -70,6 +79,8 @@ with common.user_errors():
         st.success("Không còn tiêu chí nào có thể lấy lại điểm trong năm nay.", icon=":material/check_circle:")
     for rank, row in enumerate(recoverable.itertuples(index=False), start=1):
         action = row.what_it_takes_vi if not is_missing(row.what_it_takes_vi) else "Tiêu chí chấm theo số liệu nhập tay: cập nhật ở trang «Chỉ tiêu & thang điểm»."
-        owner = f" · Đơn vị chịu trách nhiệm: {row.responsible_unit}" if not is_missing(row.responsible_unit) else ""
-        st.markdown(f"{rank}. **{row.name}** ({row.code}): có thể lấy lại "
-                    f"**{format_points(row.recoverable_points)} điểm**.  \n{action}{owner}")
+        owner = (f" · Đơn vị chịu trách nhiệm: {app_services.escape_markdown(row.responsible_unit)}"
+                 if not is_missing(row.responsible_unit) else "")
+        st.markdown(f"{rank}. **{app_services.escape_markdown(row.name)}** ({app_services.escape_markdown(row.code)}): "
+                    f"có thể lấy lại **{format_points(row.recoverable_points)} điểm**.  \n"
+                    f"{app_services.escape_markdown(action)}{owner}")

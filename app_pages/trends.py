@@ -1,7 +1,8 @@
 """Xu hướng: each indicator month by month against its target, with the projection to year end."""
 import streamlit as st
 
-from cchc_metrics import charts, metrics, scoring
+from cchc_metrics import app_services, charts, metrics, scoring
+from cchc_metrics.formatting import is_missing
 from app_pages import common
 
 ALL_UNITS = "Tất cả đơn vị đang chọn"
@@ -23,6 +24,9 @@ with common.user_errors():
                + ("" if year_over else "Đường chấm: dự kiến cuối năm đánh giá nếu giữ nhịp hiện tại. ")
                + "Đường đỏ gạch: chỉ tiêu.")
     for row in scored.itertuples(index=False):
+        if is_missing(row.ratio):
+            st.caption(app_services.escape_markdown(f"{row.name} ({row.code}): "
+                                                    + app_services.no_data_text(row.no_data_reason_vi)))
         st.plotly_chart(charts.trend_chart(scoring.criterion_series(series, row.code), row.target,
                                            f"{row.name} ({row.code})",
                                            projection=None if year_over else (report.end, row.projected_ratio)),

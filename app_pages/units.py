@@ -28,16 +28,20 @@ with common.user_errors():
     event = st.plotly_chart(charts.unit_bars(app_services.criterion_unit_results(by_unit, code), target,
                                              labels[code]), theme=None, key="unit_bars",
                             on_select="rerun", selection_mode="points")
+    without_data = app_services.units_without_data(by_unit, code)
+    if without_data:
+        st.caption(app_services.escape_markdown(
+            "Chưa có dữ liệu (không vẽ cột): " + "; ".join(without_data) + "."))
     unit_names = app_services.unit_names(by_unit)
     clicked = next((point.get("y") for point in event.selection.points), None)
     if clicked in unit_names and clicked != st.session_state.get(CLICKED_KEY):  # a new click picks the unit below
         st.session_state[CLICKED_KEY] = clicked
         st.session_state[DRILL_KEY] = clicked
     st.caption("Tỷ trọng điểm bị mất: phần điểm bị mất của tiêu chí này do từng đơn vị gây ra.")
-    st.dataframe(display_table(app_services.units_by_lost_share(by_unit, code), {
+    st.dataframe(display_table(app_services.with_no_data_notes(app_services.units_by_lost_share(by_unit, code)), {
         "unit": ("Đơn vị", "text"), "ratio": ("Kết quả", "percent"), "numerator": ("Tử số", "int"),
         "denominator": ("Mẫu số", "int"), "gap_pp": ("So với chỉ tiêu", "shortfall"),
-        "points_lost_share": ("Tỷ trọng điểm bị mất", "percent"),
+        "points_lost_share": ("Tỷ trọng điểm bị mất", "percent"), "no_data_vi": ("Ghi chú dữ liệu", "text"),
     }), hide_index=True, height="content")
 
     st.plotly_chart(charts.gap_heatmap(by_unit), theme=None, key="gap_heatmap")
@@ -48,5 +52,6 @@ with common.user_errors():
     level = st.radio("Xem theo", list(DRILL_LEVELS), format_func=DRILL_LEVELS.get, horizontal=True,
                      key="units_drill_level")
     detail = common.cached(app_services.unit_breakdown, chosen.framework, chosen.year, unit, level)
-    st.dataframe(display_table(detail,
-                               {level: (DRILL_LEVELS[level], "text"), **DETAIL_COLUMNS}), hide_index=True)
+    st.dataframe(display_table(app_services.with_missing_columns_note(detail),
+                               {level: (DRILL_LEVELS[level], "text"), **DETAIL_COLUMNS,
+                                "no_data_vi": ("Ghi chú dữ liệu", "text")}), hide_index=True)

@@ -47,7 +47,7 @@ def profile_saver(file_key: str, mapping: dict[str, str]) -> None:
     if button_column.button("Lưu cấu hình cột", key=f"save_profile_{file_key}"):
         if name:
             common.run(profiles.save_profile, name, mapping)
-            st.success(f"Đã lưu cấu hình «{app_services.markdown_text(name)}».")
+            st.success(f"Đã lưu cấu hình «{app_services.escape_markdown(name)}».")
         else:
             st.warning("Hãy đặt tên cho cấu hình trước khi lưu.")
 
@@ -70,7 +70,7 @@ def feeds_section(checked, file_key: str) -> str | None:
                                      placeholder="Ví dụ: UBND xã An Phú (để trống: «(chưa rõ đơn vị)»)"
                                      ).strip() or None
     for warning in checked.warnings(default_unit):
-        st.warning(app_services.markdown_text(warning), icon=":material/warning:")
+        st.warning(app_services.escape_markdown(warning), icon=":material/warning:")
     return default_unit
 
 
@@ -82,7 +82,7 @@ def file_settings(data: bytes, file_name: str, profile_names: list[str]) -> tupl
                            format_func=lambda name: name or "Tự nhận diện cột")
     start = common.cached(profiles.get_profile, profile) if profile else None
     detected = preview(data, file_name, tuple(sorted(start.items())) if start else None)
-    st.caption(app_services.markdown_text(
+    st.caption(app_services.escape_markdown(
         app_services.describe_layout(detected.layout, detected.period_start, detected.period_end)))
     st.markdown("**Cột trong tệp ứng với thông tin nào** (kiểm tra và sửa nếu cần)")
     mapping = mapping_selectboxes(f"map_{file_key}_{profile}", detected.headers, detected.mapping)
@@ -136,7 +136,7 @@ def upload_section() -> None:
     profile_names = common.cached(profiles.list_profiles)
     settings = {}
     for file in files:
-        with st.expander(f"Tệp {app_services.markdown_text(file.name)}", expanded=len(files) == 1), \
+        with st.expander(f"Tệp {app_services.escape_markdown(file.name)}", expanded=len(files) == 1), \
                 common.user_errors():
             chosen = file_settings(file.getvalue(), file.name, profile_names)
             if chosen:
@@ -188,7 +188,7 @@ def history_section(may_edit: bool) -> None:
 st.title("Tải dữ liệu")
 for kind, message in st.session_state.pop(MESSAGES_KEY, []):
     show = {"success": st.success, "info": st.info, "warning": st.warning}.get(kind, st.error)
-    show(app_services.markdown_text(message), icon=":material/warning:" if kind == "warning" else None)
+    show(app_services.escape_markdown(message), icon=":material/warning:" if kind == "warning" else None)
 with common.user_errors():
     freshness = common.cached(metrics.data_freshness)
     st.metric("Số hồ sơ trong cơ sở dữ liệu", format_number(freshness["dossier_count"]), border=True,

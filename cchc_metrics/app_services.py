@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import frameworks, periods
 from .db import resolve_db_path
-from .formatting import format_datetime, format_editable_number, is_missing
+from .formatting import NO_DATA_LABEL, format_datetime, format_editable_number, is_missing, no_data_text
 from .rules import RULE_LABELS_VI
 
 
@@ -290,21 +290,60 @@ def upload_progress(stage: str, fraction: float) -> tuple[float, str]:
     return start + (end - start) * within, label
 
 
-# ---- Tải dữ liệu: what a file can feed, warnings, data text in Markdown ---------------------------
+# ---- No data is not zero: what pages show instead of a ratio or points they cannot compute -------
 
+NO_DATA_LABEL_VI = NO_DATA_LABEL
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
 
 
-def markdown_text(text: str) -> str:
-    """Text from a file (headers, file and sheet names, messages quoting them) made inert for
-    st.markdown / st.caption / st.warning: every Markdown, LaTeX and directive character
-    backslash-escaped, so "![x](http://…)" shows as typed and fetches nothing; lines kept apart."""
-    return "  \n".join(_MARKDOWN_SPECIAL.sub(r"\\\1", line) for line in str(text).splitlines())
+def escape_markdown(text) -> str:
+    """Text from a file (headers, unit names, file and sheet names, messages quoting them) made
+    inert for st.markdown / st.caption / st.warning / st.metric labels: every Markdown, LaTeX and
+    directive character backslash-escaped, so "![x](http://…)" shows as typed and fetches
+    nothing; lines kept apart."""
+    text = "" if is_missing(text) else str(text)
+    return "  \n".join(_MARKDOWN_SPECIAL.sub(r"\\\1", line) for line in text.splitlines())
 
+
+def no_data_notes(frame: pd.DataFrame, value_column: str = "ratio") -> list[str | None]:
+    """Per row of a scoring frame (rows of `score_year`, `score_by_unit`, `monthly_series`):
+    no_data_text(its reason) where `value_column` is missing, None where it has a value."""
+    reasons = frame["no_data_reason_vi"] if "no_data_reason_vi" in frame else [None] * len(frame)
+    return [no_data_text(reason) if is_missing(value) else None
+            for value, reason in zip(frame[value_column], reasons)]
+
+
+def with_no_data_notes(frame: pd.DataFrame, value_column: str = "ratio") -> pd.DataFrame:
+    """The frame with a `no_data_vi` column (see no_data_notes), for tables that show the ratio."""
+    return frame.assign(no_data_vi=no_data_notes(frame, value_column))
+
+
+def units_without_data(by_unit: pd.DataFrame, code: str) -> list[str]:
+    """"Phòng 2: tệp tải lên không có cột «Ngày hẹn trả»" for each unit of a `score_by_unit` frame
+    whose result on criterion `code` cannot be computed (plain text, not escaped)."""
+    rows = criterion_unit_results(by_unit, code)
+    rows = rows[rows["ratio"].isna()]
+    return [f"{unit}: {reason}" if not is_missing(reason) else str(unit)
+            for unit, reason in zip(rows["unit"].fillna("(không ghi đơn vị)"), rows["no_data_reason_vi"])]
+
+
+def with_missing_columns_note(detail: pd.DataFrame) -> pd.DataFrame:
+    """A `metrics.compute_metrics` frame with a `no_data_vi` column: "Chưa có dữ liệu — tệp tải lên
+    không có cột «…»" for rows whose files lacked columns some ratio needs, else None."""
+    from .coverage import missing_columns_vi, missing_from_counts
+
+    notes = []
+    for position in range(len(detail)):
+        missing = missing_from_counts(detail.iloc[position])
+        notes.append(no_data_text("tệp tải lên không có cột " + missing_columns_vi(missing)) if missing else None)
+    return detail.assign(no_data_vi=notes)
+
+
+# ---- Tải dữ liệu: what a file can feed, warnings, data text in Markdown ---------------------------
 
 def quoted_list_markdown(headers: list[str]) -> str:
     """«A», «B» with each header escaped."""
-    return ", ".join(f"«{markdown_text(h)}»" for h in headers)
+    return ", ".join(f"«{escape_markdown(h)}»" for h in headers)
 
 
 def feed_lists_markdown(feeds) -> tuple[str, str]:
@@ -314,7 +353,7 @@ def feed_lists_markdown(feeds) -> tuple[str, str]:
     from .ingest.explain import feed_reason_vi
 
     def line(feed, mark: str) -> str:
-        return f"- {mark} **{feed.label_vi}** — {markdown_text(feed_reason_vi(feed))}"
+        return f"- {mark} **{feed.label_vi}** — {escape_markdown(feed_reason_vi(feed))}"
 
     can = "\n".join(line(f, ":green[✓]") for f in feeds if f.can_feed)
     cannot = "\n".join(line(f, ":red[✗]") for f in feeds if not f.can_feed)

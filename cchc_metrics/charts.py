@@ -91,15 +91,26 @@ def bullet_chart_html(rows: pd.DataFrame, title: str = "Kết quả so với ch�
 
     Plain HTML rather than Plotly because it sits on the first page everyone opens: it draws at
     once (Plotly's script costs the browser about a second on a first visit) and long Vietnamese
-    names wrap instead of being cut. `rows` has `name`, `ratio` and `target` (0..1); rows without
-    a ratio are left out.
+    names wrap instead of being cut. `rows` has `name`, `ratio` and `target` (0..1), optionally
+    `no_data_reason_vi`; a row without a ratio gets no bar (an empty bar would read as 0%) but
+    "Chưa có dữ liệu — <reason>" across its track.
     """
-    data = rows.dropna(subset=["ratio"])
     heading = f'<div style="font-weight:600;font-size:1.05rem;margin:0.5rem 0">{escape(title)}</div>'
-    if data.empty:
+    if rows.empty:
         return f'{heading}<div style="color:#616161">Chưa có dữ liệu để vẽ biểu đồ</div>'
+    reasons = rows["no_data_reason_vi"] if "no_data_reason_vi" in rows else [None] * len(rows)
     lines = []
-    for name, ratio, target in zip(data["name"], data["ratio"], data["target"]):
+    for name, ratio, target, reason in zip(rows["name"], rows["ratio"], rows["target"], reasons):
+        if is_missing(ratio):
+            text = "Chưa có dữ liệu" + ("" if is_missing(reason) else f" — {reason}")
+            lines.append(
+                '<div style="display:grid;grid-template-columns:minmax(12rem,38%) 1fr 5rem;'
+                'gap:0.75rem;align-items:center;margin:0.35rem 0">'
+                f'<div style="font-size:0.9rem;line-height:1.25">{escape(str(name))}</div>'
+                f'<div style="border:1px dashed {STATUS_COLOURS["none"]};border-radius:3px;padding:0.2rem 0.5rem;'
+                f'font-size:0.85rem;color:#616161">{escape(text)}</div>'
+                '<div style="color:#616161">–</div></div>')
+            continue
         status = status_for(ratio, target)
         tick = "" if is_missing(target) else (
             f'<div title="Chỉ tiêu {format_percent(target)}" style="position:absolute;top:0;bottom:0;'

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .formatting import is_missing
 from .schema import DOSSIER_FIELDS, FIELD_BY_NAME
 
 CARRIED_COLUMN = "fields_carried"
@@ -137,3 +138,36 @@ def feeds(mapping: dict[str, str], *, default_unit: bool = False) -> list[Feed]:
         missing = need.missing(carried)
         result.append(Feed(key, need.label_vi, not missing, tuple(used), tuple(missing)))
     return result
+
+
+# Which field a count of metrics.COUNT_NAMES stands for when it is unknown (NA): the support count
+# of an unknown rule, and the count its base is (an unknown base says nothing about this field).
+SUPPORT_FIELDS: dict[str, tuple[str, str | None]] = {
+    "resolved": ("finished_at", None),
+    "resolved_timed": ("due_at", "resolved"),
+    "pending_timed": ("due_at", "pending"),
+    "received_with_channel": ("channel", None),
+    "received_with_fee": ("has_fee", None),
+    "fee_dossiers_with_payment": ("paid_online", "fee_dossiers"),
+    "resolved_with_digitized": ("digitized", "resolved"),
+    "resolved_with_e_result": ("e_result", "resolved"),
+}
+
+
+def missing_from_counts(counts) -> list[str]:
+    """The canonical fields no dossier of a row carried, read from its counts (a mapping or a
+    pandas row of metrics.compute_metrics): a support count is unknown while its base is known."""
+    missing = []
+    for count, (field, base) in SUPPORT_FIELDS.items():
+        if is_missing(counts[count]) and (base is None or not is_missing(counts[base])):
+            missing.append(field)
+    return [f for f in FIELD_BITS if f in missing]
+
+
+def reason_from_counts(indicator: str, counts) -> str | None:
+    """"tệp tải lên không có cột «Ngày hẹn trả»" when the row's files lacked a column the indicator
+    needs; None when they carried all of it (a NaN ratio then means no dossier at all)."""
+    missing = [f for f in INDICATOR_NEEDS[indicator].fields if f in missing_from_counts(counts)]
+    if not missing:
+        return None
+    return "tệp tải lên không có cột " + missing_columns_vi(missing)

@@ -28,7 +28,8 @@ import pandas as pd
 import xlsxwriter
 
 from .charts import status_for
-from .formatting import NO_DATA, NO_DATA_SHORT, format_date, format_datetime, is_missing
+from .formatting import (NO_DATA, NO_DATA_SHORT, format_date, format_datetime, format_points, is_missing,
+                         no_data_text)
 from .watchlist import STATE_DUE_SOON, STATE_OVERDUE
 
 GAP_SHEET = "Bảng chênh lệch"
@@ -205,12 +206,14 @@ GAP_COLUMNS = [
     _Column("Điểm dự kiến cuối năm", "points"),
     _Column("Cần làm gì để đạt", "text", missing="", max_width=50),
     _Column("Đơn vị chịu trách nhiệm", "text", missing="", max_width=30),
+    _Column("Ghi chú dữ liệu", "text", missing="", max_width=45),
 ]
 
 UNIT_COLUMNS = [
     _Column("Đơn vị", "text", max_width=30),
     *CRITERION_RESULT_COLUMNS,
     _Column("Tỷ trọng điểm bị mất", "pct"),
+    _Column("Ghi chú dữ liệu", "text", missing="", max_width=45),
 ]
 
 DUE_SOON_COLUMNS = [
@@ -232,6 +235,11 @@ def _gap_status(row) -> str | None:
     return None if status == "none" else status
 
 
+def _no_data_note(value, row) -> str | None:
+    """"Chưa có dữ liệu — <reason>" when `value` (a ratio or points) is missing, else None."""
+    return no_data_text(getattr(row, "no_data_reason_vi", None)) if is_missing(value) else None
+
+
 def _gap_rows(rows: pd.DataFrame) -> list[list[_Cell]]:
     table = []
     for row in rows.itertuples(index=False):
@@ -240,7 +248,7 @@ def _gap_rows(rows: pd.DataFrame) -> list[list[_Cell]]:
             _Cell(row.code), _Cell(row.name), _Cell(row.ratio, status), _Cell(row.numerator),
             _Cell(row.denominator), _Cell(row.target), _Cell(row.gap_pp, status), _Cell(row.points),
             _Cell(row.max_points), _Cell(row.points_lost), _Cell(row.projected_points),
-            _Cell(row.what_it_takes_vi), _Cell(row.responsible_unit),
+            _Cell(row.what_it_takes_vi), _Cell(row.responsible_unit), _Cell(_no_data_note(row.points, row)),
         ])
     return table
 
@@ -252,6 +260,9 @@ def _gap_total(report) -> list[_Cell]:
     cells[0] = _Cell("Tổng cộng")
     cells[7], cells[8] = _Cell(report.total), _Cell(report.max_total)
     cells[9], cells[10] = _Cell(lost), _Cell(report.projected_total)
+    unknown = getattr(report, "points_unknown", 0) or 0
+    if unknown:
+        cells[13] = _Cell(f"Điểm chưa tính được (chưa có dữ liệu): {format_points(unknown)}")
     return cells
 
 
@@ -263,6 +274,7 @@ def _unit_rows(unit_scores: pd.DataFrame) -> list[list[_Cell]]:
         table.append([
             _Cell(row.unit), _Cell(row.code), _Cell(row.name), _Cell(row.ratio, status), _Cell(row.numerator),
             _Cell(row.denominator), _Cell(row.target), _Cell(row.gap_pp, status), _Cell(row.points_lost_share),
+            _Cell(_no_data_note(row.ratio, row)),
         ])
     return table
 

@@ -28,6 +28,17 @@ def _vietnamese_decimal(value: float, decimals: int) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+NO_DATA_LABEL = "Chưa có dữ liệu"
+
+
+def no_data_text(reason: Any = None) -> str:
+    """"Chưa có dữ liệu — tệp tải lên không có cột «Ngày hẹn trả»": what is shown in place of a
+    ratio or points that cannot be computed, with its reason when there is one (plain text)."""
+    if is_missing(reason) or not str(reason).strip():
+        return NO_DATA_LABEL
+    return f"{NO_DATA_LABEL} — {reason}"
+
+
 def format_number(value: Any, decimals: int = 0, missing: str = NO_DATA) -> str:
     """14697 -> '14.697'; 1234.5 with decimals=1 -> '1.234,5'."""
     if is_missing(value):

@@ -33,17 +33,20 @@ class Indicator:
 
 
 INDICATORS: dict[str, Indicator] = {
-    "on_time_rate": Indicator((("resolved_early", 1), ("resolved_on_time", 1)), ("resolved",),
+    # Denominators count only the dossiers whose file carried what the ratio needs (metrics.py):
+    # resolved_timed = early + on time + late, among resolved ones with finish and due columns.
+    "on_time_rate": Indicator((("resolved_early", 1), ("resolved_on_time", 1)), ("resolved_timed",),
                               "hồ sơ giải quyết đúng hạn"),
     "on_time_rate_766": Indicator(
-        (("resolved_early", 1), ("resolved_on_time", 1), ("pending", 1), ("pending_overdue", -1)),
-        ("resolved", "pending"), "hồ sơ đúng hạn"),
-    "online_rate": Indicator((("online", 1),), ("received",), "hồ sơ trực tuyến"),
-    "bcci_rate": Indicator((("bcci", 1),), ("received",), "hồ sơ qua bưu chính công ích"),
-    "paid_online_rate": Indicator((("paid_online", 1),), ("fee_dossiers",),
+        (("resolved_early", 1), ("resolved_on_time", 1), ("pending_timed", 1), ("pending_overdue", -1)),
+        ("resolved_timed", "pending_timed"), "hồ sơ đúng hạn"),
+    "online_rate": Indicator((("online", 1),), ("received_with_channel",), "hồ sơ trực tuyến"),
+    "bcci_rate": Indicator((("bcci", 1),), ("received_with_channel",), "hồ sơ qua bưu chính công ích"),
+    "paid_online_rate": Indicator((("paid_online", 1),), ("fee_dossiers_with_payment",),
                                   "hồ sơ thanh toán trực tuyến"),
-    "digitized_rate": Indicator((("digitized", 1),), ("resolved",), "hồ sơ được số hóa"),
-    "e_result_rate": Indicator((("e_result", 1),), ("resolved",), "hồ sơ có kết quả điện tử"),
+    "digitized_rate": Indicator((("digitized", 1),), ("resolved_with_digitized",), "hồ sơ được số hóa"),
+    "e_result_rate": Indicator((("e_result", 1),), ("resolved_with_e_result",),
+                               "hồ sơ có kết quả điện tử"),
 }
 
 EDITABLE_FIELDS = ("rule", "max_points", "target", "threshold", "bands", "manual_numerator",

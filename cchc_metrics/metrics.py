@@ -10,16 +10,41 @@ Definitions follow ../shared/domain.md ("Indicators computable from dossier data
 - resolved: finished_at in the period, whenever the dossier was received. Among them
   resolved_early: finished on a calendar day before the due day; resolved_late: finished_at >
   due_at (a due date without a time is stored as 23:59:59, so finishing later on the due day is on
-  time); resolved_on_time: the rest. Choice: a resolved dossier with no due date counts as on time,
-  because the system set no deadline it could miss. digitized / e_result: resolved ones with the
+  time); resolved_on_time: the rest. Choice: a resolved dossier with no due date, from a file
+  that has a due-date column, counts as on time, because the system set no deadline it could miss. digitized / e_result: resolved ones with the
   flag (the denominator of the seed's 9,129 and 9,042 of 14,697).
 - pending: received before the end of `end`, not finished by then (finished_at NULL or later).
   pending_overdue: pending and due_at before the end of `end` (a dossier due 23:59:59 on the last
   day and still open at midnight is overdue). A pending dossier with no due date is never overdue.
-- Ratios are fractions (0..1); a zero denominator gives NaN ("no data"), never 0.
-  on_time_rate = (early + on time) / resolved; on_time_rate_766 = (early + on time + pending not
-  overdue) / (resolved + pending); online_rate, bcci_rate over received; paid_online_rate over
-  fee_dossiers; digitized_rate, e_result_rate over resolved.
+- "No data is not zero" (coverage.py): every dossier keeps `fields_carried`, the canonical fields
+  its file carried. A count only takes the dossiers whose file carried what it needs
+  (coverage.COUNT_NEEDS): resolved, pending need a finish column (or a return column);
+  resolved_early / on_time / late, pending_overdue need finish and due; online, bcci need a
+  channel; fee_dossiers a fee flag or amount; paid_online fee and paid-online; digitized,
+  e_result finish and their own flag. Each ratio divides by the dossiers that could support it:
+  resolved_timed: resolved ones whose file had finish and due (= early + on time + late);
+  pending_timed: pending ones whose file had finish and due;
+  received_with_channel: received ones whose file had a channel column;
+  received_with_fee: received ones whose file had a fee flag or amount;
+  fee_dossiers_with_payment: fee dossiers whose file also had a paid-online column;
+  resolved_with_digitized / resolved_with_e_result: resolved ones whose file had that column;
+  pending_unknown: received by the end, from files with neither finish nor return column, so
+  whether they are still open is unknown (they are in neither resolved nor pending).
+  Unknown (pandas NA; counts are nullable Int64): a count whose row has dossiers it asks about
+  but none whose file carried the fields, by UNKNOWN_RULES: resolved, pending when the row has
+  resolved + pending + pending_unknown > 0 but resolved + pending = 0 (no finish column at all);
+  the counts over resolved (resolved_timed, early, on time, late; resolved_with_digitized,
+  digitized; resolved_with_e_result, e_result) when resolved > 0 or unknown but their support
+  (resolved_timed, resolved_with_digitized, resolved_with_e_result) is 0; pending_timed,
+  pending_overdue likewise over pending; received_with_channel, online, bcci and
+  received_with_fee, fee_dossiers over received; fee_dossiers_with_payment, paid_online over
+  fee_dossiers. A row with no dossiers at all for the event keeps 0 (and its ratio NaN).
+- Ratios are float fractions (0..1); NaN ("no data", null in JSON) when the denominator is 0 or
+  unknown, never 0. on_time_rate = (early + on time) / resolved_timed; on_time_rate_766 = (early +
+  on time + pending_timed - pending_overdue) / (resolved_timed + pending_timed); online_rate,
+  bcci_rate over received_with_channel; paid_online_rate over fee_dossiers_with_payment;
+  digitized_rate over resolved_with_digitized, e_result_rate over resolved_with_e_result. With
+  every column present these are the plain denominators (resolved, received, fee_dossiers...).
 - Grouping by month: received-based counts go to the received month, resolved-based ones to the
   finish month, pending ones are the state at the end of each month, the last month clipped to the
   period end. Months are "YYYY-MM" strings. With month grouping every month of the period appears
@@ -29,10 +54,11 @@ Definitions follow ../shared/domain.md ("Indicators computable from dossier data
 - A finish date before the received date (bad data) closes the dossier from its received date.
 - `units`: a list of unit names to keep; None or an empty list means every unit.
 
-Speed: one DuckDB scan groups the dossiers by key and by the "slot" of their received / finished /
-due date-times (before the period, one of its months, after it or none), counting the flags
-alongside (a few thousand rows at most). numpy then places those aggregates into (group, month)
-cells: pending at a month end E is "opened before E" minus "closed before E", a running sum over
+Speed: one DuckDB scan groups the dossiers by key, by the "slot" of their received / finished /
+due date-times (before the period, one of its months, after it or none) and by which of the
+counted columns their file carried (one value per upload layout, usually one or two), counting
+the flags alongside (a few thousand rows at most). numpy then places those aggregates into
+(group, month) cells, each count taking the rows whose file carried what it needs: pending at a month end E is "opened before E" minus "closed before E", a running sum over
 months, so no month is ever scanned on its own.
 """
 from __future__ import annotations
@@ -44,11 +70,44 @@ from functools import reduce
 import numpy as np
 import pandas as pd
 
+from .coverage import FIELD_BITS, carried_mask
 from .schema import ONLINE_CHANNELS
 
 COUNT_NAMES = (
     "received", "resolved", "resolved_early", "resolved_on_time", "resolved_late", "pending",
     "pending_overdue", "online", "bcci", "fee_dossiers", "paid_online", "digitized", "e_result",
+    # denominators of the ratios: the dossiers whose file carried what the ratio needs
+    "resolved_timed", "pending_timed", "received_with_channel", "received_with_fee",
+    "fee_dossiers_with_payment", "resolved_with_digitized", "resolved_with_e_result",
+    "pending_unknown",
+)
+ALL_FIELDS = sum(FIELD_BITS.values())
+
+# The fields each count needs (mirrors coverage.COUNT_NEEDS); a dossier whose file lacked one of
+# them is left out of that count. received and pending_unknown need nothing.
+_FINISH = carried_mask(["finished_at"])
+_TIMED = carried_mask(["finished_at", "due_at"])
+_CHANNEL = carried_mask(["channel"])
+_FEE = carried_mask(["has_fee"])
+_PAYMENT = carried_mask(["has_fee", "paid_online"])
+_DIGITIZED = carried_mask(["finished_at", "digitized"])
+_E_RESULT = carried_mask(["finished_at", "e_result"])
+# Only these bits matter to the counts: files that differ in other columns (officer, procedure
+# code...) fall in the same scan rows.
+_COUNTED_FIELDS = _TIMED | _CHANNEL | _PAYMENT | _DIGITIZED | _E_RESULT
+
+# (counts, base, support), applied in order: in a row where the base (the counts summed) is above 0
+# or unknown and the support (summed) is 0, the counts are unknown (NA).
+UNKNOWN_RULES: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
+    (("resolved", "pending"), ("resolved", "pending", "pending_unknown"), ("resolved", "pending")),
+    (("resolved_timed", "resolved_early", "resolved_on_time", "resolved_late"), ("resolved",),
+     ("resolved_timed",)),
+    (("pending_timed", "pending_overdue"), ("pending",), ("pending_timed",)),
+    (("received_with_channel", "online", "bcci"), ("received",), ("received_with_channel",)),
+    (("received_with_fee", "fee_dossiers"), ("received",), ("received_with_fee",)),
+    (("fee_dossiers_with_payment", "paid_online"), ("fee_dossiers",), ("fee_dossiers_with_payment",)),
+    (("resolved_with_digitized", "digitized"), ("resolved",), ("resolved_with_digitized",)),
+    (("resolved_with_e_result", "e_result"), ("resolved",), ("resolved_with_e_result",)),
 )
 RATIO_NAMES = (
     "on_time_rate", "on_time_rate_766", "online_rate", "bcci_rate", "paid_online_rate",
@@ -113,6 +172,7 @@ def _scan_sql(keys: list[str], first_month: int, n_months: int, units_clause: st
     key_select = "".join(f'"{GROUP_COLUMNS[k]}" AS "{k}", ' for k in keys)
     return f"""
         SELECT {key_select}
+            (coalesce(fields_carried, {ALL_FIELDS}) & {_COUNTED_FIELDS})::UINTEGER AS carried,
             {slot('received_at')} AS received_slot,
             {slot('finished_at')} AS finished_slot,
             {slot('due_at')} AS due_slot,
@@ -132,7 +192,9 @@ def _scan_sql(keys: list[str], first_month: int, n_months: int, units_clause: st
 
 
 def _place_in_months(scan: pd.DataFrame, keys: list[str], first_month: int, n_months: int) -> pd.DataFrame:
-    """Sum the scan's aggregates into one row per (group, month) and run the pending sums."""
+    """Sum the scan's aggregates into one row per (group, month) and run the pending sums; each
+    count only takes the scan rows whose file carried the fields it needs. Plain int64 counts
+    (0 where unknown): `mark_unknown` turns them into nullable ones."""
     if keys:
         group = scan.groupby(keys, dropna=False, sort=True).ngroup().to_numpy()
         key_rows = scan[keys].assign(_group=group).drop_duplicates("_group").sort_values("_group")
@@ -143,6 +205,10 @@ def _place_in_months(scan: pd.DataFrame, keys: list[str], first_month: int, n_mo
     col = {name: i for i, name in enumerate(COUNT_NAMES)}
     cells = np.zeros((n_groups, n_months, len(COUNT_NAMES)), dtype=np.int64)
     received, finished, due = (scan[f"{n}_slot"].to_numpy() for n in ("received", "finished", "due"))
+    carried = scan["carried"].to_numpy().astype(np.int64)
+
+    def carries(mask: int) -> np.ndarray:
+        return (carried & mask) == mask
 
     def by_end(slots: np.ndarray) -> np.ndarray:
         return slots <= n_months
@@ -151,56 +217,109 @@ def _place_in_months(scan: pd.DataFrame, keys: list[str], first_month: int, n_mo
         # an event before the period lands in its first month, so the running sums start right
         return reduce(np.maximum, slots, 1) - 1
 
-    # (dossiers it applies to, month it lands in, count -> scan column, sign)
+    everyone = np.ones(len(scan), dtype=bool)
+    finish = carries(_FINISH)
+    timed = carries(_TIMED)
+    # (dossiers it applies to, month it lands in, {count: (scan column, dossiers whose file
+    # carried what the count needs)}, sign)
     events = [
         ((received >= 1) & by_end(received), month_of(received),
-         {"received": "dossiers", "online": "online", "bcci": "bcci", "fee_dossiers": "fee_dossiers",
-          "paid_online": "paid_online"}, 1),
+         {"received": ("dossiers", everyone),
+          "received_with_channel": ("dossiers", carries(_CHANNEL)),
+          "online": ("online", carries(_CHANNEL)), "bcci": ("bcci", carries(_CHANNEL)),
+          "received_with_fee": ("dossiers", carries(_FEE)),
+          "fee_dossiers": ("fee_dossiers", carries(_FEE)),
+          "fee_dossiers_with_payment": ("fee_dossiers", carries(_PAYMENT)),
+          "paid_online": ("paid_online", carries(_PAYMENT))}, 1),
         ((finished >= 1) & by_end(finished), month_of(finished),
-         {"resolved": "dossiers", "resolved_early": "resolved_early", "resolved_late": "resolved_late",
-          "digitized": "digitized", "e_result": "e_result"}, 1),
-        (by_end(received), month_of(received), {"pending": "dossiers"}, 1),
-        (by_end(received) & by_end(finished), month_of(received, finished), {"pending": "dossiers"}, -1),
-        (by_end(received) & by_end(due), month_of(received, due), {"pending_overdue": "dossiers"}, 1),
+         {"resolved": ("dossiers", finish), "resolved_timed": ("dossiers", timed),
+          "resolved_early": ("resolved_early", timed), "resolved_late": ("resolved_late", timed),
+          "resolved_with_digitized": ("dossiers", carries(_DIGITIZED)),
+          "digitized": ("digitized", carries(_DIGITIZED)),
+          "resolved_with_e_result": ("dossiers", carries(_E_RESULT)),
+          "e_result": ("e_result", carries(_E_RESULT))}, 1),
+        (by_end(received), month_of(received),
+         {"pending": ("dossiers", finish), "pending_timed": ("dossiers", timed),
+          "pending_unknown": ("dossiers", ~finish)}, 1),
+        (by_end(received) & by_end(finished), month_of(received, finished),
+         {"pending": ("dossiers", finish), "pending_timed": ("dossiers", timed),
+          "pending_unknown": ("dossiers", ~finish)}, -1),
+        (by_end(received) & by_end(due), month_of(received, due), {"pending_overdue": ("dossiers", timed)}, 1),
         (by_end(received) & by_end(due) & by_end(finished), month_of(received, due, finished),
-         {"pending_overdue": "dossiers"}, -1),
+         {"pending_overdue": ("dossiers", timed)}, -1),
     ]
     for applies, month, targets, sign in events:
-        for target, source in targets.items():
-            np.add.at(cells[:, :, col[target]], (group[applies], month[applies]),
-                      sign * scan[source].to_numpy()[applies])
-    for running in ("pending", "pending_overdue"):
+        for target, (source, carrying) in targets.items():
+            rows = applies & carrying
+            np.add.at(cells[:, :, col[target]], (group[rows], month[rows]),
+                      sign * scan[source].to_numpy()[rows])
+    for running in ("pending", "pending_overdue", "pending_timed", "pending_unknown"):
         cells[:, :, col[running]] = cells[:, :, col[running]].cumsum(axis=1)
+    cells[:, :, col["resolved_on_time"]] = (cells[:, :, col["resolved_timed"]] - cells[:, :, col["resolved_early"]]
+                                            - cells[:, :, col["resolved_late"]])
 
     counts = pd.DataFrame(cells.reshape(-1, len(COUNT_NAMES)), columns=list(COUNT_NAMES))
-    counts["resolved_on_time"] = counts["resolved"] - counts["resolved_early"] - counts["resolved_late"]
     counts.insert(0, "month", [f"{m // 12:04d}-{m % 12 + 1:02d}"
                                for m in range(first_month, first_month + n_months)] * n_groups)
     for position, key in enumerate(keys):
         counts.insert(position, key, np.repeat(key_rows[key].to_numpy(), n_months))
     if keys:  # leave out groups with nothing in the period
-        activity = (counts["received"] + counts["resolved"] + counts["pending"]).to_numpy()
+        activity = (counts["received"] + counts["resolved"] + counts["pending"]
+                    + counts["pending_unknown"]).to_numpy()
         active = activity.reshape(n_groups, n_months).any(axis=1)
         counts = counts[np.repeat(active, n_months)]
     return counts
 
 
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    return numerator / denominator.where(denominator > 0)
+def mark_unknown(counts: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every count of COUNT_NAMES as a nullable integer (pandas Int64), NA where
+    no dossier of the row could support it (UNKNOWN_RULES). Expects the plain counts, 0 where
+    unknown (missing values are read as 0), so that counts summed over groups can be marked again."""
+    raw = {name: pd.to_numeric(counts[name]).fillna(0).to_numpy(dtype=np.int64) for name in COUNT_NAMES}
+    unknown = {name: np.zeros(len(counts), dtype=bool) for name in COUNT_NAMES}
+    for names, base, support in UNKNOWN_RULES:
+        base_unknown = reduce(np.logical_or, (unknown[b] for b in base))
+        base_value = sum(raw[b] for b in base)
+        support_value = sum(raw[s] for s in support)
+        now_unknown = base_unknown | ((base_value > 0) & (support_value == 0))
+        for name in names:
+            unknown[name] = unknown[name] | now_unknown
+    marked = counts.copy()
+    for name in COUNT_NAMES:
+        marked[name] = pd.arrays.IntegerArray(raw[name], unknown[name].copy())
+    return marked
+
+
+def sum_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """One row of totals (counts, unknown ones marked, and ratios) from a frame of counts per group
+    (every count adds up over groups: an unknown count is 0 of the dossiers carrying the fields)."""
+    totals = pd.DataFrame([{name: int(pd.to_numeric(counts[name]).fillna(0).sum()) for name in COUNT_NAMES}])
+    return add_ratios(mark_unknown(totals))
+
+
+def ratio_series(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator as float64; NaN when the denominator is 0 or either is unknown."""
+    num = pd.to_numeric(numerator).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    den = pd.to_numeric(denominator).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = np.where(den > 0, num / den, np.nan)
+    return pd.Series(values, index=numerator.index, dtype=float)
 
 
 def add_ratios(counts: pd.DataFrame) -> pd.DataFrame:
-    """Append every ratio of RATIO_NAMES to a frame holding the counts (NaN for no data)."""
+    """Append every ratio of RATIO_NAMES to a frame holding the counts (NaN for no data: no
+    dossier in the denominator, or none whose file carried what the ratio needs)."""
     c = counts
     on_time = c["resolved_early"] + c["resolved_on_time"]
     return c.assign(
-        on_time_rate=_ratio(on_time, c["resolved"]),
-        on_time_rate_766=_ratio(on_time + c["pending"] - c["pending_overdue"], c["resolved"] + c["pending"]),
-        online_rate=_ratio(c["online"], c["received"]),
-        bcci_rate=_ratio(c["bcci"], c["received"]),
-        paid_online_rate=_ratio(c["paid_online"], c["fee_dossiers"]),
-        digitized_rate=_ratio(c["digitized"], c["resolved"]),
-        e_result_rate=_ratio(c["e_result"], c["resolved"]),
+        on_time_rate=ratio_series(on_time, c["resolved_timed"]),
+        on_time_rate_766=ratio_series(on_time + c["pending_timed"] - c["pending_overdue"],
+                                c["resolved_timed"] + c["pending_timed"]),
+        online_rate=ratio_series(c["online"], c["received_with_channel"]),
+        bcci_rate=ratio_series(c["bcci"], c["received_with_channel"]),
+        paid_online_rate=ratio_series(c["paid_online"], c["fee_dossiers_with_payment"]),
+        digitized_rate=ratio_series(c["digitized"], c["resolved_with_digitized"]),
+        e_result_rate=ratio_series(c["e_result"], c["resolved_with_e_result"]),
     )
 
 
@@ -217,7 +336,7 @@ def compute_metrics(con, start: dt.date, end: dt.date, by: str | Sequence[str] |
     scan = con.cursor().sql(_scan_sql(plain_keys, first_month, n_months, units_clause),
                             params={**period_params(start, end), **units_params}).to_arrow_table().to_pandas()
     counts = _place_in_months(scan, plain_keys, first_month, n_months)
-    return add_ratios(counts[[*keys, *COUNT_NAMES]]).reset_index(drop=True)
+    return add_ratios(mark_unknown(counts[[*keys, *COUNT_NAMES]])).reset_index(drop=True)
 
 
 def data_freshness(con) -> dict:

@@ -4,7 +4,8 @@ when 10% or more of the dossiers they resolved were late.
 Resolved and late follow cchc_metrics.metrics (finished in the period; late = finished after the
 due date-time). An officer is counted per unit: the same name in two units is two rows, because
 each unit acts on its own staff. Officers with nothing resolved in the period are left out (a late
-share of "no data" flags nobody).
+share of "no data" flags nobody); so are the dossiers from files without a due-date column, which
+cannot say whether anything was late: `resolved` here is metrics' resolved_timed.
 """
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ def officer_late_shares(con, start: dt.date, end: dt.date, units: Sequence[str] 
                         threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
     """unit, officer, resolved, late, late_share, flagged (late_share >= threshold); worst first."""
     counts = compute_metrics(con, start, end, by=["unit", "officer"], units=units)
-    shares = (counts[counts["resolved"] > 0][["unit", "officer", "resolved", "resolved_late"]]
-              .rename(columns={"resolved_late": "late"}))
+    timed = counts["resolved_timed"].fillna(0).to_numpy(dtype="int64")
+    shares = (counts[timed > 0][["unit", "officer", "resolved_timed", "resolved_late"]]
+              .rename(columns={"resolved_timed": "resolved", "resolved_late": "late"})
+              .astype({"resolved": "int64", "late": "int64"}))
     shares["late_share"] = shares["late"] / shares["resolved"]
     shares["flagged"] = shares["late_share"] >= threshold
     return (shares.sort_values(["late_share", "late", "unit", "officer"],

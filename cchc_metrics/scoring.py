@@ -11,6 +11,12 @@ Choices the brief leaves open:
   is over, projected = actual.
 - For on_time_rate_766 the open dossiers are a stock, not a flow; scaling them by working days is
   only a rough estimate.
+- No data is not zero: a criterion whose ratio cannot be computed (no dossier in its denominator,
+  no dossier whose file carried the columns it needs, or a manual value not typed in) has ratio,
+  points, points lost and projection null, status "chưa có dữ liệu" and a reason in
+  `no_data_reason_vi` ("tệp tải lên không có cột «Ngày hẹn trả»"). Its maximum goes to
+  `points_unknown`, so total + points lost + points unknown = max total. The projection keeps an
+  unknown criterion unknown (projected_total adds up the criteria that have points).
 Counts come from `metrics.compute_metrics` (DuckDB aggregates); pandas only sees the aggregates.
 """
 from __future__ import annotations
@@ -22,24 +28,26 @@ from fractions import Fraction
 
 import pandas as pd
 
-from . import frameworks, metrics, periods, rules
+from . import coverage, frameworks, metrics, periods, rules
 from .formatting import format_number, format_percent
 from .frameworks import INDICATORS, Criterion, Framework
 from .workdays import calendar_for, load_overrides
 
 RECENT_DAYS = 30
 NO_DATA_VI = "chưa có dữ liệu"
+NO_DOSSIERS_VI = "chưa có hồ sơ nào được tính vào chỉ tiêu này trong kỳ"
+NOT_TYPED_VI = "chưa nhập số liệu ở trang «Chỉ tiêu & thang điểm»"
 CANNOT_REACH_VI = "không thể đạt"
 
 ROW_COLUMNS = (
     "code", "name", "indicator", "rule", "numerator", "denominator", "ratio", "target", "gap_pp",
     "points", "max_points", "points_lost", "status_vi", "projected_ratio", "projected_points",
     "needed_more", "needed_rate", "what_it_takes_vi", "recoverable_points", "responsible_unit",
-    "note")
+    "note", "no_data_reason_vi")
 UNIT_COLUMNS = ("unit", "code", "name", "indicator", "numerator", "denominator", "ratio", "target",
-                "gap_pp", "shortfall", "points_lost_share")
+                "gap_pp", "shortfall", "points_lost_share", "no_data_reason_vi")
 SERIES_COLUMNS = ("month", "unit", "code", "indicator", "numerator", "denominator", "ratio",
-                  "target")
+                  "target", "no_data_reason_vi")
 
 
 @dataclass
@@ -54,6 +62,7 @@ class ScoreReport:
     max_total: float
     projected_total: float
     rows: pd.DataFrame
+    points_unknown: float = 0.0     # maximum points of the criteria without data
 
     @property
     def points_lost_total(self) -> float | None:
@@ -73,11 +82,24 @@ class ScoreReport:
 
 
 def parts(counts: pd.DataFrame, indicator: str) -> tuple[pd.Series, pd.Series]:
-    """Numerator and denominator of a ratio indicator, per row of a compute_metrics frame."""
+    """Numerator and denominator of a ratio indicator, per row of a compute_metrics frame
+    (nullable Int64: NA where no dossier of the row could support it)."""
     definition = INDICATORS[indicator]
-    numerator = sum(sign * counts[name] for name, sign in definition.numerator)
-    denominator = sum(counts[name] for name in definition.denominator)
-    return numerator.astype("int64"), denominator.astype("int64")
+    numerator = sum(sign * counts[name].astype("Int64") for name, sign in definition.numerator)
+    denominator = sum(counts[name].astype("Int64") for name in definition.denominator)
+    return numerator, denominator
+
+
+def reasons(counts: pd.DataFrame, indicator: str) -> list[str | None]:
+    """Per row of a compute_metrics frame: why the indicator has no value there (its files lacked
+    a column, or no dossier at all), None where it has one."""
+    numerator, denominator = parts(counts, indicator)
+    known = (numerator.notna() & denominator.notna() & (denominator.fillna(0) > 0)).to_numpy()
+    result: list[str | None] = [None] * len(counts)
+    for position in (~known).nonzero()[0]:
+        row = counts.iloc[position]
+        result[position] = coverage.reason_from_counts(indicator, row) or NO_DOSSIERS_VI
+    return result
 
 
 def _evaluation_window(con, framework: Framework, as_of: dt.date | None):
@@ -124,16 +146,17 @@ def unit_shortfalls(by_unit: pd.DataFrame, criterion: Criterion) -> pd.DataFrame
     share of the criterion's total shortfall (NaN when no unit falls short)."""
     numerator, denominator = parts(by_unit, criterion.indicator)
     aim = criterion.aim
-    ratio = numerator / denominator.where(denominator > 0)
+    ratio = metrics.ratio_series(numerator, denominator)
     target = float(aim) if aim is not None else float("nan")
-    shortfall = (target * denominator - numerator).clip(lower=0)
+    shortfall = (target * denominator.astype(float) - numerator.astype(float)).clip(lower=0)
     total = shortfall.sum()
     return pd.DataFrame({
         "unit": by_unit["unit"], "code": criterion.code, "name": criterion.name,
         "indicator": criterion.indicator, "numerator": numerator, "denominator": denominator,
         "ratio": ratio, "target": target, "gap_pp": ((target - ratio) * 100).clip(lower=0),
         "shortfall": shortfall,
-        "points_lost_share": shortfall / total if total > 0 else float("nan")})
+        "points_lost_share": shortfall / total if total > 0 else float("nan"),
+        "no_data_reason_vi": reasons(by_unit, criterion.indicator)})
 
 
 def _observed(criterion: Criterion, counts: pd.DataFrame) -> tuple:
@@ -142,7 +165,8 @@ def _observed(criterion: Criterion, counts: pd.DataFrame) -> tuple:
         return None, None
     if criterion.is_manual:
         return criterion.manual_numerator, criterion.manual_denominator
-    return tuple(int(series.iloc[0]) for series in parts(counts, criterion.indicator))
+    return tuple(None if pd.isna(series.iloc[0]) else int(series.iloc[0])
+                 for series in parts(counts, criterion.indicator))
 
 
 def _projected_ratio(criterion: Criterion, numerator: int, denominator: int,
@@ -197,10 +221,17 @@ def _score_row(criterion: Criterion, decimals: int, so_far: pd.DataFrame,
            "projected_ratio": _as_float(projected_ratio), "projected_points": projected_points,
            "needed_more": None, "needed_rate": None, "what_it_takes_vi": None,
            "recoverable_points": _lost(criterion, projected_points, decimals),
-           "responsible_unit": None, "note": criterion.note_vi}
+           "responsible_unit": None, "note": criterion.note_vi,
+           "no_data_reason_vi": None if points is not None else _no_data_reason(criterion, so_far)}
     if not criterion.is_manual and gap:
         row.update(_what_it_takes_fields(criterion, numerator, denominator, by_unit, scale))
     return row
+
+
+def _no_data_reason(criterion: Criterion, so_far: pd.DataFrame) -> str:
+    if criterion.is_manual:
+        return NOT_TYPED_VI
+    return reasons(so_far, criterion.indicator)[0] or NO_DOSSIERS_VI
 
 
 def _year_scale(con, start: dt.date, end: dt.date, as_of: dt.date) -> Fraction | None:
@@ -219,8 +250,7 @@ def _sum_points(values: pd.Series, decimals: int) -> float:
 def _totals(by_unit: pd.DataFrame) -> pd.DataFrame:
     """One row of totals from the per-unit counts (every count adds up over units), which saves
     a second scan of the dossiers."""
-    counts = by_unit[list(metrics.COUNT_NAMES)].sum().to_frame().T.astype("int64")
-    return metrics.add_ratios(counts)
+    return metrics.sum_counts(by_unit)
 
 
 def score_year(con, key: str, year: int, *, as_of: dt.date | None = None,
@@ -240,7 +270,8 @@ def score_year(con, key: str, year: int, *, as_of: dt.date | None = None,
         framework=key, framework_title=framework.title_vi, year=year, start=start, end=end,
         as_of=as_of, total=_sum_points(rows["points"], framework.decimals),
         max_total=framework.max_total,
-        projected_total=_sum_points(rows["projected_points"], framework.decimals), rows=rows)
+        projected_total=_sum_points(rows["projected_points"], framework.decimals), rows=rows,
+        points_unknown=_sum_points(rows.loc[rows["points"].isna(), "max_points"], framework.decimals))
 
 
 def _data_criteria(framework: Framework) -> list[Criterion]:
@@ -273,8 +304,9 @@ def monthly_series(con, key: str, year: int, *, units: Sequence[str] | None = No
         frames.append(pd.DataFrame({
             "month": counts["month"], "unit": counts["unit"] if per_unit else None,
             "code": criterion.code, "indicator": criterion.indicator, "numerator": numerator,
-            "denominator": denominator, "ratio": numerator / denominator.where(denominator > 0),
-            "target": float(criterion.aim) if criterion.aim is not None else float("nan")}))
+            "denominator": denominator, "ratio": metrics.ratio_series(numerator, denominator),
+            "target": float(criterion.aim) if criterion.aim is not None else float("nan"),
+            "no_data_reason_vi": reasons(counts, criterion.indicator)}))
     if not frames:
         return pd.DataFrame(columns=list(SERIES_COLUMNS))
     return pd.concat(frames, ignore_index=True)[list(SERIES_COLUMNS)]

@@ -28,8 +28,9 @@ def test_bullet_chart_colours_bars_by_status_and_marks_targets():
         "target": [1.0, 0.5, 1.0, 0.9],
     })
     html = charts.bullet_chart_html(rows)
-    # One line per indicator with data, in the given order; PAKN (no ratio) is left out.
-    assert html.count("grid-template-columns") == 3 and "PAKN" not in html
+    # One line per indicator, in the given order; PAKN (no ratio) gets no bar, only "no data".
+    assert html.count("grid-template-columns") == 4
+    assert "PAKN</div><div style=\"border:1px dashed" in html and ">Chưa có dữ liệu<" in html
     assert html.index("Đúng hạn") < html.index("Trực tuyến") < html.index("Số hóa")
     assert "Trực tuyến &lt;b&gt;" in html and "<b>" not in html       # names are escaped
     # Bars: 14673/14697 = 99.84% (within 5 points: close), 21% (29 points short: missed), 100% (met).
@@ -90,5 +91,14 @@ def test_empty_data_gives_a_message_not_an_error(build):
 
 
 def test_bullet_chart_without_data_says_so():
-    html = charts.bullet_chart_html(pd.DataFrame({"name": ["x"], "ratio": [None], "target": [1.0]}))
+    html = charts.bullet_chart_html(pd.DataFrame({"name": [], "ratio": [], "target": []}))
     assert "Chưa có dữ liệu để vẽ biểu đồ" in html and "grid-template-columns" not in html
+
+
+def test_bullet_chart_shows_why_a_ratio_is_unknown_instead_of_an_empty_bar():
+    html = charts.bullet_chart_html(pd.DataFrame({
+        "name": ["Đúng hạn", "Số hóa"], "ratio": [None, 0.5], "target": [1.0, 1.0],
+        "no_data_reason_vi": ["tệp tải lên không có cột «Ngày hẹn trả» <x>", None]}))
+    assert "Chưa có dữ liệu — tệp tải lên không có cột «Ngày hẹn trả» &lt;x&gt;" in html
+    assert html.count("background:" + charts.STATUS_COLOURS["none"]) == 0   # no grey bar at 0%
+    assert html.count("width:50.0%") == 1

@@ -89,14 +89,15 @@ def test_sheet_names_and_title_block(workbook):
                               "Lập lúc 23/11/2026 07:05.")
     assert [c.value for c in ws[6]] == [
         "Mã tiêu chí", "Tiêu chí", "Giá trị", "Tử số", "Mẫu số", "Chỉ tiêu", "Còn thiếu (điểm %)", "Điểm",
-        "Điểm tối đa", "Điểm bị mất", "Điểm dự kiến cuối năm", "Cần làm gì để đạt", "Đơn vị chịu trách nhiệm"]
+        "Điểm tối đa", "Điểm bị mất", "Điểm dự kiến cuối năm", "Cần làm gì để đạt", "Đơn vị chịu trách nhiệm",
+        "Ghi chú dữ liệu"]
 
 
 def test_gap_table_values_and_number_formats(workbook):
     ws = workbook["Bảng chênh lệch"]
     assert [c.value for c in ws[7]] == [
         "II.2.4.2.1", LONG_NAME, 0.9984, 14673, 14697, 1, 0.16, 4.5, 5, 0.5, 4.5,
-        "Giải quyết đúng hạn thêm 24 hồ sơ", "Văn phòng Sở"]
+        "Giải quyết đúng hạn thêm 24 hồ sơ", "Văn phòng Sở", None]
     assert [ws.cell(7, col).number_format for col in range(3, 12)] == [
         "0.00%", "#,##0", "#,##0", "0.00%", "0.00", "0.00", "0.00", "0.00", "0.00"]
     assert ws["L9"].value is None and ws["M9"].value is None
@@ -107,8 +108,9 @@ def test_missing_values_are_not_zero(workbook):
     assert [c.value for c in ws[10]][:11] == [
         "II.6.4.2", "Hài lòng xử lý PAKN", "chưa có dữ liệu", "–", "–", "–", "–", "chưa có dữ liệu", 1, "–", "–"]
     assert ws["C10"].data_type == "s"
+    assert ws["N10"].value == "Chưa có dữ liệu" and ws["N7"].value is None
     units = workbook["Theo đơn vị"]
-    assert units["D7"].value == "chưa có dữ liệu"
+    assert units["D7"].value == "chưa có dữ liệu" and units["J7"].value == "Chưa có dữ liệu"
 
 
 def test_total_row(workbook):
@@ -135,11 +137,12 @@ def test_status_fills(workbook):
 def test_unit_sheet_sorted_by_unit(workbook):
     ws = workbook["Theo đơn vị"]
     assert [c.value for c in ws[6]] == ["Đơn vị", "Mã tiêu chí", "Tiêu chí", "Giá trị", "Tử số", "Mẫu số",
-                                       "Chỉ tiêu", "Còn thiếu (điểm %)", "Tỷ trọng điểm bị mất"]
+                                       "Chỉ tiêu", "Còn thiếu (điểm %)", "Tỷ trọng điểm bị mất",
+                                       "Ghi chú dữ liệu"]
     assert [c.value for c in ws[7]][:4] == ["Phòng Hành chính tư pháp", "II.6.5.2", "Tỷ lệ hồ sơ trực tuyến",
                                            "chưa có dữ liệu"]
     assert [c.value for c in ws[8]] == ["Văn phòng Sở", "II.6.5.2", "Tỷ lệ hồ sơ trực tuyến", 0.45, 450, 1000,
-                                       0.5, 5.0, 0.25]
+                                       0.5, 5.0, 0.25, None]
     assert ws["I8"].number_format == "0.00%"
 
 

@@ -210,12 +210,12 @@ def test_cli_preview_load_warnings_and_history(tmp_path, capsys):
 
 # ---- the page's formatting (cchc_metrics.app_services) ------------------------------------------
 
-def test_markdown_text_makes_file_text_inert():
-    from cchc_metrics.app_services import markdown_text
+def test_escape_markdown_makes_file_text_inert():
+    from cchc_metrics.app_services import escape_markdown
 
-    assert markdown_text("![x](http://a.b/c.png)") == r"\!\[x\]\(http\://a\.b/c\.png\)"
-    assert markdown_text("$x$ :red[đỏ] *in đậm* <b>") == r"\$x\$ \:red\[đỏ\] \*in đậm\* \<b\>"
-    assert markdown_text("dòng 1\n- dòng 2") == "dòng 1  \n\\- dòng 2"
+    assert escape_markdown("![x](http://a.b/c.png)") == r"\!\[x\]\(http\://a\.b/c\.png\)"
+    assert escape_markdown("$x$ :red[đỏ] *in đậm* <b>") == r"\$x\$ \:red\[đỏ\] \*in đậm\* \<b\>"
+    assert escape_markdown("dòng 1\n- dòng 2") == "dòng 1  \n\\- dòng 2"
 
 
 def test_feed_lists_and_unused_columns_for_the_page(tmp_path):
