@@ -233,7 +233,10 @@ def test_a_big_sheet_read_in_pieces_loads_like_a_small_one(con, tmp_path, monkey
     monkeypatch.setattr(limits, "PIECED_SHEET_BYTES", 4000)
     monkeypatch.setattr(limits, "PIECE_XML_BYTES", 1500)
     monkeypatch.setattr(store, "STAGE_BATCH_ROWS", 20)
-    leftovers = {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("cchc-pieces-")}
+    # Pieces are cut into a temporary folder: a private one, so other test runs cannot add to it.
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
 
     with pytest.raises(IngestError) as caught:
         ingest_file(con, data, "big.xlsx")
@@ -251,7 +254,7 @@ def test_a_big_sheet_read_in_pieces_loads_like_a_small_one(con, tmp_path, monkey
     assert con.execute("SELECT source_row FROM dossiers WHERE dossier_id = 'H080'").fetchone() == (83,)
     assert "Nguyễn Văn" not in str(con.execute("SELECT * FROM dossier_versions").fetchall())
     assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "4.0 GiB"
-    assert {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("cchc-pieces-")} == leftovers
+    assert os.listdir(private_tmp) == []        # every piece and its folder removed
 
 
 def test_a_big_sheet_over_the_row_limit_is_refused_while_read(con, tmp_path, monkeypatch):
