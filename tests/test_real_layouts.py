@@ -353,16 +353,13 @@ def shifted_rows() -> list[list]:
              f"{i + 7:02d}/03/2024 17:00:00", ""] for i in range(1, 6)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs: a plausibility check that refuses a file whose columns are shifted against their "
-    "headers ('Mã hồ sơ' holding status words like 'Đang xử lý'); today the 5 rows load silently as "
-    "ONE dossier with id 'Đang xử lý', the dossier code as procedure and the due date as received"))
 def test_dvc_list_with_columns_shifted_under_headers_is_refused(con, tmp_path):
     from cchc_metrics.errors import IngestError
     rows = [["THỐNG KÊ HỒ SƠ TIẾP NHẬN QUÁ HẠN"], [None] * 8, SHIFTED_HEADER, *shifted_rows()]
     path = write_xlsx(tmp_path / "Danh sach ho so qua han.xlsx", rows, merges=("A1:I1", "A2:H2"))
-    with pytest.raises(IngestError):
+    with pytest.raises(IngestError, match="lệch cột so với dòng tiêu đề"):
         ingest_file(con, path.read_bytes(), path.name, default_unit="Sở Tư pháp")
+    assert table_rows(con, "dossiers") == []
 
 
 # e-par offers the book as 'xls' => PHPExcel_Writer_Excel5 (legacy BIFF .xls) or 'cvs' =>

@@ -319,6 +319,9 @@ def _is_channel(text: str, codes: dict | None) -> bool:
             or any(phrase in folded for phrase, _ in values["channel_phrases"]))
 
 
+NOT_AN_ID_VI = "các ô là chữ, không có chữ số, không giống mã hồ sơ"
+
+
 def refusal(name: str, column, codes: dict | None = None) -> str | None:
     """Why a column's values do not fit canonical field `name` (Vietnamese), or None when they
     do. An empty column contradicts nothing."""
@@ -340,7 +343,11 @@ def refusal(name: str, column, codes: dict | None = None) -> str | None:
                 return "các ô là số thứ tự 1, 2, 3…, không phải mã hồ sơ"
             if n >= 3 and numbers[-1] <= 99:
                 return "các ô là số đếm nhỏ, không phải mã hồ sơ"
-        if n >= 10 and distinct < 0.8 * n:
+        # Ids are one token or carry digits (000.00.27.H56-240301-0001, H001, HS 2024/123): a column
+        # of words without digits ("Đang xử lý": a status under a shifted header) is not one.
+        if n >= 3 and _share(values, r"^\D*\s\D*$") > VALUE_SHARE:
+            return NOT_AN_ID_VI
+        if (n >= 10 and distinct < 0.8 * n) or (3 <= n < 10 and distinct <= n // 2):
             return f"chỉ {distinct} giá trị khác nhau trong {n} ô: mã hồ sơ phải gần như không lặp"
     elif name in FLAG_FIELDS:
         known = _flag_words(codes)

@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 
-from .columns import confirm_columns, is_personal, rank_columns
+from .columns import NOT_AN_ID_VI, confirm_columns, is_personal, rank_columns
 from .csv_text import read_csv_grids
 from .excel import read_excel_grids
 from .grid import ROW_COLUMN, Grid
@@ -25,6 +25,14 @@ CONFIDENT_HEADER_SCORE = 4    # fields recognised on a sheet before the next she
 
 REQUIRED_HELP = ("ngày tiếp nhận (bắt buộc); nên có thêm mã hồ sơ, thủ tục (mã hoặc tên thủ tục), "
                  "đơn vị xử lý, ngày hẹn trả, ngày có kết quả hoặc ngày trả kết quả")
+
+
+# A column headed as the dossier id holds words: the data sit under the wrong headers (a real
+# exporter writes 12 header cells over 11 data cells, see tests/test_real_layouts.py).
+_SHIFTED_VI = ("cột mã hồ sơ của tệp không chứa mã hồ sơ (các ô là chữ, không có chữ số): có thể dữ "
+               "liệu bị lệch cột so với dòng tiêu đề (phần mềm xuất thiếu hoặc thừa một ô). Hãy mở tệp "
+               "bằng Excel, kiểm tra mỗi cột có đúng với tiêu đề của nó không, sửa rồi tải lại; hoặc "
+               "chỉ rõ cột mã hồ sơ ở phần ghép cột.")
 
 
 @dataclass
@@ -147,6 +155,8 @@ def _build_export(grid: Grid, file_name, file_format, found: Header, explicit) -
     table = grid.table.slice(data_start)
     candidates = rank_columns(named, explicit)
     chosen, column_notes = confirm_columns(candidates, table.column, headers)
+    if "dossier_id" not in chosen and any(NOT_AN_ID_VI in note for note in column_notes):
+        raise IngestError(_SHIFTED_VI, file_name)
     mapping = {name: headers[j] for name, j in chosen.items()}
     profile = candidates.profile
     personal = [h for (h, (display, texts)) in zip(headers, cells)
