@@ -7,6 +7,7 @@ import unicodedata
 
 import duckdb
 import openpyxl
+import pyarrow as pa
 import pytest
 from openpyxl.styles import Font
 
@@ -14,7 +15,7 @@ from cchc_metrics.errors import IngestError
 from cchc_metrics.ingest import ingest_file, preview_export, rejected_rows
 from cchc_metrics.ingest.legacy_text import (TCVN3_TO_UNICODE, VNI_TO_UNICODE, detect,
                                              font_encodings, to_unicode)
-from cchc_metrics.ingest.values import text_sql, timestamp_sql
+from cchc_metrics.ingest.values import nfc_columns, text_sql, timestamp_sql
 from conftest import write_csv
 
 T = dt.datetime
@@ -97,8 +98,11 @@ NFC_CASES = [
 
 
 @pytest.mark.parametrize("text, expected", [c[1:] for c in NFC_CASES], ids=[c[0] for c in NFC_CASES])
-def test_text_sql_trims_and_composes(duck, text, expected):
-    got = duck.execute(f"SELECT {text_sql('c')} FROM (SELECT ?::VARCHAR AS c)", [text]).fetchone()[0]
+def test_text_is_composed_then_trimmed(duck, text, expected):
+    table = nfc_columns(pa.table({"c": [text, "Văn phòng Sở"]}), ["c"])
+    cur = duck.cursor()
+    cur.register("composed", table)
+    got = cur.execute(f"SELECT {text_sql('c')} FROM composed").fetchall()[0][0]
     assert got == expected
 
 

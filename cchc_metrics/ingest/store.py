@@ -46,7 +46,7 @@ from .grid import ROW_COLUMN
 from .reader import RawExport, read_export
 from .vendors import coded_sql
 from .values import (FLAG_FIELDS, TEXT_FIELDS, amount_sql, channel_sql, end_of_day_sql, flag_sql,
-                     fold_sql, sql_ident, sql_literal, text_sql, timestamp_sql)
+                     fold_sql, nfc_columns, sql_ident, sql_literal, text_sql, timestamp_sql)
 
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 SAMPLE_SUFFIXES = (".xlsx", ".xls", ".csv")
@@ -281,7 +281,7 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
     each piece is parsed into `staged` and let go, so the Arrow rows never pile up."""
     mapped = export.mapping
     # Text fields in NFC (one unit whatever the file's normalisation); codes, dates, flags trimmed.
-    raw = ", ".join(f"{text_sql(sql_ident(mapped[n]), nfc=n in TEXT_FIELDS) if n in mapped else 'CAST(NULL AS VARCHAR)'}"
+    raw = ", ".join(f"{text_sql(sql_ident(mapped[n])) if n in mapped else 'CAST(NULL AS VARCHAR)'}"
                     f" AS raw_{n}" for n in FIELD_NAMES)
     raw_view = f"CREATE OR REPLACE TEMP VIEW raw AS SELECT {ROW_COLUMN} AS source_row, {raw} FROM source_rows"
     joins, looked_up = [], []
@@ -333,8 +333,10 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
     """
     first = export.table.select([ROW_COLUMN] + [h for h in export.table.column_names[1:]
                                                 if h in mapped.values()])
+    text_columns = [mapped[n] for n in TEXT_FIELDS if n in mapped]
     with contextlib.closing(export.more) as more:
         for number, table in enumerate(_batches(itertools.chain([first], more))):
+            table = nfc_columns(table, text_columns)
             cur.register("source_rows", table)
             cur.execute(raw_view)
             cur.execute(("CREATE OR REPLACE TEMP TABLE staged AS " if number == 0 else

@@ -7,8 +7,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from .columns import synonyms
 
+_COMBINING_MARK = "[\u0300-\u036f]"
 FLAG_FIELDS = ("digitized", "e_result", "paid_online", "reused_data")
 TEXT_FIELDS = ("dossier_id", "procedure_code", "procedure_name", "field", "unit", "officer", "status")
 
@@ -64,15 +68,23 @@ def fold_sql(col: str) -> str:
             f" '[^a-z0-9]+', ' ', 'g'))")
 
 
-def text_sql(col: str, nfc: bool = True) -> str:
-    """SQL: trimmed text, NULL when blank; with `nfc`, in Unicode NFC: macOS writes decomposed
-    text ("o" + combining grave), which must equal the composed "ò" or one unit shows up twice.
-    Only values holding combining marks are normalised (nfc_normalize on every value costs ~0.4 s
-    per million rows and column; the check ~0.015 s: benchmarks/bench_values.py)."""
-    if not nfc:
-        return f"nullif(trim({col}), '')"
-    return (f"nullif(trim(CASE WHEN regexp_matches({col}, '[\\x{{0300}}-\\x{{036f}}]') "
-            f"THEN nfc_normalize({col}) ELSE {col} END), '')")
+def text_sql(col: str) -> str:
+    """SQL: trimmed text, NULL when blank."""
+    return f"nullif(trim({col}), '')"
+
+
+def nfc_columns(table: pa.Table, names: list[str]) -> pa.Table:
+    """The named text columns in Unicode NFC: macOS writes decomposed text ("o" + combining
+    grave), which must equal the composed "ò" or one unit shows up twice. A column is normalised
+    only when one of its distinct values holds a combining mark: the check costs ~1-7 ms per
+    100,000 values, normalising every value in SQL ~40 ms (benchmarks/bench_values.py)."""
+    for name in names:
+        column = table.column(name)
+        if pa.types.is_string(column.type) and pc.any(
+                pc.match_substring_regex(pc.unique(column), _COMBINING_MARK)).as_py():
+            table = table.set_column(table.column_names.index(name), name,
+                                     pc.utf8_normalize(column, "NFC"))
+    return table
 
 
 def timestamp_sql(col: str) -> str:
@@ -88,11 +100,17 @@ def timestamp_sql(col: str) -> str:
         f"CASE WHEN {col}[2] IN ('/', '-', '.') OR {col}[3] IN ('/', '-', '.') "
         f"THEN CASE WHEN length({col}) <= 10 THEN try_strptime({col}, [{dates}]) "
         f"ELSE try_strptime({col}, [{times}]) END "
-        f"WHEN {col}[2] = ':' OR {col}[3] = ':' THEN try_strptime({col}, [{time_first}]) "
-        f"WHEN {col}[5] = '-' AND regexp_matches({col}, '(Z|[+-]\\d\\d:?\\d\\d)$') "
+        # ISO (real Excel dates arrive so from the reader): the offset test only on text that
+        # ends like one, so the common "yyyy-mm-dd hh:mm:ss" runs no regular expression.
+        f"WHEN {col}[5] = '-' THEN CASE WHEN ({col}[-1] = 'Z' OR {col}[-6] IN ('+', '-') "
+        f"OR {col}[-5] IN ('+', '-')) AND length({col}) > 10 "
+        f"AND regexp_matches({col}, '(Z|[+-]\\d\\d:?\\d\\d)$') "
         f"THEN make_timestamp(epoch_us(try_cast({col} AS TIMESTAMPTZ)))"
         f" + INTERVAL {VIETNAM_UTC_OFFSET_HOURS} HOUR "
-        f"WHEN regexp_full_match({col}, '\\d{{14}}') THEN try_strptime({col}, {sql_literal(COMPACT_TIME)}) "
+        f"ELSE try_cast({col} AS TIMESTAMP) END "
+        f"WHEN {col}[2] = ':' OR {col}[3] = ':' THEN try_strptime({col}, [{time_first}]) "
+        f"WHEN length({col}) = 14 AND regexp_full_match({col}, '\\d{{14}}') "
+        f"THEN try_strptime({col}, {sql_literal(COMPACT_TIME)}) "
         f"WHEN regexp_full_match({col}, '\\d{{5}}(\\.\\d+)?') "
         f"THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({col} AS DOUBLE)"
         f" * 86400000000) AS BIGINT)) "
