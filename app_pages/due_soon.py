@@ -37,12 +37,18 @@ with common.user_errors():
         st.caption(f"Dữ liệu chỉ đến ngày {format_date(default_day)} nên danh sách mặc định tính đến ngày đó.")
     due = common.cached(watchlist.due_soon, as_of, int(days), units=chosen.units, officers=officers or None)
     counts = watchlist.count_by_state(due)
+    blind_spot = watchlist.untracked_message_vi(
+        common.cached(watchlist.untracked, as_of, units=chosen.units, officers=officers or None))
     first, second = st.columns(2)
     first.metric("Quá hạn", format_number(counts[watchlist.STATE_OVERDUE]), border=True)
     second.metric(f"Sắp đến hạn trong {days} ngày làm việc", format_number(counts[watchlist.STATE_DUE_SOON]),
                   border=True)
-    if due.empty:
+    if blind_spot:
+        st.warning(blind_spot, icon=":material/visibility_off:")
+    if due.empty and not blind_spot:
         st.success("Không có hồ sơ nào sắp đến hạn hoặc quá hạn.", icon=":material/check_circle:")
+    elif due.empty:
+        st.info("Trong các hồ sơ theo dõi được, không có hồ sơ nào sắp đến hạn hoặc quá hạn.")
     else:
         shown = display_table(due, COLUMNS)
         st.dataframe(shown, hide_index=True)

@@ -242,15 +242,18 @@ def _cmd_score(args) -> int:
 
 def _cmd_watchlist(args) -> int:
     from .periods import parse_date
-    from .watchlist import due_soon
+    from .watchlist import due_soon, untracked, untracked_message_vi
 
     as_of = parse_date(args.as_of, "--as-of")
     if args.days < 0:
         raise CchcError(f"--days phải là số ngày làm việc không âm (đang là {args.days}).")
     with _open_existing_db(args) as con:
         frame = due_soon(con, as_of, days=args.days, units=args.unit, officers=args.officer)
+        blind = untracked(con, as_of, units=args.unit, officers=args.officer)
     _print_rows({"as_of": as_of.isoformat(), "days": args.days, "units": args.unit,
-                 "officers": args.officer}, frame, args.format)
+                 "officers": args.officer, "untracked": blind}, frame, args.format)
+    if untracked_message_vi(blind):
+        print(untracked_message_vi(blind), file=sys.stderr)
     return 0
 
 

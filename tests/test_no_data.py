@@ -407,3 +407,14 @@ def test_officer_late_shares_leave_out_dossiers_without_a_due_date(mixed):
         shares = officer_late_shares(con, *MARCH)
     # Phòng 1: 1 late of 2 with a due date; Phòng 2's 2 dossiers had no due-date column: left out.
     assert shares[["unit", "resolved", "late", "late_share"]].values.tolist() == [["Phòng 1", 2, 1, 0.5]]
+
+
+def test_due_soon_page_says_what_it_cannot_watch(no_due, monkeypatch):
+    # March's file has no due column: the open dossier D cannot fall due, and the page says so
+    # instead of "no dossier due".
+    at = start_app(no_due, monkeypatch)
+    at.switch_page("app_pages/due_soon.py").run()
+    assert_clean(at)
+    warnings = [w.value for w in at.warning]
+    assert any("1 hồ sơ đang giải quyết không có ngày hẹn trả" in w for w in warnings), warnings
+    assert not [s.value for s in at.success]

@@ -79,3 +79,26 @@ def test_count_by_state(con):
     assert count_by_state(due_soon(con, THU_BEFORE_TET, days=0)) == {STATE_OVERDUE: 3, STATE_DUE_SOON: 2}
     assert count_by_state(due_soon(con, THU_BEFORE_TET, units=["Nowhere"])) == {STATE_OVERDUE: 0,
                                                                                 STATE_DUE_SOON: 0}
+
+
+def test_what_the_list_cannot_watch_is_counted_not_hidden(con):
+    from cchc_metrics.coverage import ALL_FIELD_BITS, FIELD_BITS
+    from cchc_metrics.watchlist import untracked, untracked_message_vi
+
+    no_finish_column = ALL_FIELD_BITS & ~FIELD_BITS["finished_at"]
+    insert_dossiers(con, [
+        # From a register without finish or return columns: open or not, nobody can tell.
+        dict(dossier_id="REG-1", received_at="2023-01-05 08:00", due_at="2023-01-10",
+             fields_carried=no_finish_column),
+        dict(dossier_id="REG-2", received_at="2023-01-06 08:00", due_at="2023-01-11",
+             fields_carried=no_finish_column),
+    ])
+    listed = set(due_soon(con, THU_BEFORE_TET, days=2)["dossier_id"])
+    assert not listed & {"REG-1", "REG-2"}       # never shown as overdue
+    # NO-DUE is open without a due date; REG-1, REG-2 have no finish column.
+    counts = untracked(con, THU_BEFORE_TET)
+    assert counts == {"no_finish": 2, "no_due": 1}
+    message = untracked_message_vi(counts)
+    assert "1 hồ sơ đang giải quyết không có ngày hẹn trả" in message
+    assert "2 hồ sơ từ tệp không có cột «Ngày có kết quả / Ngày trả kết quả»" in message
+    assert untracked_message_vi({"no_finish": 0, "no_due": 0}) is None
