@@ -19,6 +19,7 @@ sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 from bench_metrics import GENERATE_SQL, best_of  # noqa: E402
 
+from cchc_metrics.coverage import ALL_FIELD_BITS  # noqa: E402
 from cchc_metrics.db import connect  # noqa: E402
 from cchc_metrics.scoring import monthly_series, score_by_unit, score_year  # noqa: E402
 
@@ -26,7 +27,7 @@ from cchc_metrics.scoring import monthly_series, score_by_unit, score_year  # no
 def run(rows: int, workdir: Path) -> None:
     con = connect(workdir / f"bench_scoring_{rows}.duckdb")
     t0 = time.perf_counter()
-    con.execute(GENERATE_SQL, {"rows": rows})
+    con.execute(GENERATE_SQL, {"rows": rows, "all_fields": ALL_FIELD_BITS})
     print(f"\n{rows:,} dossiers generated in {time.perf_counter() - t0:.1f} s")
     cases = {
         "score_year 2023, as of 30/06 (projection)":
