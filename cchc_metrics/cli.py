@@ -234,7 +234,9 @@ def _cmd_score(args) -> int:
     header = {"framework": report.framework, "year": report.year,
               "start": report.start.isoformat(), "end": report.end.isoformat(),
               "as_of": report.as_of.isoformat(), "total": report.total,
-              "max_total": report.max_total, "points_unknown": report.points_unknown,
+              "max_total": report.max_total,
+              "points_lost": report.points_lost_total or 0.0,   # total + lost + unknown = max_total
+              "points_unknown": report.points_unknown,
               "projected_total": report.projected_total}
     _print_rows(header, report.rows, args.format)
     return 0

@@ -141,7 +141,7 @@ def test_without_due_dates_the_on_time_criterion_is_unknown(capsys, no_due):
     assert_adds_up(report, 5.0)
 
     doc = cli_json(capsys, "score", "--db", str(no_due), "--year", "2023")
-    assert (doc["total"], doc["points_unknown"], doc["max_total"]) == (9.7, 5.0, 19.5)
+    assert (doc["total"], doc["points_lost"], doc["points_unknown"], doc["max_total"]) == (9.7, 4.8, 5.0, 19.5)
     on_time = next(r for r in doc["rows"] if r["code"] == "II.2.4.2.1")
     assert (on_time["ratio"], on_time["points"], on_time["points_lost"]) == (None, None, None)
     assert on_time["no_data_reason_vi"] == NO_DUE
