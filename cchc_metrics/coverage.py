@@ -44,20 +44,12 @@ def carried_mask(fields: Iterable[str]) -> int:
     return mask
 
 
-def fields_of_mask(mask: int) -> list[str]:
-    return [name for name, bit in FIELD_BITS.items() if mask & bit]
-
-
 @dataclass(frozen=True)
 class Need:
     """What an indicator needs: the canonical fields, and its name as users read it."""
 
     fields: tuple[str, ...]
     label_vi: str
-
-    @property
-    def mask(self) -> int:
-        return carried_mask(self.fields)
 
     def missing(self, carried: Iterable[str]) -> list[str]:
         have = set(carried)

@@ -70,7 +70,7 @@ from functools import reduce
 import numpy as np
 import pandas as pd
 
-from .coverage import FIELD_BITS, carried_mask
+from .coverage import ALL_FIELD_BITS, COUNT_NEEDS, carried_mask
 from .schema import ONLINE_CHANNELS
 
 COUNT_NAMES = (
@@ -81,17 +81,16 @@ COUNT_NAMES = (
     "fee_dossiers_with_payment", "resolved_with_digitized", "resolved_with_e_result",
     "pending_unknown",
 )
-ALL_FIELDS = sum(FIELD_BITS.values())
 
-# The fields each count needs (mirrors coverage.COUNT_NEEDS); a dossier whose file lacked one of
-# them is left out of that count. received and pending_unknown need nothing.
-_FINISH = carried_mask(["finished_at"])
-_TIMED = carried_mask(["finished_at", "due_at"])
-_CHANNEL = carried_mask(["channel"])
-_FEE = carried_mask(["has_fee"])
-_PAYMENT = carried_mask(["has_fee", "paid_online"])
-_DIGITIZED = carried_mask(["finished_at", "digitized"])
-_E_RESULT = carried_mask(["finished_at", "e_result"])
+# The fields each count needs (coverage.COUNT_NEEDS) as bit masks; a dossier whose file lacked one
+# of them is left out of that count. received and pending_unknown need nothing.
+_FINISH = carried_mask(COUNT_NEEDS["resolved"])
+_TIMED = carried_mask(COUNT_NEEDS["resolved_late"])
+_CHANNEL = carried_mask(COUNT_NEEDS["online"])
+_FEE = carried_mask(COUNT_NEEDS["fee_dossiers"])
+_PAYMENT = carried_mask(COUNT_NEEDS["paid_online"])
+_DIGITIZED = carried_mask(COUNT_NEEDS["digitized"])
+_E_RESULT = carried_mask(COUNT_NEEDS["e_result"])
 # Only these bits matter to the counts: files that differ in other columns (officer, procedure
 # code...) fall in the same scan rows.
 _COUNTED_FIELDS = _TIMED | _CHANNEL | _PAYMENT | _DIGITIZED | _E_RESULT
@@ -172,7 +171,7 @@ def _scan_sql(keys: list[str], first_month: int, n_months: int, units_clause: st
     key_select = "".join(f'"{GROUP_COLUMNS[k]}" AS "{k}", ' for k in keys)
     return f"""
         SELECT {key_select}
-            (coalesce(fields_carried, {ALL_FIELDS}) & {_COUNTED_FIELDS})::UINTEGER AS carried,
+            (coalesce(fields_carried, {ALL_FIELD_BITS}) & {_COUNTED_FIELDS})::UINTEGER AS carried,
             {slot('received_at')} AS received_slot,
             {slot('finished_at')} AS finished_slot,
             {slot('due_at')} AS due_slot,
