@@ -206,7 +206,6 @@ GAP_COLUMNS = [
     _Column("Điểm dự kiến cuối năm", "points"),
     _Column("Cần làm gì để đạt", "text", missing="", max_width=50),
     _Column("Đơn vị chịu trách nhiệm", "text", missing="", max_width=30),
-    _Column("Ghi chú dữ liệu", "text", missing="", max_width=45),
 ]
 
 UNIT_COLUMNS = [
@@ -229,6 +228,9 @@ DUE_SOON_COLUMNS = [
 ]
 
 
+MANUAL_POINTS_VI = "nhập điểm"
+
+
 def _gap_status(row) -> str | None:
     """Fill key from ratio vs target (the app's shared thresholds); None when either is missing."""
     status = status_for(row.ratio, row.target)
@@ -241,14 +243,18 @@ def _no_data_note(value, row) -> str | None:
 
 
 def _gap_rows(rows: pd.DataFrame) -> list[list[_Cell]]:
+    """One row per criterion. Where points cannot be computed, "Cần làm gì để đạt" says why (the
+    column the uploads lack): that is what to do. A criterion scored by typed-in points has no
+    ratio: "nhập điểm", not "chưa có dữ liệu"."""
     table = []
     for row in rows.itertuples(index=False):
         status = _gap_status(row)
+        ratio = MANUAL_POINTS_VI if row.rule == "manual_points" else row.ratio
         table.append([
-            _Cell(row.code), _Cell(row.name), _Cell(row.ratio, status), _Cell(row.numerator),
+            _Cell(row.code), _Cell(row.name), _Cell(ratio, status), _Cell(row.numerator),
             _Cell(row.denominator), _Cell(row.target), _Cell(row.gap_pp, status), _Cell(row.points),
             _Cell(row.max_points), _Cell(row.points_lost), _Cell(row.projected_points),
-            _Cell(row.what_it_takes_vi), _Cell(row.responsible_unit), _Cell(_no_data_note(row.points, row)),
+            _Cell(_no_data_note(row.points, row) or row.what_it_takes_vi), _Cell(row.responsible_unit),
         ])
     return table
 
@@ -262,7 +268,7 @@ def _gap_total(report) -> list[_Cell]:
     cells[9], cells[10] = _Cell(lost), _Cell(report.projected_total)
     unknown = getattr(report, "points_unknown", 0) or 0
     if unknown:
-        cells[13] = _Cell(f"Điểm chưa tính được (chưa có dữ liệu): {format_points(unknown)}")
+        cells[11] = _Cell(f"Điểm chưa tính được (chưa có dữ liệu): {format_points(unknown)}")
     return cells
 
 

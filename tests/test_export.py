@@ -32,6 +32,7 @@ def _report():
         ("II.6.4.2", "Hài lòng xử lý PAKN", None, None, None, None, None, None, 1.0, None, None, None, None),
     ], columns=["code", "name", "numerator", "denominator", "ratio", "target", "gap_pp", "points",
                 "max_points", "points_lost", "projected_points", "what_it_takes_vi", "responsible_unit"])
+    rows["rule"] = ["bands", "proportional_to_target", "proportional", "proportional"]
     return SimpleNamespace(framework="khanh_hoa_department", framework_title="Chỉ số CCHC cấp sở",
                            year=2026, start=dt.date(2025, 12, 15), end=dt.date(2026, 12, 14),
                            as_of=dt.date(2026, 11, 20), total=6.46, max_total=9.5, projected_total=6.5,
@@ -89,15 +90,14 @@ def test_sheet_names_and_title_block(workbook):
                               "Lập lúc 23/11/2026 07:05.")
     assert [c.value for c in ws[6]] == [
         "Mã tiêu chí", "Tiêu chí", "Giá trị", "Tử số", "Mẫu số", "Chỉ tiêu", "Còn thiếu (điểm %)", "Điểm",
-        "Điểm tối đa", "Điểm bị mất", "Điểm dự kiến cuối năm", "Cần làm gì để đạt", "Đơn vị chịu trách nhiệm",
-        "Ghi chú dữ liệu"]
+        "Điểm tối đa", "Điểm bị mất", "Điểm dự kiến cuối năm", "Cần làm gì để đạt", "Đơn vị chịu trách nhiệm"]
 
 
 def test_gap_table_values_and_number_formats(workbook):
     ws = workbook["Bảng chênh lệch"]
     assert [c.value for c in ws[7]] == [
         "II.2.4.2.1", LONG_NAME, 0.9984, 14673, 14697, 1, 0.16, 4.5, 5, 0.5, 4.5,
-        "Giải quyết đúng hạn thêm 24 hồ sơ", "Văn phòng Sở", None]
+        "Giải quyết đúng hạn thêm 24 hồ sơ", "Văn phòng Sở"]
     assert [ws.cell(7, col).number_format for col in range(3, 12)] == [
         "0.00%", "#,##0", "#,##0", "0.00%", "0.00", "0.00", "0.00", "0.00", "0.00"]
     assert ws["L9"].value is None and ws["M9"].value is None
@@ -108,7 +108,8 @@ def test_missing_values_are_not_zero(workbook):
     assert [c.value for c in ws[10]][:11] == [
         "II.6.4.2", "Hài lòng xử lý PAKN", "chưa có dữ liệu", "–", "–", "–", "–", "chưa có dữ liệu", 1, "–", "–"]
     assert ws["C10"].data_type == "s"
-    assert ws["N10"].value == "Chưa có dữ liệu" and ws["N7"].value is None
+    # What to do for a criterion without points: its reason (none given here), not an empty cell.
+    assert ws["L10"].value == "Chưa có dữ liệu" and ws["L7"].value == "Giải quyết đúng hạn thêm 24 hồ sơ"
     units = workbook["Theo đơn vị"]
     assert units["D7"].value == "chưa có dữ liệu" and units["J7"].value == "Chưa có dữ liệu"
 
