@@ -89,3 +89,55 @@ def test_an_unexpected_failure_inside_a_reader_becomes_a_vietnamese_message(con,
     assert raised.value.message == UNEXPECTED_VI
     assert str(raised.value).startswith("Tệp «hồ-sơ.csv»: không đọc được tệp này")
     assert table_rows(con, "uploads", "upload_id") == []
+
+
+# Cell values, not bytes: a valid workbook whose cells hold what careless and hostile files hold.
+# Whatever loads must leave nothing a page cannot draw: every stored date between 2000 and 2100,
+# and the metrics, the score, the watch list and the officers' table computed without an error.
+CELL_VALUES = ["01/03/2024", "01/03/2024 08:00", "31/02/2024", "99999-03-05", "1e400", "INF", "-1",
+               "1/1/1", "05/03/2203", "13:05, 18/03/2024", "20240318130500", "2024-03-18T13:05:00Z",
+               "99999", "45000", "![x](http://example.invalid/a.png)", "=1+1", "@SUM(A1)", "", None,
+               "Có", "Không", "x", "2", "Trực tuyến", "Bưu chính", "Phòng Hành chính tư pháp",
+               "o\u0300\u0301", "Phßng Hµnh chÝnh", "HS-001", "HS-002", "Tổng cộng", "9" * 40, 3.5e300]
+FUZZ_HEADER = ["Mã hồ sơ", "Tên thủ tục", "Đơn vị xử lý", "Cán bộ xử lý", "Ngày tiếp nhận",
+               "Ngày hẹn trả", "Ngày có kết quả", "Hình thức nộp", "Số hóa hồ sơ", "Kết quả điện tử",
+               "Phí, lệ phí", "Thanh toán trực tuyến"]
+
+
+def test_hostile_cell_values_load_or_are_refused_and_never_break_a_page(con, tmp_path):
+    import datetime as dt
+
+    from cchc_metrics import metrics, officers, scoring, watchlist
+    from conftest import write_xlsx
+
+    rng, deadline, loaded = random.Random(30112026), time.monotonic() + SECONDS_PER_FORMAT, 0
+    while time.monotonic() < deadline:
+        case_seed = rng.randrange(2**32)
+        case = random.Random(case_seed)
+        rows = [["Từ ngày 01/03/2024 đến ngày 31/03/2024"], FUZZ_HEADER]
+        for number in range(case.randint(1, 6)):
+            row = [f"F{case_seed}-{number}", "Chứng thực bản sao", "Văn phòng Sở", "Lê Văn A",
+                   "02/03/2024", "09/03/2024", "08/03/2024", "Trực tiếp", "Có", "Không", "0", "Không"]
+            for _ in range(case.randint(1, 3)):
+                row[case.randrange(len(row))] = case.choice(CELL_VALUES)
+            rows.append(row)
+        data = write_xlsx(tmp_path / f"{case_seed}.xlsx", rows).read_bytes()
+        try:
+            ingest_file(con, data, f"{case_seed}.xlsx", skip_invalid=case.random() < 0.5)
+            loaded += 1
+        except IngestError as error:
+            assert error.message != UNEXPECTED_VI, (case_seed, repr(error.__cause__))
+        except BaseException as exc:
+            pytest.fail(f"case seed {case_seed}: {type(exc).__name__}: {exc}")
+    assert loaded >= 5
+    bad = con.execute("""SELECT count(*) FROM dossiers WHERE NOT (
+        coalesce(received_at, due_at, finished_at, returned_at) IS NULL
+        OR (year(coalesce(received_at, TIMESTAMP '2024-01-01')) BETWEEN 2000 AND 2100
+            AND year(coalesce(due_at, TIMESTAMP '2024-01-01')) BETWEEN 2000 AND 2100
+            AND year(coalesce(finished_at, TIMESTAMP '2024-01-01')) BETWEEN 2000 AND 2100
+            AND year(coalesce(returned_at, TIMESTAMP '2024-01-01')) BETWEEN 2000 AND 2100))""").fetchone()[0]
+    assert bad == 0
+    metrics.compute_metrics(con, dt.date(2023, 12, 15), dt.date(2024, 12, 14), by=["unit", "month"])
+    scoring.score_year(con, "khanh_hoa_department", 2024)
+    watchlist.due_soon(con, dt.date(2024, 3, 31))
+    officers.officer_late_shares(con, dt.date(2023, 12, 15), dt.date(2024, 12, 14))
