@@ -25,6 +25,10 @@ DATE_CASES = [
     ("dd/mm/yyyy HH:MM:SS", "18/03/2024 13:05:09", T(2024, 3, 18, 13, 5, 9)),
     ("dd/mm/yyyy", "18/03/2024", T(2024, 3, 18)),
     ("d/m/yyyy", "8/3/2024", T(2024, 3, 8)),
+    # Song Anh report: "<date><br><I><B>Lý do không XL:</B></I> …" in one cell.
+    ("date then a reason on the next line", "19/3/2024\nLý do không XL: thiếu giấy tờ", T(2024, 3, 19)),
+    ("two dates on two lines: the first", "19/03/2024 08:00\n20/03/2024", T(2024, 3, 19, 8, 0)),
+    ("text then a date: unreadable", "Lý do\n19/3/2024", None),
     ("dd-mm-yyyy", "18-03-2024", T(2024, 3, 18)),
     ("dd-mm-yyyy HH:MM", "18-03-2024 07:30", T(2024, 3, 18, 7, 30)),
     ("dd.mm.yyyy", "18.03.2024", T(2024, 3, 18)),

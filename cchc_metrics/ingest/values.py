@@ -99,7 +99,10 @@ def timestamp_sql(col: str) -> str:
     parsed = (
         f"CASE WHEN {col}[2] IN ('/', '-', '.') OR {col}[3] IN ('/', '-', '.') "
         f"THEN CASE WHEN length({col}) <= 10 THEN try_strptime({col}, [{dates}]) "
-        f"ELSE try_strptime({col}, [{times}]) END "
+        # A date with more lines after it (a reason written under a return date, Song Anh
+        # report): the first line, looked at only when the whole text is no date.
+        f"ELSE coalesce(try_strptime({col}, [{times}]), "
+        f"try_strptime(split_part({col}, chr(10), 1), [{dates}, {times}])) END "
         # ISO (real Excel dates arrive so from the reader): the offset test only on text that
         # ends like one, so the common "yyyy-mm-dd hh:mm:ss" runs no regular expression.
         f"WHEN {col}[5] = '-' THEN CASE WHEN ({col}[-1] = 'Z' OR {col}[-6] IN ('+', '-') "
