@@ -61,8 +61,9 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
-def _words(text: str) -> list[str]:
-    # camelCase: "MaHoSo" -> "Ma Ho So" (character classes, since Vietnamese ranges mix cases)
+def folded_words(text: str) -> list[str]:
+    """The words of a text, folded and camelCase split: "NgayTiepNhan" -> ngay, tiep, nhan (by
+    character classes, since Vietnamese letter ranges mix cases)."""
     spaced = "".join(f" {ch}" if ch.isupper() and prev.islower() else ch
                      for prev, ch in zip(" " + text, text))
     return re.findall(r"[a-z0-9]+", fold(spaced))
@@ -72,7 +73,7 @@ def _words(text: str) -> list[str]:
 def words(text: str) -> tuple[str, ...]:
     """The normalised words of a header: folded, camelCase split, abbreviations expanded."""
     abbreviations = synonyms()["abbreviations"]
-    return tuple(w for word in _words(text) for w in abbreviations.get(word, word).split())
+    return tuple(w for word in folded_words(text) for w in abbreviations.get(word, word).split())
 
 
 def header_key(text: str) -> str:

@@ -13,7 +13,7 @@ import unicodedata
 from datetime import date
 from typing import NamedTuple
 
-from .columns import field_for_header, fold, match_columns, synonyms
+from .columns import field_for_header, fold, folded_words, match_columns, synonyms
 
 MAX_HEADER_ROWS = 4
 
@@ -39,13 +39,8 @@ def _clean(cell: str | None) -> str:
     return re.sub(r"\s+", " ", cell).strip() if cell else ""
 
 
-def split_camel_case(text: str) -> str:
-    """"tongSoHoSo" -> "tong So Ho So" (character tests: Vietnamese letters mix cases in ranges)."""
-    return "".join(f" {ch}" if ch.isupper() and prev.islower() else ch for prev, ch in zip(" " + text, text))
-
-
 def _folded_words(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
+    return " ".join(folded_words(text))
 
 
 def is_column_number_row(row: list) -> bool:
@@ -184,7 +179,7 @@ def _vocabulary_cell(text: str) -> bool:
         return False
     if _known_wording(text):
         return True
-    words = f" {_folded_words(split_camel_case(text))} "
+    words = f" {_folded_words(text)} "
     return len(words.split()) <= 8 and any(f" {w} " in words for w in _HEADER_WORDS)
 
 

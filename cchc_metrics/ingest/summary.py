@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .columns import fold
-from .header import is_column_number_row, split_camel_case
+from .columns import fold, folded_words
+from .header import is_column_number_row
 from ..errors import IngestError
 
 # Word sequences of summary-report headers, compared on folded words (camelCase split first).
@@ -32,7 +32,7 @@ MESSAGE = ("đây là báo cáo tổng hợp (bảng số liệu đếm theo lĩ
 
 
 def _words(text: str) -> str:
-    return " " + " ".join(re.findall(r"[a-z0-9]+", fold(split_camel_case(text)))) + " "
+    return " " + " ".join(folded_words(text)) + " "
 
 
 def summary_terms(header_texts: list[str]) -> set[str]:
