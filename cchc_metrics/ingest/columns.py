@@ -225,7 +225,6 @@ def is_personal(header: str) -> bool:
 class Candidates:
     """The columns that may carry each field, best first, before their values are looked at."""
     by_field: dict[str, list[int]] = field(default_factory=dict)
-    how: dict[int, str] = field(default_factory=dict)        # column -> how it was recognised
     excluded: dict[int, str] = field(default_factory=dict)   # column -> why it is never used
     explicit: dict[str, int] = field(default_factory=dict)   # fields the user mapped (not checked)
     profile: object | None = None                            # vendors.VendorProfile
@@ -255,10 +254,9 @@ def rank_columns(cells, explicit: dict | None) -> Candidates:
                 result.excluded[j] = why
             elif name and name not in explicit:
                 ranked.setdefault(name, []).append(((0,), j))
-                result.how[j] = f"mẫu {profile.label}"
                 result.profile_columns.add(j)
     for j, (display, texts) in enumerate(cells):
-        if j in taken or j in result.how or j in result.excluded or \
+        if j in taken or j in result.profile_columns or j in result.excluded or \
                 (profile and profile.is_personal(display)):
             continue
         # a merged group row's text first: "Thủ tục - Mã" is the procedure code, not "Mã"
@@ -268,7 +266,6 @@ def rank_columns(cells, explicit: dict | None) -> Candidates:
         order = _table().priority.get(found.field, {})
         rank = order.get(found.wording, len(order))
         ranked.setdefault(found.field, []).append(((1, rank, tuple(-s for s in found.score)), j))
-        result.how[j] = "tên cột" if found.exact else "các từ của tên cột"
     result.by_field = {name: [j for _, j in sorted(found)] for name, found in ranked.items()}
     return result
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .columns import header_key
+from .values import sql_literal
 
 PROFILES_PATH = Path(__file__).with_name("vendor_profiles.toml")
 CODED_FIELDS = ("channel", "digitized", "e_result", "paid_online", "reused_data")
@@ -27,7 +28,6 @@ class VendorProfile:
     not_fields: dict[str, str]               # header -> why it is never mapped
     personal: frozenset[str]                 # header keys
     value_codes: dict[str, dict[str, object]] = field(default_factory=dict)
-    date_forms: tuple[str, ...] = ()
 
     def present(self, headers: list[str]) -> int:
         written = {h.strip() for h in headers if h}
@@ -61,7 +61,7 @@ def profiles() -> tuple[VendorProfile, ...]:
             distinctive=tuple(spec["distinctive"]), columns=dict(spec.get("columns", {})),
             not_fields=dict(spec.get("not_fields", {})),
             personal=frozenset(header_key(h) for h in spec.get("personal", {}).get("headers", ())),
-            value_codes=codes, date_forms=tuple(spec.get("date_forms", ()))))
+            value_codes=codes))
     return tuple(loaded)
 
 
@@ -75,8 +75,6 @@ def detect(headers: list[str]) -> VendorProfile | None:
 def coded_sql(col: str, codes: dict[str, object], otherwise: str) -> str:
     """SQL: a profile's code of the trimmed value `col` first, else the generic parsing."""
     def literal(value) -> str:
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return "'" + str(value).replace("'", "''") + "'"
+        return ("true" if value else "false") if isinstance(value, bool) else sql_literal(str(value))
     whens = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in codes.items())
     return f"CASE lower({col}) {whens} ELSE {otherwise} END"
