@@ -5,6 +5,8 @@ from the shipped defaults: {"start_day": [day, month], "criteria": {code: {field
 corrected shipped file reaches every value the user did not change, and a reset deletes the row.
 The editing table (`editable_criteria`) shows targets and thresholds in percent (55 for 55%) and
 bands as text in percent, lower bound first: "100:5; 99:4,5; 96:2"; the JSON stores fractions.
+A criterion made of sub-indicators (766: typed-in C of payment, transparency, satisfaction...) is
+followed by one row per part, so a clerk types each figure the national portal shows.
 """
 from __future__ import annotations
 
@@ -65,7 +67,7 @@ def editable_criteria(con, key: str, year: int) -> pd.DataFrame:
     """One row per criterion with the year's effective values, ready for st.data_editor."""
     framework = frameworks.load_framework(con, key, year)
     rows = []
-    for criterion in framework.criteria:
+    for criterion in [row for top in framework.criteria for row in (top, *top.parts)]:
         rows.append({
             "code": criterion.code, "name": criterion.name, "indicator": criterion.indicator,
             "rule": criterion.rule, "max_points": criterion.max_points,
@@ -205,6 +207,7 @@ def save_criteria(con, key: str, year: int, df: pd.DataFrame) -> None:
     Rows are matched by code; a criterion left out of the table keeps its default.
     """
     defaults = frameworks.default_settings(key, year)
+    with_parts = set(frameworks.parent_codes(key).values())
     overrides = stored_overrides(con, key, year)
     changed: dict[str, dict] = {}
     seen = set()
@@ -217,6 +220,10 @@ def save_criteria(con, key: str, year: int, df: pd.DataFrame) -> None:
             raise CchcError(f"Tiêu chí {code} xuất hiện hai lần. Hãy giữ mỗi tiêu chí một dòng.")
         seen.add(code)
         values = _parse_row(row)
+        if (values["rule"] == frameworks.PARTS) != (code in with_parts):
+            raise _Cell(code, "rule", values["rule"]).error(
+                f"Cách tính «{RULE_LABELS_VI[frameworks.PARTS]}» chỉ dùng cho tiêu chí có chỉ số "
+                "thành phần, và tiêu chí có chỉ số thành phần luôn tính theo cách đó.")
         diff = {field: value for field, value in values.items()
                 if not _same(value, _normalised(defaults["criteria"][code][field]))}
         if diff:
