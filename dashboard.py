@@ -37,6 +37,8 @@ def sidebar_filters() -> None:
         st.session_state.pop(common.YEAR_KEY, None)  # default to the newest year with data
     st.sidebar.selectbox("Năm đánh giá", years, key=common.YEAR_KEY,
                          help="Mặc định năm đánh giá Y tính từ 15/12 năm Y-1 đến 14/12 năm Y.")
+    latest = common.cached(metrics.data_freshness).get("latest_dossier_at")
+    common.period_choice(latest.date() if latest else None)
     units = common.cached(metrics.list_units)
     st.sidebar.multiselect("Đơn vị", units, key=common.UNITS_KEY, placeholder="Tất cả đơn vị")
 

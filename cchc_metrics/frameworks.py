@@ -177,6 +177,11 @@ def parent_codes(key: str) -> dict[str, str]:
             for part in raw.get("parts", ())}
 
 
+def uses_calendar_periods(key: str) -> bool:
+    """Whether a framework scores calendar months, quarters and years (file: periods = "calendar")."""
+    return _read_file(key).get("periods") == "calendar"
+
+
 def list_frameworks() -> list[FrameworkInfo]:
     """The shipped frameworks, the default one first."""
     keys = sorted((p.stem for p in FRAMEWORK_DIR.glob("*.toml")),

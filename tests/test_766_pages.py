@@ -1,0 +1,43 @@
+"""The pages with calendar periods (766 index) and with a unit selection (issue 11, unit scope),
+through AppTest on the bundled sample data (Khánh Hòa Department of Justice, 2023)."""
+from __future__ import annotations
+
+from test_app_pages import assert_clean, metric_value, sample_template, start_app  # noqa: F401
+
+from cchc_metrics.scoring import DEPARTMENT_WIDE_VI
+
+
+def test_a_unit_selection_leaves_out_department_wide_criteria(sample_template, tmp_path, monkeypatch):
+    at = start_app(sample_template, tmp_path, monkeypatch)
+    at.sidebar.multiselect(key="filter_units").set_value(["Văn phòng Sở"]).run()
+    assert_clean(at)
+    # Only the five criteria computed from dossiers count for the unit: 0,5 + 0,5 + 5 + 3 + 3 = 12
+    # points at stake, not the framework's 19,5 (the six typed-in ones are the department's).
+    assert metric_value(at, "Tổng điểm hiện tại").endswith("/ 12,00")
+    headings = [h.value for h in at.subheader]
+    assert DEPARTMENT_WIDE_VI in headings
+    # The six typed-in criteria get one card each, under that heading, none among the unit's.
+    cards = [m.value for m in at.markdown if m.value.startswith("**")]
+    typed_in = [card for card in cards if card.endswith((":gray[I\\.5]", ":gray[II\\.2\\.2\\.2\\.3]",
+                                                         ":gray[II\\.3\\.2\\.4]", ":gray[II\\.3\\.2\\.5]",
+                                                         ":gray[II\\.4\\.5\\.1]", ":gray[II\\.6\\.4\\.2]"))]
+    assert len(typed_in) == 6 and cards[-6:] == typed_in, cards
+    at.sidebar.multiselect(key="filter_units").set_value([]).run()
+    assert metric_value(at, "Tổng điểm hiện tại") == "10,97 / 19,50"
+    assert DEPARTMENT_WIDE_VI not in [h.value for h in at.subheader]
+
+
+def test_the_766_index_offers_calendar_periods(sample_template, tmp_path, monkeypatch):
+    at = start_app(sample_template, tmp_path, monkeypatch)
+    assert not at.sidebar.radio  # Khánh Hòa: the evaluation year only
+    at.sidebar.selectbox(key="filter_framework").set_value("national_766").run()
+    assert_clean(at)
+    kinds = at.sidebar.radio(key="filter_period_kind")
+    assert kinds.options == ["Tháng", "Quý", "Năm", "Khoảng ngày"]
+    kinds.set_value("month").run()
+    at.sidebar.selectbox(key="filter_period_number").set_value(11).run()
+    assert_clean(at)
+    assert "kỳ chấm điểm: 01/11/2023 – 30/11/2023" in at.caption[0].value
+    kinds = at.sidebar.radio(key="filter_period_kind")
+    kinds.set_value("quarter").run()
+    assert "kỳ chấm điểm: 01/10/2023 – 31/12/2023" in at.caption[0].value
