@@ -77,6 +77,9 @@ PARTS = "sum_of_parts"
 EDITABLE_FIELDS = ("rule", "max_points", "target", "threshold", "bands", "manual_numerator",
                    "manual_denominator", "manual_points", "deduction", "deduction_base")
 """Criterion values a user may change per year; everything else is fixed by the file."""
+PERIOD_FIELDS = ("manual_numerator", "manual_denominator", "manual_points")
+"""Typed-in figures that may also be set for one period (the portal shows them per month):
+they override the year's values for that period only."""
 
 
 @dataclass(frozen=True)
@@ -251,9 +254,21 @@ def _criterion(raw: dict, settings: dict) -> Criterion:
         when_empty=raw.get("when_empty"))
 
 
-def load_framework(con, key: str, year: int) -> Framework:
-    """The framework as it applies to `year`: shipped defaults merged with the user's overrides."""
+def period_key(period: tuple) -> str:
+    """How a period's typed-in figures are filed: "2026-08-01..2026-08-31"."""
+    start, end = period
+    return f"{start.isoformat()}..{end.isoformat()}"
+
+
+def load_framework(con, key: str, year: int, period: tuple | None = None) -> Framework:
+    """The framework as it applies to `year`: shipped defaults merged with the user's overrides,
+    and, for a period (start, end), the figures typed in for that period on top."""
     from . import settings  # settings imports this module for the defaults
 
-    merged = merge_settings(default_settings(key, year), settings.stored_overrides(con, key, year))
+    overrides = settings.stored_overrides(con, key, year)
+    merged = merge_settings(default_settings(key, year), overrides)
+    if period is not None:
+        for code, typed in overrides.get("periods", {}).get(period_key(period), {}).items():
+            if code in merged["criteria"]:
+                merged["criteria"][code].update(typed)
     return build_framework(key, year, merged)

@@ -39,7 +39,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from . import coverage, frameworks, metrics, periods, rules
+from . import coverage, frameworks, metrics, periods, rules, settings
 from .formatting import format_number, format_percent
 from .frameworks import INDICATORS, Criterion, Framework
 from .workdays import calendar_for, load_overrides
@@ -336,14 +336,11 @@ def score_year(con, key: str, year: int, *, as_of: dt.date | None = None,
 def score_period(con, key: str, start: dt.date, end: dt.date, *, as_of: dt.date | None = None,
                  units: Sequence[str] | None = None) -> ScoreReport:
     """Every criterion over any period [start, end] (e.g. a calendar month for the 766 index),
-    with the settings of the evaluation year the period ends in."""
+    with the settings of the evaluation year the period ends in and the figures typed in for
+    that period (settings.save_criteria with a period)."""
     periods.check_period(start, end)
-    defaults = frameworks.default_settings(key, end.year)  # unknown framework -> Vietnamese error
-    year = periods.evaluation_year_of(end, tuple(defaults["start_day"]))
-    framework = frameworks.load_framework(con, key, year)
-    year = periods.evaluation_year_of(end, framework.start_day)  # the user may move the start day
-    if year != framework.year:
-        framework = frameworks.load_framework(con, key, year)
+    year = settings.year_of_period(con, key, (start, end))
+    framework = frameworks.load_framework(con, key, year, period=(start, end))
     return _score(con, framework, start, end, as_of, units)
 
 
@@ -382,7 +379,8 @@ def _score(con, framework: Framework, start: dt.date, end: dt.date, as_of: dt.da
         max_total=_sum_points(rows["max_points"], decimals),
         projected_total=_sum_points(rows["projected_points"], decimals), rows=rows,
         points_unknown=_sum_points(rows.loc[rows["points"].isna(), "max_points"], decimals),
-        parts=pd.DataFrame(part_rows, columns=list(PART_COLUMNS)),
+        parts=pd.DataFrame(part_rows, columns=list(PART_COLUMNS)).astype(
+            {"ratio": float, "points": float, "max_points": float}),  # NaN, never None, when unknown
         department_rows=department_rows, units=units)
 
 

@@ -2,8 +2,11 @@
 through AppTest on the bundled sample data (Khánh Hòa Department of Justice, 2023)."""
 from __future__ import annotations
 
+import math
+
 from test_app_pages import assert_clean, metric_value, sample_template, start_app  # noqa: F401
 
+from cchc_metrics import db, settings
 from cchc_metrics.scoring import DEPARTMENT_WIDE_VI
 
 
@@ -41,3 +44,25 @@ def test_the_766_index_offers_calendar_periods(sample_template, tmp_path, monkey
     kinds = at.sidebar.radio(key="filter_period_kind")
     kinds.set_value("quarter").run()
     assert "kỳ chấm điểm: 01/10/2023 – 31/12/2023" in at.caption[0].value
+
+
+def test_figures_typed_for_a_month_score_that_month(sample_template, tmp_path, monkeypatch):
+    at = start_app(sample_template, tmp_path, monkeypatch)
+    at.sidebar.selectbox(key="filter_framework").set_value("national_766").run()
+    at.sidebar.radio(key="filter_period_kind").set_value("month").run()
+    at.sidebar.selectbox(key="filter_period_number").set_value(11).run()
+    at.switch_page("app_pages/targets.py").run()
+    codes = list(settings.editable_criteria(db.connect(tmp_path / "other.duckdb"), "national_766", 2023)["code"])
+    # C of 766.4 as the portal shows it for 11/2023: 7 of 35 fee procedures synchronised.
+    at.session_state["criteria_editor_national_766_2023_20231101_20231130"] = {
+        "edited_rows": {codes.index("766.4.3"): {"manual_numerator": "7", "manual_denominator": "35"}},
+        "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="targets_save").click().run()
+    assert_clean(at)
+    at.switch_page("app_pages/overview.py").run()
+    parts = at.dataframe[0].value.set_index("Mã")
+    assert parts.loc["766.4.3", "Điểm"] == 0.5           # 2 x (7 / 35) / 0.8
+    at.sidebar.selectbox(key="filter_period_number").set_value(10).run()
+    parts = at.dataframe[0].value.set_index("Mã")
+    assert math.isnan(parts.loc["766.4.3", "Điểm"])      # October: not typed in

@@ -125,12 +125,13 @@ def portal_db(tmp_path_factory):
 
 
 def type_in_c(path, synced: int, procedures: int) -> None:
-    """What a clerk does on «Chỉ tiêu & thang điểm»: C of 766.4 for the year, typed in."""
+    """What a clerk does on «Chỉ tiêu & thang điểm» with August 2026 chosen: C of 766.4 as the
+    portal shows it for the month, typed in for that month."""
     with connect(path) as con:
-        table = settings.editable_criteria(con, KEY, 2026)
+        table = settings.editable_criteria(con, KEY, 2026, period=AUGUST)
         row = table["code"] == "766.4.3"
         table.loc[row, "manual_numerator"], table.loc[row, "manual_denominator"] = synced, procedures
-        settings.save_criteria(con, KEY, 2026, table)
+        settings.save_criteria(con, KEY, 2026, table, period=AUGUST)
 
 
 def cli_score(path, capsys, *units: str) -> dict:
@@ -210,3 +211,14 @@ def test_payment_stays_no_data_when_the_file_has_no_fee_columns(tmp_path):
     assert rows.loc["766.4", "no_data_reason_vi"].startswith(
         "chưa tính được: 766.4.1 tệp tải lên không có cột «Phí, lệ phí»; "
         "766.4.2 tệp tải lên không có cột «Phí, lệ phí»")
+
+
+def test_c_typed_for_august_applies_to_august_only(portal_db):
+    type_in_c(portal_db, 7, 35)
+    with connect(portal_db) as con:
+        august = score_period(con, KEY, *AUGUST, units=["UBND xã Liên Minh"])
+        year = score_period(con, KEY, dt.date(2026, 1, 1), dt.date(2026, 12, 31), units=["UBND xã Liên Minh"])
+        july_table = settings.editable_criteria(con, KEY, 2026, period=(dt.date(2026, 7, 1), dt.date(2026, 7, 31)))
+    assert august.parts.set_index("code").loc["766.4.3", "points"] == 0.5   # 2 x (7/35) / 0.8
+    assert math.isnan(year.parts.set_index("code").loc["766.4.3", "points"])  # not typed for the year
+    assert math.isnan(july_table.set_index("code").loc["766.4.3", "manual_numerator"])
