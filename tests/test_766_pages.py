@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from test_app_pages import assert_clean, metric_value, sample_template, start_app  # noqa: F401
+from test_app_pages import PAGES, assert_clean, metric_value, open_page, sample_template, start_app  # noqa: F401
 
 from cchc_metrics import db, settings
 from cchc_metrics.scoring import DEPARTMENT_WIDE_VI
@@ -66,3 +66,12 @@ def test_figures_typed_for_a_month_score_that_month(sample_template, tmp_path, m
     at.sidebar.selectbox(key="filter_period_number").set_value(10).run()
     parts = at.dataframe[0].value.set_index("Mã")
     assert math.isnan(parts.loc["766.4.3", "Điểm"])      # October: not typed in
+
+
+def test_every_page_opens_with_the_766_index_and_a_unit(sample_template, tmp_path, monkeypatch):
+    at = start_app(sample_template, tmp_path, monkeypatch)
+    at.sidebar.selectbox(key="filter_framework").set_value("national_766").run()
+    at.sidebar.radio(key="filter_period_kind").set_value("quarter").run()
+    at.sidebar.multiselect(key="filter_units").set_value(["Văn phòng Sở"]).run()
+    for name in PAGES:
+        assert_clean(open_page(at, name))
