@@ -187,6 +187,11 @@ def test_payment_is_not_yet_computable_without_c(portal_db):
     parts = report.parts.set_index("code")
     assert (parts.loc["766.4.1", "points"], parts.loc["766.4.2", "points"]) == (5.29, 0.86)
     assert report.points_unknown == 10
+    # Unit scope in the core: the unit's score holds the four dossier-fed criteria (40 points),
+    # the typed-in ones are the department's, apart.
+    assert list(report.rows["code"]) == ["766.2", "766.4", "766.6.1", "766.6.2"]
+    assert report.max_total == 40 and report.units == ("UBND xã Liên Minh",)
+    assert list(report.department_rows["code"]) == ["766.1", "766.3", "766.5", "766.6.3", "766.6.4"]
 
 
 def test_an_empty_month_scores_zero_for_progress_and_payment(portal_db):
