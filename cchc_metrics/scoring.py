@@ -254,8 +254,11 @@ def _parts_points(criterion: Criterion, part_rows: list[dict], decimals: int) ->
     points = rules.sum_of_parts([row["points"] for row in part_rows], decimals)
     if points is not None:
         return points, None
-    missing = "; ".join(f"{row['code']} {row['no_data_reason_vi']}" for row in part_rows
-                        if row["points"] is None)
+    codes_by_reason: dict[str, list[str]] = {}
+    for row in part_rows:
+        if row["points"] is None:
+            codes_by_reason.setdefault(row["no_data_reason_vi"], []).append(row["code"])
+    missing = "; ".join(f"{', '.join(codes)} {reason}" for reason, codes in codes_by_reason.items())
     return None, f"{NOT_YET_COMPUTABLE_VI}: {missing}"
 
 

@@ -214,8 +214,8 @@ def test_payment_stays_no_data_when_the_file_has_no_fee_columns(tmp_path):
     assert rows.loc["766.2", "points"] == 20                      # 1 of 1 on time
     assert rows.loc["766.4", "status_vi"] == "chưa có dữ liệu"     # not the portal's 0
     assert rows.loc["766.4", "no_data_reason_vi"].startswith(
-        "chưa tính được: 766.4.1 tệp tải lên không có cột «Phí, lệ phí»; "
-        "766.4.2 tệp tải lên không có cột «Phí, lệ phí»")
+        "chưa tính được: 766.4.1, 766.4.2 tệp tải lên không có cột «Phí, lệ phí»; "
+        "766.4.3 chưa nhập số liệu")
 
 
 def test_c_typed_for_august_applies_to_august_only(portal_db):
