@@ -249,7 +249,7 @@ def _part_row(part: Criterion, parent: str, decimals: int, so_far: pd.DataFrame)
             "no_data_reason_vi": None if points is not None else _no_data_reason(part, so_far)}
 
 
-def _parts_points(criterion: Criterion, part_rows: list[dict], decimals: int) -> tuple[float | None, str | None]:
+def _parts_points(part_rows: list[dict], decimals: int) -> tuple[float | None, str | None]:
     """The sum of the parts' points, or None with the parts still missing named."""
     points = rules.sum_of_parts([row["points"] for row in part_rows], decimals)
     if points is not None:
@@ -275,7 +275,7 @@ def _score_row(criterion: Criterion, decimals: int, so_far: pd.DataFrame,
         scored_parts = [_part_row(part, criterion.code, decimals, so_far) for part in criterion.parts]
         if part_rows is not None:
             part_rows.extend(scored_parts)
-        points, parts_reason = _parts_points(criterion, scored_parts, decimals)
+        points, parts_reason = _parts_points(scored_parts, decimals)
     else:
         points = _points(criterion, ratio, decimals)
     empty_points, score_note = _empty_points(criterion, denominator)

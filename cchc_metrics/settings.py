@@ -230,6 +230,7 @@ def save_criteria(con, key: str, year: int, df: pd.DataFrame, *, period: tuple |
     year_values = frameworks.merge_settings(defaults, overrides)["criteria"]
     changed: dict[str, dict] = {}
     typed_for_period: dict[str, dict] = {}
+    maxima: dict[str, float] = {}
     seen = set()
     for _, row in df.iterrows():
         code = str(row.get("code"))
@@ -240,6 +241,7 @@ def save_criteria(con, key: str, year: int, df: pd.DataFrame, *, period: tuple |
             raise CchcError(f"Tiêu chí {code} xuất hiện hai lần. Hãy giữ mỗi tiêu chí một dòng.")
         seen.add(code)
         values = _parse_row(row)
+        maxima[code] = values["max_points"]
         if (values["rule"] == frameworks.PARTS) != (code in with_parts):
             raise _Cell(code, "rule", values["rule"]).error(
                 f"Cách tính «{RULE_LABELS_VI[frameworks.PARTS]}» chỉ dùng cho tiêu chí có chỉ số "
@@ -254,6 +256,8 @@ def save_criteria(con, key: str, year: int, df: pd.DataFrame, *, period: tuple |
                 if not _same(value, _normalised(defaults["criteria"][code][field]))}
         if diff:
             changed[code] = diff
+    _check_parts_add_up(key, {code: maxima.get(code, values["max_points"])
+                              for code, values in year_values.items()})
     payload = {k: v for k, v in overrides.items() if k != "criteria"}
     if changed:
         payload["criteria"] = changed
@@ -265,6 +269,19 @@ def save_criteria(con, key: str, year: int, df: pd.DataFrame, *, period: tuple |
         if stored:
             payload["periods"] = stored
     _write_overrides(con, key, year, payload)
+
+
+def _check_parts_add_up(key: str, maxima: dict[str, float]) -> None:
+    """A criterion made of sub-indicators is worth exactly what its parts are worth together."""
+    parts_of: dict[str, list[str]] = {}
+    for part, parent in frameworks.parent_codes(key).items():
+        parts_of.setdefault(parent, []).append(part)
+    for parent, parts in parts_of.items():
+        total = sum(exact(maxima[part]) for part in parts)
+        if total != exact(maxima[parent]):
+            raise CchcError(f"Tiêu chí {parent}, cột «max_points»: điểm tối đa "
+                            f"{format_editable_number(maxima[parent])} phải bằng tổng điểm tối đa của các chỉ số "
+                            f"thành phần {', '.join(parts)} ({format_editable_number(total)}). Hãy sửa cho khớp.")
 
 
 def _normalised(value):

@@ -153,3 +153,13 @@ def test_calendar_periods(kind, number, expected):
 ])
 def test_evaluation_year_of_a_day(day, start_day, year):
     assert evaluation_year_of(day, start_day) == year
+
+
+def test_a_criterion_is_worth_what_its_parts_are_worth(con):
+    table = settings.editable_criteria(con, KEY, 2026)
+    table.loc[table["code"] == "766.4.3", "max_points"] = 3      # 6 + 2 + 3 = 11, not 10
+    with pytest.raises(CchcError, match="766.4.*766.4.1, 766.4.2, 766.4.3"):
+        settings.save_criteria(con, KEY, 2026, table)
+    table.loc[table["code"] == "766.4", "max_points"] = 11        # both changed: accepted
+    settings.save_criteria(con, KEY, 2026, table)
+    assert score_period(con, KEY, *AUGUST).max_total == 101
