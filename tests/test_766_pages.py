@@ -7,7 +7,7 @@ import math
 from test_app_pages import PAGES, assert_clean, metric_value, open_page, sample_template, start_app  # noqa: F401
 
 from cchc_metrics import db, settings
-from cchc_metrics.scoring import DEPARTMENT_WIDE_VI
+from cchc_metrics.scoring import DEPARTMENT_WIDE_VI, PORTAL_ZERO_VI
 
 
 def test_a_unit_selection_leaves_out_department_wide_criteria(sample_template, tmp_path, monkeypatch):
@@ -75,3 +75,15 @@ def test_every_page_opens_with_the_766_index_and_a_unit(sample_template, tmp_pat
     at.sidebar.multiselect(key="filter_units").set_value(["Văn phòng Sở"]).run()
     for name in PAGES:
         assert_clean(open_page(at, name))
+
+
+def test_an_empty_month_says_the_portal_gives_zero(sample_template, tmp_path, monkeypatch):
+    at = start_app(sample_template, tmp_path, monkeypatch)
+    at.sidebar.selectbox(key="filter_framework").set_value("national_766").run()
+    # The sample starts on 15/12/2022: January 2022 holds no dossier.
+    at.sidebar.selectbox(key="filter_year").set_value(2022).run()
+    at.sidebar.radio(key="filter_period_kind").set_value("month").run()
+    at.sidebar.selectbox(key="filter_period_number").set_value(1).run()
+    assert_clean(at)
+    assert [m.value for m in at.metric if m.label == "Điểm"] == ["0,00 / 20,00", "0,00 / 10,00"]
+    assert [c.value for c in at.caption].count(PORTAL_ZERO_VI) == 2   # progress and payment
