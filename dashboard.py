@@ -32,11 +32,16 @@ def sidebar_filters() -> None:
     choices = {f.key: f.title_vi for f in frameworks.list_frameworks()}
     st.sidebar.selectbox("Bộ tiêu chí chấm điểm", list(choices), format_func=choices.get,
                          key=common.FRAMEWORK_KEY)
-    years = common.cached(app_services.evaluation_years) or [dt.date.today().year]
+    calendar = frameworks.uses_calendar_periods(st.session_state[common.FRAMEWORK_KEY])
+    years = (common.cached(app_services.evaluation_years, (1, 1) if calendar else (15, 12))
+             or [dt.date.today().year])
     if st.session_state.get(common.YEAR_KEY) not in years:
         st.session_state.pop(common.YEAR_KEY, None)  # default to the newest year with data
     st.sidebar.selectbox("Năm đánh giá", years, key=common.YEAR_KEY,
-                         help="Mặc định năm đánh giá Y tính từ 15/12 năm Y-1 đến 14/12 năm Y.")
+                         help="Năm dương lịch, như Cổng DVCQG chấm Bộ chỉ số 766." if calendar else
+                         "Mặc định năm đánh giá Y tính từ 15/12 năm Y-1 đến 14/12 năm Y.")
+    latest = common.cached(metrics.data_freshness).get("latest_dossier_at")
+    common.period_choice(latest.date() if latest else None)
     units = common.cached(metrics.list_units)
     st.sidebar.multiselect("Đơn vị", units, key=common.UNITS_KEY, placeholder="Tất cả đơn vị")
 

@@ -6,6 +6,7 @@ Not a page itself: `st.navigation` in dashboard.py lists the pages explicitly.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import importlib
 import json
@@ -19,7 +20,7 @@ from typing import Any
 
 import streamlit as st
 
-from cchc_metrics import app_services, auth, db, ingest
+from cchc_metrics import app_services, auth, db, frameworks, ingest, periods, scoring
 from cchc_metrics.errors import CchcError
 
 LOG = logging.getLogger("cchc_dashboard")
@@ -127,6 +128,9 @@ if (!window.cchcHelpers) {
 FRAMEWORK_KEY = "filter_framework"
 YEAR_KEY = "filter_year"
 UNITS_KEY = "filter_units"
+PERIOD_KIND_KEY = "filter_period_kind"
+PERIOD_NUMBER_KEY = "filter_period_number"
+PERIOD_DATES_KEY = "filter_period_dates"
 ROLE_KEY = "signed_in_role"
 
 
@@ -170,6 +174,7 @@ class Filters:
     framework: str
     year: int
     units: list[str] | None  # None means every unit
+    period: tuple[dt.date, dt.date] | None = None  # a calendar period (766), else the year
 
     @property
     def units_label(self) -> str:
@@ -179,8 +184,50 @@ class Filters:
 def filters() -> Filters:
     """The sidebar choices made in dashboard.py (they persist across pages)."""
     units = st.session_state.get(UNITS_KEY) or None
-    return Filters(st.session_state[FRAMEWORK_KEY], int(st.session_state[YEAR_KEY]),
-                   list(units) if units else None)
+    framework, year = st.session_state[FRAMEWORK_KEY], int(st.session_state[YEAR_KEY])
+    period = chosen_period(year) if frameworks.uses_calendar_periods(framework) else None
+    return Filters(framework, year, list(units) if units else None, period)
+
+
+def period_choice(latest: dt.date | None) -> None:
+    """Sidebar: for a framework scored over calendar periods (the 766 index, as the national portal
+    scores it), a month, quarter, the year or any dates within the chosen year. Defaults to the
+    month of the latest data."""
+    if not frameworks.uses_calendar_periods(st.session_state[FRAMEWORK_KEY]):
+        return
+    year = int(st.session_state[YEAR_KEY])
+    kind = st.sidebar.radio("Kỳ chấm điểm", list(periods.PERIOD_KINDS), key=PERIOD_KIND_KEY,
+                            format_func=periods.PERIOD_KINDS.get, horizontal=True,
+                            help="Cổng DVCQG chấm Bộ chỉ số 766 theo tháng, quý và năm dương lịch.")
+    if kind in ("month", "quarter"):
+        count = 12 if kind == "month" else 4
+        default = (latest.month if latest and latest.year == year else 12)
+        default = default if kind == "month" else (default - 1) // 3 + 1
+        if st.session_state.get(PERIOD_NUMBER_KEY, 0) > count:
+            st.session_state.pop(PERIOD_NUMBER_KEY)
+        st.sidebar.selectbox(periods.PERIOD_KINDS[kind], range(1, count + 1), index=default - 1,
+                             key=PERIOD_NUMBER_KEY)
+    elif kind == "dates":
+        st.sidebar.date_input("Từ ngày – đến ngày", value=periods.calendar_period("year", year),
+                              format="DD/MM/YYYY", key=PERIOD_DATES_KEY)
+
+
+def chosen_period(year: int) -> tuple[dt.date, dt.date]:
+    """The calendar period the sidebar holds (the whole year until something else is chosen)."""
+    kind = st.session_state.get(PERIOD_KIND_KEY, "year")
+    if kind in ("month", "quarter"):
+        return periods.calendar_period(kind, year, int(st.session_state.get(PERIOD_NUMBER_KEY) or 1))
+    dates = st.session_state.get(PERIOD_DATES_KEY)
+    if kind == "dates" and dates and len(dates) == 2:
+        return dates[0], dates[1]
+    return periods.calendar_period("year", year)
+
+
+def score_report(chosen: Filters) -> scoring.ScoreReport:
+    """The chosen framework's scores for the sidebar's period (or evaluation year) and units."""
+    if chosen.period:
+        return cached(scoring.score_period, chosen.framework, *chosen.period, units=chosen.units)
+    return cached(scoring.score_year, chosen.framework, chosen.year, units=chosen.units)
 
 
 @contextlib.contextmanager

@@ -20,6 +20,10 @@ def criterion_card(row) -> None:
             st.caption(f"{app_services.escape_markdown(app_services.no_data_text(row.no_data_reason_vi))}  \n"
                        f"Điểm: **chưa tính được** / {format_points(row.max_points)}")
             return
+        if not is_missing(row.score_note_vi):  # e.g. the portal's 0 for a period without dossiers
+            st.metric("Điểm", f"{format_points(row.points)} / {format_points(row.max_points)}")
+            st.caption(app_services.escape_markdown(row.score_note_vi))
+            return
         if is_missing(row.ratio) and row.indicator == "manual":
             st.metric("Điểm (nhập tay)", f"{format_points(row.points)} / {format_points(row.max_points)}")
             return
@@ -47,9 +51,10 @@ def freshness_notice(freshness: dict) -> None:
 chosen = common.filters()
 st.title("Tổng quan")
 with common.user_errors():
-    report = common.cached(scoring.score_year, chosen.framework, chosen.year, units=chosen.units)
+    report = common.score_report(chosen)
     freshness = common.cached(metrics.data_freshness)
-    st.caption(f"{report.framework_title} · năm đánh giá {report.year}: {format_date(report.start)} – "
+    period = "kỳ chấm điểm" if chosen.period else f"năm đánh giá {report.year}"
+    st.caption(f"{report.framework_title} · {period}: {format_date(report.start)} – "
                f"{format_date(report.end)} · số liệu đến ngày {format_date(report.as_of)} · {chosen.units_label}")
     freshness_notice(freshness)
 
@@ -70,6 +75,19 @@ with common.user_errors():
         for column, row in zip(st.columns(CARDS_PER_ROW), records[start:start + CARDS_PER_ROW]):
             with column:
                 criterion_card(row)
+
+    if not report.parts.empty:
+        with st.expander("Chỉ số thành phần (như Cổng DVCQG hiển thị)"):
+            st.dataframe(app_services.parts_table(report.parts), hide_index=True)
+
+    if not report.department_rows.empty:  # units selected: typed-in criteria are the department's
+        st.subheader(scoring.DEPARTMENT_WIDE_VI)
+        st.caption("Điểm nhập tay của cả Sở: chỉ để tham khảo, không cộng vào tổng điểm của đơn vị đã chọn.")
+        department = list(report.department_rows.itertuples(index=False))
+        for start in range(0, len(department), CARDS_PER_ROW):
+            for column, row in zip(st.columns(CARDS_PER_ROW), department[start:start + CARDS_PER_ROW]):
+                with column:
+                    criterion_card(row)
 
     st.html(charts.bullet_chart_html(report.scored_rows()))
 

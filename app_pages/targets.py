@@ -31,12 +31,16 @@ chosen = common.filters()
 st.title("Chỉ tiêu & thang điểm")
 st.caption(f"Năm đánh giá {chosen.year}. Thay đổi chỉ áp dụng cho năm này; tệp mặc định đi kèm phần mềm "
            "không bị sửa và có thể khôi phục bất cứ lúc nào.")
+if chosen.period:  # calendar periods (766): typed-in figures belong to the period chosen
+    st.caption(f"Số liệu nhập tay (tử số, mẫu số, điểm) được lưu cho kỳ {format_date(chosen.period[0])} – "
+               f"{format_date(chosen.period[1])} như Cổng DVCQG hiển thị cho kỳ đó; các cột khác áp dụng cho cả năm.")
 if message := st.session_state.pop(MESSAGE_KEY, None):
     st.success(message, icon=":material/check_circle:")
 with common.user_errors():
     table = app_services.criteria_for_editor(
-        common.cached(settings.editable_criteria, chosen.framework, chosen.year))
-    editor_key = f"criteria_editor_{chosen.framework}_{chosen.year}"
+        common.cached(settings.editable_criteria, chosen.framework, chosen.year, period=chosen.period))
+    editor_key = f"criteria_editor_{chosen.framework}_{chosen.year}" + (
+        f"_{chosen.period[0]:%Y%m%d}_{chosen.period[1]:%Y%m%d}" if chosen.period else "")
     may_edit = common.can_edit()
     edited = st.data_editor(table, key=editor_key, column_config=COLUMNS, hide_index=True,
                             num_rows="fixed", disabled=not may_edit, height="content")
@@ -44,7 +48,7 @@ with common.user_errors():
         save, reset = st.columns([1, 5])
         if save.button("Lưu", type="primary", icon=":material/save:", key="targets_save"):
             common.run(settings.save_criteria, chosen.framework, chosen.year,
-                       app_services.criteria_from_editor(edited))
+                       app_services.criteria_from_editor(edited), period=chosen.period)
             st.session_state.pop(editor_key, None)
             st.session_state[MESSAGE_KEY] = "Đã lưu chỉ tiêu và thang điểm. Điểm số đã được tính lại."
             st.rerun()

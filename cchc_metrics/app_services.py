@@ -376,3 +376,15 @@ def upload_warning_texts(uploads: pd.DataFrame) -> list[str]:
 
     return [" · ".join(json.loads(w)) if isinstance(w, str) and w else ""
             for w in (uploads["warnings"] if "warnings" in uploads else [None] * len(uploads))]
+
+
+def parts_table(parts: pd.DataFrame) -> pd.DataFrame:
+    """The sub-indicators of a ScoreReport for the overview, Vietnamese headers, numbers kept
+    numeric (percent as 0..100): what the clerk compares with the national portal's page."""
+    notes = [reason if isinstance(reason, str) else (note if isinstance(note, str) else "")
+             for reason, note in zip(parts["no_data_reason_vi"], parts["score_note_vi"])]
+    return pd.DataFrame({
+        "Mã": parts["code"], "Chỉ số thành phần": parts["name"],
+        "Tử số": pd.to_numeric(parts["numerator"]), "Mẫu số": pd.to_numeric(parts["denominator"]),
+        "Tỷ lệ (%)": pd.to_numeric(parts["ratio"]) * 100, "Điểm": pd.to_numeric(parts["points"]),
+        "Tối đa": parts["max_points"], "Ghi chú": notes})

@@ -57,9 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "csv"], default="json", help="định dạng kết quả")
     p.set_defaults(handler=_cmd_metrics)
 
-    p = sub.add_parser("score", help="điểm theo bộ tiêu chí của một năm đánh giá")
+    p = sub.add_parser("score", help="điểm theo bộ tiêu chí của một năm đánh giá hoặc một kỳ bất kỳ")
     _add_db(p)
-    p.add_argument("--year", type=int, required=True, help="năm đánh giá (kết thúc ngày 14/12 năm này)")
+    p.add_argument("--year", type=int, help="năm đánh giá (mặc định kết thúc ngày 14/12 năm này; "
+                   "Bộ chỉ số 766: năm dương lịch)")
+    p.add_argument("--start", help="ngày đầu kỳ, dạng YYYY-MM-DD (dùng cùng --end thay cho --year)")
+    p.add_argument("--end", help="ngày cuối kỳ (tính cả ngày này), dạng YYYY-MM-DD")
+    p.add_argument("--unit", action="append", metavar="NAME",
+                   help="chỉ chấm hồ sơ của đơn vị này (lặp lại để chọn nhiều đơn vị); tiêu chí "
+                        "toàn Sở được liệt kê riêng, không cộng vào tổng")
     p.add_argument("--framework", default="khanh_hoa_department", help="bộ tiêu chí chấm điểm")
     p.add_argument("--format", choices=["json", "csv"], default="json", help="định dạng kết quả")
     p.set_defaults(handler=_cmd_score)
@@ -189,15 +195,9 @@ def _open_existing_db(args):
     return connect(path, read_only=True)
 
 
-def _print_rows(header: dict, frame, fmt: str) -> None:
-    """json: one object, `header` plus "rows" (NaN/NaT -> null, dates ISO); csv: the rows only."""
-    import json
-
+def _records(frame) -> list[dict]:
+    """The rows of a frame as JSON-able dicts (NaN/NaT/NA -> None, dates ISO, numpy -> Python)."""
     import pandas as pd
-
-    if fmt == "csv":
-        frame.to_csv(sys.stdout, index=False)
-        return
 
     def plain(value):
         if value is None or (not isinstance(value, str) and pd.isna(value)):
@@ -206,8 +206,15 @@ def _print_rows(header: dict, frame, fmt: str) -> None:
             return value.isoformat()
         return value.item() if hasattr(value, "item") else value
 
-    rows = [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
-    json.dump({**header, "rows": rows}, sys.stdout, ensure_ascii=False, indent=1)
+    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _print_rows(header: dict, frame, fmt: str) -> None:
+    """json: one object, `header` plus "rows" (NaN/NaT -> null, dates ISO); csv: the rows only."""
+    if fmt == "csv":
+        frame.to_csv(sys.stdout, index=False)
+        return
+    json.dump({**header, "rows": _records(frame)}, sys.stdout, ensure_ascii=False, indent=1)
     print()
 
 
@@ -226,18 +233,31 @@ def _cmd_metrics(args) -> int:
 
 def _cmd_score(args) -> int:
     from .frameworks import check_framework
-    from .scoring import score_year
+    from .periods import check_period, parse_date
+    from .scoring import DEPARTMENT_WIDE_VI, score_period, score_year
 
+    by_dates = args.start is not None or args.end is not None
+    if (args.year is not None) == by_dates or (by_dates and (args.start is None or args.end is None)):
+        raise CchcError("Hãy chọn kỳ chấm điểm: --year NĂM, hoặc --start NGÀY --end NGÀY "
+                        "(ví dụ --start 2026-08-01 --end 2026-08-31), không dùng cả hai.")
     check_framework(args.framework)
     with _open_existing_db(args) as con:
-        report = score_year(con, args.framework, args.year)
+        if by_dates:
+            start, end = parse_date(args.start, "--start"), parse_date(args.end, "--end")
+            check_period(start, end)
+            report = score_period(con, args.framework, start, end, units=args.unit)
+        else:
+            report = score_year(con, args.framework, args.year, units=args.unit)
     header = {"framework": report.framework, "year": report.year,
               "start": report.start.isoformat(), "end": report.end.isoformat(),
-              "as_of": report.as_of.isoformat(), "total": report.total,
+              "as_of": report.as_of.isoformat(), "units": list(report.units), "total": report.total,
               "max_total": report.max_total,
               "points_lost": report.points_lost_total or 0.0,   # total + lost + unknown = max_total
               "points_unknown": report.points_unknown,
-              "projected_total": report.projected_total}
+              "projected_total": report.projected_total,
+              "parts": _records(report.parts),
+              "department_wide": {"label": DEPARTMENT_WIDE_VI,
+                                  "rows": _records(report.department_rows)}}
     _print_rows(header, report.rows, args.format)
     return 0
 

@@ -369,3 +369,28 @@ def list_officers(con, units: Sequence[str] | None = None) -> list[str]:
         f"SELECT DISTINCT officer FROM dossiers WHERE officer IS NOT NULL{units_clause} ORDER BY officer",
         params).fetchall()
     return [r[0] for r in rows]
+
+
+FEE_PROCEDURE_COUNTS = ("fee_procedures", "fee_procedures_paid_online")
+"""Distinct procedures, so they do not add up over units: counted for a whole selection."""
+
+
+def fee_procedure_counts(con, start: dt.date, end: dt.date,
+                         units: Sequence[str] | None = None) -> dict[str, int | None]:
+    """fee_procedures: procedures (by code, else name) with fee dossiers received in the period;
+    fee_procedures_paid_online: those with at least one of them paid online. Only dossiers whose
+    file had the fee and paid-online columns count; both None when there are fee dossiers but
+    none from such a file (no data is not zero)."""
+    units_clause, units_params = member_filter("unit", units, "units")
+    carried = f"(coalesce(fields_carried, {ALL_FIELD_BITS}) & {_PAYMENT}) = {_PAYMENT}"
+    procedure = "coalesce(procedure_code, procedure_name)"
+    fee_dossiers, carrying, fee_procedures, paid = con.cursor().execute(f"""
+        SELECT count(*), count_if({carried}),
+               count(DISTINCT {procedure}) FILTER ({carried}),
+               count(DISTINCT {procedure}) FILTER ({carried} AND coalesce(paid_online, false))
+        FROM dossiers
+        WHERE has_fee AND received_at >= $start AND received_at < $end_excl{units_clause}
+    """, {**period_params(start, end), **units_params}).fetchone()
+    if fee_dossiers and not carrying:
+        return dict.fromkeys(FEE_PROCEDURE_COUNTS)
+    return {"fee_procedures": int(fee_procedures), "fee_procedures_paid_online": int(paid)}

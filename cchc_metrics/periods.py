@@ -41,3 +41,25 @@ def check_period(start: dt.date, end: dt.date) -> None:
     if end < start:
         raise CchcError(f"Kỳ báo cáo không hợp lệ: ngày kết thúc {end:%d/%m/%Y} trước ngày bắt đầu "
                         f"{start:%d/%m/%Y}. Hãy đổi lại hai ngày.")
+
+
+PERIOD_KINDS = {"month": "Tháng", "quarter": "Quý", "year": "Năm", "dates": "Khoảng ngày"}
+"""Calendar periods a framework that scores them offers (the national portal: month, quarter,
+year), plus any dates."""
+
+
+def calendar_period(kind: str, year: int, number: int = 1) -> tuple[dt.date, dt.date]:
+    """First and last day of month `number` (1-12), quarter `number` (1-4) or the year."""
+    months = {"month": (number, number), "quarter": (3 * number - 2, 3 * number), "year": (1, 12)}
+    limits = {"month": 12, "quarter": 4, "year": 1}
+    if kind not in months or not 1 <= (number if kind != "year" else 1) <= limits[kind]:
+        raise ValueError(f"no {kind} {number} in a year")
+    first, last = months[kind]
+    next_start = dt.date(year + 1, 1, 1) if last == 12 else dt.date(year, last + 1, 1)
+    return dt.date(year, first, 1), next_start - dt.timedelta(days=1)
+
+
+def evaluation_year_of(day: dt.date, start_day: tuple[int, int] = DEFAULT_START_DAY) -> int:
+    """The evaluation year a day belongs to (its settings apply to a period ending that day)."""
+    start, _ = evaluation_period(day.year + 1, start_day)
+    return day.year + 1 if day >= start else day.year

@@ -12,10 +12,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from numbers import Real
 
-RULES = ("proportional", "proportional_to_target", "threshold", "bands", "manual_points")
+RULES = ("proportional", "proportional_to_target", "threshold", "bands", "manual_points",
+         "sum_of_parts")
 """proportional: ratio x max; proportional_to_target: min(ratio / target, 1) x max; threshold:
-full at >= threshold, ratio / threshold x max below; bands: ordered ratio ranges -> points;
-manual_points: the points are typed in."""
+full at >= threshold, ratio / threshold x max below (min(1, ratio / threshold) x max); bands:
+ordered ratio ranges -> points; manual_points: the points are typed in; sum_of_parts: the sum of
+the criterion's sub-indicators (each with its own rule, see `sum_of_parts`)."""
 
 RULE_LABELS_VI = {
     "proportional": "tỷ lệ × điểm tối đa",
@@ -23,6 +25,7 @@ RULE_LABELS_VI = {
     "threshold": "đủ điểm từ ngưỡng, dưới ngưỡng tính tỷ lệ",
     "bands": "theo bảng mức điểm",
     "manual_points": "nhập điểm trực tiếp",
+    "sum_of_parts": "tổng điểm các chỉ số thành phần",
 }
 
 DEDUCTION_SHARE = Fraction(3, 10)
@@ -134,3 +137,12 @@ def needed_rate(numerator: float, target: Fraction, expected_denominator: float,
     if remaining <= 0 or missing > remaining:
         return None
     return missing / remaining
+
+
+def sum_of_parts(part_points: list[float | None], decimals: int = 2) -> float | None:
+    """A criterion made of sub-indicators: each part's points rounded first, then added up, as the
+    national portal does (766.4 of UBND xã Chí Tiên, 08/2026: 5.43 + 0.88 + 0.41 = 6.72, where the
+    unrounded sum 6.711 would give 6.71). None when any part is unknown: a missing part is not 0."""
+    if any(points is None for points in part_points):
+        return None
+    return round_points(float(sum(exact(round_points(p, decimals)) for p in part_points)), decimals)

@@ -17,18 +17,29 @@ Choices the brief leaves open:
   `no_data_reason_vi` ("tệp tải lên không có cột «Ngày hẹn trả»"). Its maximum goes to
   `points_unknown`, so total + points lost + points unknown = max total. The projection keeps an
   unknown criterion unknown (projected_total adds up the criteria that have points).
+- Any period: `score_period` scores [start, end] (a calendar month, quarter or year for the 766
+  index, which the national portal scores that way) with the settings of the evaluation year the
+  period ends in; `score_year` is the evaluation year.
+- Empty denominators: a criterion with `when_empty = "zero"` gets 0 when its dossiers are known
+  to number 0 (the portal gives 0 for progress and payment without dossiers), with the reason in
+  `score_note_vi`; "full" gives full points (no complaint to handle). Columns absent stay no data.
+- Sub-indicators (rule "sum_of_parts"): each part scored like a criterion (`ScoreReport.parts`),
+  the criterion's points their sum, null while any part is (a typed part not typed in yet).
+- Unit scope: with units selected, only criteria whose points come from dossiers are scored for
+  them (`rows`, total, max_total); department-wide ones (typed-in points) are scored apart in
+  `department_rows`, labelled DEPARTMENT_WIDE_VI, and never added to the units' total.
 Counts come from `metrics.compute_metrics` (DuckDB aggregates); pandas only sees the aggregates.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import pandas as pd
 
-from . import coverage, frameworks, metrics, periods, rules
+from . import coverage, frameworks, metrics, periods, rules, settings
 from .formatting import format_number, format_percent
 from .frameworks import INDICATORS, Criterion, Framework
 from .workdays import calendar_for, load_overrides
@@ -38,12 +49,18 @@ NO_DATA_VI = "chưa có dữ liệu"
 NO_DOSSIERS_VI = "chưa có hồ sơ nào được tính vào chỉ tiêu này trong kỳ"
 NOT_TYPED_VI = "chưa nhập số liệu ở trang «Chỉ tiêu & thang điểm»"
 CANNOT_REACH_VI = "không thể đạt"
+PORTAL_ZERO_VI = "Cổng DVCQG chấm 0 khi không có hồ sơ"
+NONE_TO_HANDLE_VI = "không có trường hợp nào trong kỳ: đủ điểm"
+DEPARTMENT_WIDE_VI = "Tiêu chí toàn Sở — không tính theo đơn vị"
+NOT_YET_COMPUTABLE_VI = "chưa tính được"
 
 ROW_COLUMNS = (
     "code", "name", "indicator", "rule", "numerator", "denominator", "ratio", "target", "gap_pp",
     "points", "max_points", "points_lost", "status_vi", "projected_ratio", "projected_points",
     "needed_more", "needed_rate", "what_it_takes_vi", "recoverable_points", "responsible_unit",
-    "note", "no_data_reason_vi")
+    "note", "no_data_reason_vi", "score_note_vi")
+PART_COLUMNS = ("parent", "code", "name", "indicator", "rule", "numerator", "denominator", "ratio",
+                "points", "max_points", "status_vi", "note", "no_data_reason_vi", "score_note_vi")
 UNIT_COLUMNS = ("unit", "code", "name", "indicator", "numerator", "denominator", "ratio", "target",
                 "gap_pp", "shortfall", "points_lost_share", "no_data_reason_vi")
 SERIES_COLUMNS = ("month", "unit", "code", "indicator", "numerator", "denominator", "ratio",
@@ -63,6 +80,10 @@ class ScoreReport:
     projected_total: float
     rows: pd.DataFrame
     points_unknown: float = 0.0     # maximum points of the criteria without data
+    parts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(PART_COLUMNS)))
+    department_rows: pd.DataFrame = field(  # with units selected: typed-in criteria, not in total
+        default_factory=lambda: pd.DataFrame(columns=list(ROW_COLUMNS)))
+    units: tuple[str, ...] = ()
 
     @property
     def points_lost_total(self) -> float | None:
@@ -98,16 +119,16 @@ def reasons(counts: pd.DataFrame, indicator: str) -> list[str | None]:
     result: list[str | None] = [None] * len(counts)
     for position in (~known).nonzero()[0]:
         row = counts.iloc[position]
-        result[position] = coverage.reason_from_counts(indicator, row) or NO_DOSSIERS_VI
+        result[position] = (coverage.reason_from_counts(INDICATORS[indicator].needs or indicator, row)
+                            or NO_DOSSIERS_VI)
     return result
 
 
-def _evaluation_window(con, framework: Framework, as_of: dt.date | None):
-    start, end = periods.evaluation_period(framework.year, framework.start_day)
+def _as_of_within(con, start: dt.date, end: dt.date, as_of: dt.date | None) -> dt.date:
     if as_of is None:
         latest = metrics.data_freshness(con)["latest_dossier_at"]
         as_of = end if latest is None else latest.date()
-    return start, end, max(start, min(end, as_of))
+    return max(start, min(end, as_of))
 
 
 def _points(criterion: Criterion, ratio: Fraction | None, decimals: int) -> float | None:
@@ -160,10 +181,11 @@ def unit_shortfalls(by_unit: pd.DataFrame, criterion: Criterion) -> pd.DataFrame
 
 
 def _observed(criterion: Criterion, counts: pd.DataFrame) -> tuple:
-    """Numerator and denominator: typed in for manual ratios, counted for data-fed criteria."""
-    if criterion.rule == "manual_points":
-        return None, None
+    """Numerator and denominator: typed in for manual ratios, counted for data-fed criteria (also
+    when the points are typed in, as for 766.3: the ratio is shown beside them)."""
     if criterion.is_manual:
+        if criterion.rule in ("manual_points", frameworks.PARTS):
+            return None, None
         return criterion.manual_numerator, criterion.manual_denominator
     return tuple(None if pd.isna(series.iloc[0]) else int(series.iloc[0])
                  for series in parts(counts, criterion.indicator))
@@ -201,16 +223,67 @@ def _lost(criterion: Criterion, points: float | None, decimals: int) -> float | 
     return None if points is None else rules.round_points(criterion.max_points - points, decimals)
 
 
+def _empty_points(criterion: Criterion, denominator) -> tuple[float | None, str | None]:
+    """Points and why, when the criterion's denominator is known to be 0 and its `when_empty`
+    says what that gives; (None, None) otherwise."""
+    if criterion.when_empty is None or denominator is None or pd.isna(denominator) or denominator != 0:
+        return None, None
+    if criterion.when_empty == "zero":
+        return 0.0, PORTAL_ZERO_VI
+    return criterion.max_points, NONE_TO_HANDLE_VI
+
+
+def _part_row(part: Criterion, parent: str, decimals: int, so_far: pd.DataFrame) -> dict:
+    """One sub-indicator: its ratio (counted or typed) and points under its own rule."""
+    numerator, denominator = _observed(part, so_far)
+    ratio = rules.ratio_of(numerator, denominator)
+    points = _points(part, ratio, decimals)
+    empty_points, score_note = _empty_points(part, denominator)
+    if empty_points is not None:
+        points = empty_points
+    return {"parent": parent, "code": part.code, "name": part.name, "indicator": part.indicator,
+            "rule": part.rule, "numerator": numerator, "denominator": denominator,
+            "ratio": _as_float(ratio), "points": points, "max_points": part.max_points,
+            "status_vi": NO_DATA_VI if points is None else ("nhập tay" if part.is_manual else "tính từ hồ sơ"),
+            "note": part.note_vi, "score_note_vi": score_note,
+            "no_data_reason_vi": None if points is not None else _no_data_reason(part, so_far)}
+
+
+def _parts_points(part_rows: list[dict], decimals: int) -> tuple[float | None, str | None]:
+    """The sum of the parts' points, or None with the parts still missing named."""
+    points = rules.sum_of_parts([row["points"] for row in part_rows], decimals)
+    if points is not None:
+        return points, None
+    codes_by_reason: dict[str, list[str]] = {}
+    for row in part_rows:
+        if row["points"] is None:
+            codes_by_reason.setdefault(row["no_data_reason_vi"], []).append(row["code"])
+    missing = "; ".join(f"{', '.join(codes)} {reason}" for reason, codes in codes_by_reason.items())
+    return None, f"{NOT_YET_COMPUTABLE_VI}: {missing}"
+
+
 def _score_row(criterion: Criterion, decimals: int, so_far: pd.DataFrame,
-               recent: pd.DataFrame | None, by_unit: pd.DataFrame, scale: Fraction | None) -> dict:
-    """One criterion's row; `scale` = expected year-end / so far (None when the year is over)."""
+               recent: pd.DataFrame | None, by_unit: pd.DataFrame, scale: Fraction | None,
+               part_rows: list[dict] | None = None) -> dict:
+    """One criterion's row; `scale` = expected year-end / so far (None when the year is over).
+    For a criterion made of parts, `part_rows` receives its parts' rows."""
     numerator, denominator = _observed(criterion, so_far)
     ratio = rules.ratio_of(numerator, denominator)
     aim = None if criterion.rule == "manual_points" else criterion.aim
-    points = _points(criterion, ratio, decimals)
+    parts_reason = None
+    if criterion.parts:
+        scored_parts = [_part_row(part, criterion.code, decimals, so_far) for part in criterion.parts]
+        if part_rows is not None:
+            part_rows.extend(scored_parts)
+        points, parts_reason = _parts_points(scored_parts, decimals)
+    else:
+        points = _points(criterion, ratio, decimals)
+    empty_points, score_note = _empty_points(criterion, denominator)
+    if empty_points is not None:
+        points = empty_points
     gap = _gap_pp(aim, ratio)
     projected_ratio, projected_points = ratio, points
-    if not criterion.is_manual and ratio is not None and scale is not None:
+    if not criterion.is_manual and not criterion.parts and ratio is not None and scale is not None:
         projected_ratio = _projected_ratio(criterion, numerator, denominator, recent, scale)
         projected_points = _points(criterion, projected_ratio, decimals)
     row = {"code": criterion.code, "name": criterion.name, "indicator": criterion.indicator,
@@ -221,8 +294,9 @@ def _score_row(criterion: Criterion, decimals: int, so_far: pd.DataFrame,
            "projected_ratio": _as_float(projected_ratio), "projected_points": projected_points,
            "needed_more": None, "needed_rate": None, "what_it_takes_vi": None,
            "recoverable_points": _lost(criterion, projected_points, decimals),
-           "responsible_unit": None, "note": criterion.note_vi,
-           "no_data_reason_vi": None if points is not None else _no_data_reason(criterion, so_far)}
+           "responsible_unit": None, "note": criterion.note_vi, "score_note_vi": score_note,
+           "no_data_reason_vi": None if points is not None else (
+               parts_reason or _no_data_reason(criterion, so_far))}
     if not criterion.is_manual and gap:
         row.update(_what_it_takes_fields(criterion, numerator, denominator, by_unit, scale))
     return row
@@ -258,20 +332,59 @@ def score_year(con, key: str, year: int, *, as_of: dt.date | None = None,
     """Every criterion of the framework for the evaluation year ending in `year`, so far (up to
     `as_of`) and projected to the year end; see the module docstring for the choices made."""
     framework = frameworks.load_framework(con, key, year)
-    start, end, as_of = _evaluation_window(con, framework, as_of)
+    start, end = periods.evaluation_period(framework.year, framework.start_day)
+    return _score(con, framework, start, end, as_of, units)
+
+
+def score_period(con, key: str, start: dt.date, end: dt.date, *, as_of: dt.date | None = None,
+                 units: Sequence[str] | None = None) -> ScoreReport:
+    """Every criterion over any period [start, end] (e.g. a calendar month for the 766 index),
+    with the settings of the evaluation year the period ends in and the figures typed in for
+    that period (settings.save_criteria with a period)."""
+    periods.check_period(start, end)
+    year = settings.year_of_period(con, key, (start, end))
+    framework = frameworks.load_framework(con, key, year, period=(start, end))
+    return _score(con, framework, start, end, as_of, units)
+
+
+def _with_procedure_counts(con, framework: Framework, start: dt.date, as_of: dt.date,
+                           units: Sequence[str] | None, so_far: pd.DataFrame) -> pd.DataFrame:
+    """The totals row with the distinct-procedure counts, when a criterion needs them."""
+    used = {c.indicator for top in framework.criteria for c in (top, *top.parts)}
+    if not used & set(frameworks.PROCEDURE_INDICATORS):
+        return so_far
+    counts = metrics.fee_procedure_counts(con, start, as_of, units=units)
+    return so_far.assign(**{name: pd.array([value], dtype="Int64") for name, value in counts.items()})
+
+
+def _score(con, framework: Framework, start: dt.date, end: dt.date, as_of: dt.date | None,
+           units: Sequence[str] | None) -> ScoreReport:
+    as_of = _as_of_within(con, start, end, as_of)
+    units = tuple(units or ())
     by_unit = metrics.compute_metrics(con, start, as_of, by="unit", units=units)
-    so_far = _totals(by_unit)
+    so_far = _with_procedure_counts(con, framework, start, as_of, units, _totals(by_unit))
     scale = _year_scale(con, start, end, as_of)
     recent = None if scale is None else metrics.compute_metrics(  # only a projection needs it
         con, max(start, as_of - dt.timedelta(days=RECENT_DAYS - 1)), as_of, units=units)
-    rows = pd.DataFrame([_score_row(c, framework.decimals, so_far, recent, by_unit, scale)
-                         for c in framework.criteria], columns=list(ROW_COLUMNS))
+    scored = [c for c in framework.criteria if not (units and c.is_department_wide)]
+    apart = [c for c in framework.criteria if units and c.is_department_wide]
+    part_rows: list[dict] = []
+
+    def table(criteria: list[Criterion]) -> pd.DataFrame:
+        return pd.DataFrame([_score_row(c, framework.decimals, so_far, recent, by_unit, scale, part_rows)
+                             for c in criteria], columns=list(ROW_COLUMNS))
+
+    rows, department_rows = table(scored), table(apart)
+    decimals = framework.decimals
     return ScoreReport(
-        framework=key, framework_title=framework.title_vi, year=year, start=start, end=end,
-        as_of=as_of, total=_sum_points(rows["points"], framework.decimals),
-        max_total=framework.max_total,
-        projected_total=_sum_points(rows["projected_points"], framework.decimals), rows=rows,
-        points_unknown=_sum_points(rows.loc[rows["points"].isna(), "max_points"], framework.decimals))
+        framework=framework.key, framework_title=framework.title_vi, year=framework.year,
+        start=start, end=end, as_of=as_of, total=_sum_points(rows["points"], decimals),
+        max_total=_sum_points(rows["max_points"], decimals),
+        projected_total=_sum_points(rows["projected_points"], decimals), rows=rows,
+        points_unknown=_sum_points(rows.loc[rows["points"].isna(), "max_points"], decimals),
+        parts=pd.DataFrame(part_rows, columns=list(PART_COLUMNS)).astype(
+            {"ratio": float, "points": float, "max_points": float}),  # NaN, never None, when unknown
+        department_rows=department_rows, units=units)
 
 
 def _data_criteria(framework: Framework) -> list[Criterion]:

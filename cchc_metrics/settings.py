@@ -5,6 +5,11 @@ from the shipped defaults: {"start_day": [day, month], "criteria": {code: {field
 corrected shipped file reaches every value the user did not change, and a reset deletes the row.
 The editing table (`editable_criteria`) shows targets and thresholds in percent (55 for 55%) and
 bands as text in percent, lower bound first: "100:5; 99:4,5; 96:2"; the JSON stores fractions.
+A criterion made of sub-indicators (766: typed-in C of payment, transparency, satisfaction...) is
+followed by one row per part, so a clerk types each figure the national portal shows.
+Typed-in figures (frameworks.PERIOD_FIELDS) may be saved for one period (the portal shows them per
+month): stored under "periods" {"2026-08-01..2026-08-31": {code: {field: value}}} in the payload of
+the evaluation year the period ends in, they apply to that period only, over the year's values.
 """
 from __future__ import annotations
 
@@ -61,11 +66,22 @@ def bands_to_text(bands: Iterable[Band]) -> str:
     return "; ".join(f"{format_editable_number(b.lower * 100)}:{format_editable_number(b.points)}" for b in ordered)
 
 
-def editable_criteria(con, key: str, year: int) -> pd.DataFrame:
-    """One row per criterion with the year's effective values, ready for st.data_editor."""
-    framework = frameworks.load_framework(con, key, year)
+def year_of_period(con, key: str, period: tuple) -> int:
+    """The evaluation year whose settings a period uses: the one its last day falls in."""
+    start_day = tuple(frameworks.default_settings(key, period[1].year)["start_day"])
+    year = periods.evaluation_year_of(period[1], start_day)
+    stored = stored_overrides(con, key, year).get("start_day")  # the user may move the start day
+    return periods.evaluation_year_of(period[1], tuple(stored)) if stored else year
+
+
+def editable_criteria(con, key: str, year: int, *, period: tuple | None = None) -> pd.DataFrame:
+    """One row per criterion (and sub-indicator) with the year's effective values, ready for
+    st.data_editor; with a period (start, end), its typed-in figures, and the year it ends in."""
+    if period is not None:
+        year = year_of_period(con, key, period)
+    framework = frameworks.load_framework(con, key, year, period=period)
     rows = []
-    for criterion in framework.criteria:
+    for criterion in [row for top in framework.criteria for row in (top, *top.parts)]:
         rows.append({
             "code": criterion.code, "name": criterion.name, "indicator": criterion.indicator,
             "rule": criterion.rule, "max_points": criterion.max_points,
@@ -199,14 +215,22 @@ def _same(a, b) -> bool:
     return exact(a) == exact(b)
 
 
-def save_criteria(con, key: str, year: int, df: pd.DataFrame) -> None:
+def save_criteria(con, key: str, year: int, df: pd.DataFrame, *, period: tuple | None = None) -> None:
     """Validate the edited table and store its differences from the shipped defaults of `year`.
 
-    Rows are matched by code; a criterion left out of the table keeps its default.
+    Rows are matched by code; a criterion left out of the table keeps its default. With a period
+    (start, end) the typed-in figures that differ from the year's are stored for that period only
+    (in the year the period ends in), and the year's own typed-in figures stay as they were.
     """
+    if period is not None:
+        year = year_of_period(con, key, period)
     defaults = frameworks.default_settings(key, year)
+    with_parts = set(frameworks.parent_codes(key).values())
     overrides = stored_overrides(con, key, year)
+    year_values = frameworks.merge_settings(defaults, overrides)["criteria"]
     changed: dict[str, dict] = {}
+    typed_for_period: dict[str, dict] = {}
+    maxima: dict[str, float] = {}
     seen = set()
     for _, row in df.iterrows():
         code = str(row.get("code"))
@@ -217,14 +241,47 @@ def save_criteria(con, key: str, year: int, df: pd.DataFrame) -> None:
             raise CchcError(f"Tiêu chí {code} xuất hiện hai lần. Hãy giữ mỗi tiêu chí một dòng.")
         seen.add(code)
         values = _parse_row(row)
+        maxima[code] = values["max_points"]
+        if (values["rule"] == frameworks.PARTS) != (code in with_parts):
+            raise _Cell(code, "rule", values["rule"]).error(
+                f"Cách tính «{RULE_LABELS_VI[frameworks.PARTS]}» chỉ dùng cho tiêu chí có chỉ số "
+                "thành phần, và tiêu chí có chỉ số thành phần luôn tính theo cách đó.")
+        if period is not None:
+            typed = {field: values[field] for field in frameworks.PERIOD_FIELDS
+                     if not _same(values[field], year_values[code][field])}
+            if typed:
+                typed_for_period[code] = typed
+            values.update({field: year_values[code][field] for field in frameworks.PERIOD_FIELDS})
         diff = {field: value for field, value in values.items()
                 if not _same(value, _normalised(defaults["criteria"][code][field]))}
         if diff:
             changed[code] = diff
+    _check_parts_add_up(key, {code: maxima.get(code, values["max_points"])
+                              for code, values in year_values.items()})
     payload = {k: v for k, v in overrides.items() if k != "criteria"}
     if changed:
         payload["criteria"] = changed
+    if period is not None:
+        stored = {k: v for k, v in payload.get("periods", {}).items() if k != frameworks.period_key(period)}
+        if typed_for_period:
+            stored[frameworks.period_key(period)] = typed_for_period
+        payload.pop("periods", None)
+        if stored:
+            payload["periods"] = stored
     _write_overrides(con, key, year, payload)
+
+
+def _check_parts_add_up(key: str, maxima: dict[str, float]) -> None:
+    """A criterion made of sub-indicators is worth exactly what its parts are worth together."""
+    parts_of: dict[str, list[str]] = {}
+    for part, parent in frameworks.parent_codes(key).items():
+        parts_of.setdefault(parent, []).append(part)
+    for parent, parts in parts_of.items():
+        total = sum(exact(maxima[part]) for part in parts)
+        if total != exact(maxima[parent]):
+            raise CchcError(f"Tiêu chí {parent}, cột «max_points»: điểm tối đa "
+                            f"{format_editable_number(maxima[parent])} phải bằng tổng điểm tối đa của các chỉ số "
+                            f"thành phần {', '.join(parts)} ({format_editable_number(total)}). Hãy sửa cho khớp.")
 
 
 def _normalised(value):
