@@ -76,6 +76,8 @@ class Criterion:
     deduction: bool
     deduction_base: float | None
     note_vi: str
+    unit_vi: str = "hồ sơ"          # what the ratio's denominator counts: "285 / 291 nhiệm vụ"
+    counted_vi: str = "hồ sơ"       # what a gap lacks: "còn thiếu 6 nhiệm vụ hoàn thành đúng hạn"
 
     @property
     def is_manual(self) -> bool:
@@ -184,7 +186,10 @@ def build_framework(key: str, year: int, settings: dict) -> Framework:
             manual_numerator=values["manual_numerator"],
             manual_denominator=values["manual_denominator"],
             manual_points=values["manual_points"], deduction=bool(values["deduction"]),
-            deduction_base=values["deduction_base"], note_vi=raw.get("note", "")))
+            deduction_base=values["deduction_base"], note_vi=raw.get("note", ""),
+            unit_vi=raw.get("unit", "hồ sơ"),
+            counted_vi=raw.get("counted") or (INDICATORS[raw["indicator"]].counted_vi
+                                              if raw["indicator"] in INDICATORS else raw.get("unit", "hồ sơ"))))
     day, month = settings["start_day"]
     return Framework(key=key, title_vi=data["title"], note_vi=data.get("note", ""), year=year,
                      start_day=(int(day), int(month)), decimals=int(data.get("decimals", 2)),

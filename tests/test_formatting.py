@@ -36,10 +36,10 @@ def test_percent_of_a_ratio(ratio, expected):
 def test_points_and_gap():
     assert format_points(84.27) == "84,27"
     assert format_points(0.31) == "0,31"
-    assert format_gap_pp(-29.0) == "-29,00 điểm %"
-    assert format_gap_pp(1.5) == "+1,50 điểm %"
+    assert format_gap_pp(-29.0) == "-29,00 điểm phần trăm"
+    assert format_gap_pp(1.5) == "+1,50 điểm phần trăm"
     assert format_fraction(14673, 14697) == "14.673 / 14.697 hồ sơ"
-    assert format_shortfall_pp(35.754) == "thiếu 35,75 điểm %"
+    assert format_shortfall_pp(35.754) == "thấp hơn chỉ tiêu 35,75 điểm phần trăm"
     assert format_shortfall_pp(0.0) == "đạt chỉ tiêu"
 
 
@@ -84,3 +84,26 @@ def test_display_table_formats_each_column_by_kind_and_renames_it():
 ])
 def test_format_cell_text_shows_excel_dates_the_vietnamese_way(text, shown):
     assert format_cell_text(text) == shown
+
+
+def test_gaps_in_what_the_criterion_counts():
+    from cchc_metrics.formatting import format_missing
+    assert format_missing(310, "hồ sơ trực tuyến") == "còn thiếu 310 hồ sơ trực tuyến"
+    assert format_missing(1234, "nhiệm vụ hoàn thành đúng hạn") == "còn thiếu 1.234 nhiệm vụ hoàn thành đúng hạn"
+    assert format_missing(0) == "đạt chỉ tiêu"
+    assert format_missing(None) == NO_DATA
+    assert format_fraction(285, 291, unit_vi="nhiệm vụ") == "285 / 291 nhiệm vụ"
+
+
+def test_styled_table_keeps_numbers_numeric_and_shows_them_vietnamese():
+    from cchc_metrics.formatting import styled_table
+    frame = pd.DataFrame({"unit": ["Phòng A", None], "resolved": [14697, 9], "rate": [0.99837, math.nan],
+                          "due": [pd.Timestamp("2023-12-14 17:00"), pd.NaT]})
+    styled = styled_table(frame, {"unit": ("Đơn vị", "text"), "resolved": ("Đã giải quyết", "int"),
+                                  "rate": ("Đúng hạn", "percent"), "due": ("Hạn trả", "date")})
+    assert list(styled.data.columns) == ["Đơn vị", "Đã giải quyết", "Đúng hạn", "Hạn trả"]
+    assert styled.data["Đã giải quyết"].dtype.kind == "i"       # sorts 9 < 14697, not "14.697" < "9"
+    assert styled.data["Đúng hạn"].dtype.kind == "f"
+    html = styled.to_html()
+    for shown in ("14.697", "99,84%", "14/12/2023", "–"):
+        assert shown in html
