@@ -19,15 +19,17 @@ from .rules import RULE_LABELS_VI
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
-    """(database file, newest upload id, undone uploads, last settings save, calendar overrides,
-    last saved mapping profile)."""
+    """(database file, newest upload id, undone uploads, last settings save, calendar overrides
+    (every day and kind: removing one day and adding another changes it too), last saved
+    mapping profile)."""
     row = con.cursor().execute(
         """
         SELECT (SELECT coalesce(max(upload_id), 0) FROM uploads),
                (SELECT count(*) FROM uploads WHERE undone_at IS NOT NULL),
                (SELECT coalesce(max(updated_at)::VARCHAR, '') FROM setting_overrides),
                (SELECT count(*) FROM setting_overrides),
-               (SELECT count(*) FROM calendar_overrides),
+               (SELECT coalesce(string_agg(day::VARCHAR || is_working::VARCHAR, ',' ORDER BY day), '')
+                FROM calendar_overrides),
                (SELECT coalesce(max(created_at)::VARCHAR, '') FROM mapping_profiles)
         """
     ).fetchone()

@@ -122,7 +122,7 @@ def test_upload_then_undo_changes_and_restores_the_counts(app):
 def test_editing_a_target_changes_the_score(app, tmp_path):
     open_page(app, "targets")
     codes = list(settings.editable_criteria(db.connect(tmp_path / "other.duckdb"), FRAMEWORK, 2023)["code"])
-    app.session_state[f"criteria_editor_{FRAMEWORK}_2023"] = {
+    app.session_state[f"criteria_editor_{FRAMEWORK}_2023_rules"] = {
         "edited_rows": {codes.index("II.6.5.2"): {"target": "20"}}, "added_rows": [], "deleted_rows": []}
     app.run()
     app.button(key="targets_save").click().run()
