@@ -2,7 +2,7 @@
 import streamlit as st
 
 from cchc_metrics import app_services, charts, scoring
-from cchc_metrics.formatting import display_table
+from cchc_metrics.formatting import styled_table
 from app_pages import common
 
 DETAIL_COLUMNS = {
@@ -38,7 +38,7 @@ with common.user_errors():
         st.session_state[CLICKED_KEY] = clicked
         st.session_state[DRILL_KEY] = clicked
     st.caption("Tỷ trọng điểm bị mất: phần điểm bị mất của tiêu chí này do từng đơn vị gây ra.")
-    st.dataframe(display_table(app_services.with_no_data_notes(app_services.units_by_lost_share(by_unit, code)), {
+    st.dataframe(styled_table(app_services.with_no_data_notes(app_services.units_by_lost_share(by_unit, code)), {
         "unit": ("Đơn vị", "text"), "ratio": ("Kết quả", "percent"), "numerator": ("Tử số", "int"),
         "denominator": ("Mẫu số", "int"), "gap_pp": ("So với chỉ tiêu", "shortfall"),
         "points_lost_share": ("Tỷ trọng điểm bị mất", "percent"), "no_data_vi": ("Ghi chú dữ liệu", "text"),
@@ -52,6 +52,6 @@ with common.user_errors():
     level = st.radio("Xem theo", list(DRILL_LEVELS), format_func=DRILL_LEVELS.get, horizontal=True,
                      key="units_drill_level")
     detail = common.cached(app_services.unit_breakdown, chosen.framework, chosen.year, unit, level)
-    st.dataframe(display_table(app_services.with_missing_columns_note(detail),
+    st.dataframe(styled_table(app_services.with_missing_columns_note(detail),
                                {level: (DRILL_LEVELS[level], "text"), **DETAIL_COLUMNS,
                                 "no_data_vi": ("Ghi chú dữ liệu", "text")}), hide_index=True)

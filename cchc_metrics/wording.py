@@ -37,7 +37,9 @@ def criterion_nouns(con, key: str, year: int) -> dict[str, Nouns]:
 def missing_count(row) -> int | None:
     """What a criterion lacks to reach its target, in its own unit: scoring's `needed_more`,
     else (manual ratios) worked out from the typed numerator, denominator and target; None
-    when a count cannot be given (no data, points typed in, no target)."""
+    when a count cannot be given (no ratio, points typed in, no target)."""
+    if is_missing(row.ratio):
+        return None
     if not is_missing(row.needed_more):
         return int(row.needed_more)
     if any(is_missing(v) for v in (row.numerator, row.denominator, row.target)):
