@@ -16,8 +16,8 @@ COLUMNS = {
 # On screen, the columns a clerk acts on, sized to fit 1366 px (the downloads keep every column).
 SHOWN = {name: COLUMNS[name] for name in ("state", "working_days_left", "due_at", "dossier_id", "unit", "officer",
                                           "procedure_name")}
-WIDTHS = {"Trạng thái": 95, "Ngày làm việc còn lại": 80, "Hạn trả": 85, "Mã hồ sơ": 125, "Đơn vị": 165,
-          "Cán bộ xử lý": 125, "Thủ tục": 225}
+WIDTHS = {"Trạng thái": 82, "Ngày làm việc còn lại": 62, "Hạn trả": 85, "Mã hồ sơ": 180, "Đơn vị": 165,
+          "Cán bộ xử lý": 125, "Thủ tục": 200}
 SHOWN_CONFIG = {**{label: st.column_config.Column(width=width) for label, width in WIDTHS.items()},
                 "Ngày làm việc còn lại": st.column_config.NumberColumn(
                     "Còn lại", width=WIDTHS["Ngày làm việc còn lại"],
@@ -60,7 +60,7 @@ with common.user_errors():
         st.info("Trong các hồ sơ theo dõi được, không có hồ sơ nào sắp đến hạn hoặc quá hạn.")
     else:
         st.dataframe(styled_table(due, SHOWN), hide_index=True, column_config=SHOWN_CONFIG)
-        st.caption("Lĩnh vực và ngày tiếp nhận có trong tệp tải về.")
+        st.caption("Tên thủ tục đầy đủ, lĩnh vực và ngày tiếp nhận có trong tệp tải về (CSV, Excel).")
         shown = display_table(due, COLUMNS)
         name = f"ho-so-sap-den-han-{as_of:%d-%m-%Y}"
         csv_col, xlsx_col = st.columns([1, 5])

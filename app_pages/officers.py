@@ -37,4 +37,4 @@ with common.user_errors():
             "dossier_id": ("Mã hồ sơ", "text"), "procedure_name": ("Thủ tục", "text"),
             "received_at": ("Ngày tiếp nhận", "date"), "due_at": ("Hạn trả", "date"),
             "finished_at": ("Ngày có kết quả", "date"), "working_days_late": ("Số ngày làm việc trễ", "int"),
-        }), hide_index=True)
+        }), hide_index=True, column_config={"Thủ tục": st.column_config.Column(width=280)})

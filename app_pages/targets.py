@@ -9,12 +9,12 @@ PERCENT_HELP = "Nhập phần trăm, ví dụ 55 nghĩa là 55%; có thể dùng
 NUMBER_HELP = "Dùng dấu phẩy thập phân, ví dụ 4,5. Để trống nếu không dùng."
 RULE_COLUMNS = {
     "code": st.column_config.TextColumn("Mã", disabled=True, pinned=True, width=85),
-    "name": st.column_config.TextColumn("Tiêu chí", disabled=True, width=290),
+    "name": st.column_config.TextColumn("Tiêu chí", disabled=True, width=250),
     "rule": st.column_config.SelectboxColumn(
-        "Cách tính điểm", options=list(app_services.EDITOR_RULE_LABELS.values()), required=True, width=175),
-    "max_points": st.column_config.TextColumn("Điểm tối đa", help=NUMBER_HELP, width=85),
-    "target": st.column_config.TextColumn("Chỉ tiêu (%)", help=PERCENT_HELP, width=90),
-    "threshold": st.column_config.TextColumn("Ngưỡng đủ điểm (%)", help=PERCENT_HELP, width=135),
+        "Cách tính điểm", options=list(app_services.EDITOR_RULE_LABELS.values()), required=True, width=190),
+    "max_points": st.column_config.TextColumn("Điểm tối đa", help=NUMBER_HELP, width=105),
+    "target": st.column_config.TextColumn("Chỉ tiêu (%)", help=PERCENT_HELP, width=105),
+    "threshold": st.column_config.TextColumn("Ngưỡng đủ điểm (%)", help=PERCENT_HELP, width=160),
 }
 MANUAL_COLUMNS = {
     "code": st.column_config.TextColumn("Mã", disabled=True, pinned=True, width=85),
