@@ -32,11 +32,13 @@ def sidebar_filters() -> None:
     choices = {f.key: f.title_vi for f in frameworks.list_frameworks()}
     st.sidebar.selectbox("Bộ tiêu chí chấm điểm", list(choices), format_func=choices.get,
                          key=common.FRAMEWORK_KEY)
-    years = common.cached(app_services.evaluation_years) or [dt.date.today().year]
+    labels = common.cached(app_services.evaluation_year_labels) or {dt.date.today().year: str(dt.date.today().year)}
+    years = list(labels)
     if st.session_state.get(common.YEAR_KEY) not in years:
         st.session_state.pop(common.YEAR_KEY, None)  # default to the newest year with data
-    st.sidebar.selectbox("Năm đánh giá", years, key=common.YEAR_KEY,
-                         help="Mặc định năm đánh giá Y tính từ 15/12 năm Y-1 đến 14/12 năm Y.")
+    st.sidebar.selectbox("Năm đánh giá", years, key=common.YEAR_KEY, format_func=labels.get,
+                         help="Mặc định năm đánh giá Y tính từ 15/12 năm Y-1 đến 14/12 năm Y. Năm có hồ sơ "
+                              "tiếp nhận trong ít tháng được ghi rõ số tháng: điểm của năm đó chưa có ý nghĩa.")
     units = common.cached(metrics.list_units)
     st.sidebar.multiselect("Đơn vị", units, key=common.UNITS_KEY, placeholder="Tất cả đơn vị")
 
