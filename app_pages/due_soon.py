@@ -4,7 +4,7 @@ import datetime as dt
 import streamlit as st
 
 from cchc_metrics import app_services, metrics, watchlist
-from cchc_metrics.formatting import display_table, format_date, format_number, styled_table
+from cchc_metrics.formatting import NO_DATA_SHORT, display_table, format_date, format_number, styled_table
 from app_pages import common
 
 COLUMNS = {
@@ -59,7 +59,8 @@ with common.user_errors():
     elif due.empty:
         st.info("Trong các hồ sơ theo dõi được, không có hồ sơ nào sắp đến hạn hoặc quá hạn.")
     else:
-        st.dataframe(styled_table(due, SHOWN), hide_index=True, column_config=SHOWN_CONFIG)
+        st.dataframe(styled_table(due, SHOWN), hide_index=True, placeholder=NO_DATA_SHORT,
+                     column_config=SHOWN_CONFIG)
         st.caption("Tên thủ tục đầy đủ, lĩnh vực và ngày tiếp nhận có trong tệp tải về (CSV, Excel).")
         shown = display_table(due, COLUMNS)
         name = f"ho-so-sap-den-han-{as_of:%d-%m-%Y}"

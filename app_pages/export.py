@@ -4,7 +4,7 @@ import datetime as dt
 import streamlit as st
 
 from cchc_metrics import app_services, export, metrics, scoring, wording
-from cchc_metrics.formatting import format_date, format_points, styled_table
+from cchc_metrics.formatting import NO_DATA_SHORT, format_date, format_points, styled_table
 from app_pages import common
 
 PREVIEW_COLUMNS = {
@@ -36,4 +36,5 @@ with common.user_errors():
         st.caption(f"Điểm chưa tính được (chưa có dữ liệu): {format_points(report.points_unknown)}.")
     nouns = common.cached(wording.criterion_nouns, chosen.framework, chosen.year)
     rows = wording.with_wording(app_services.with_no_data_notes(report.rows, "points"), nouns)
-    st.dataframe(styled_table(rows, PREVIEW_COLUMNS), hide_index=True, height="content", column_config=PREVIEW_CONFIG)
+    st.dataframe(styled_table(rows, PREVIEW_COLUMNS), hide_index=True, placeholder=NO_DATA_SHORT, height="content",
+                 column_config=PREVIEW_CONFIG)

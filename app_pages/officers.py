@@ -2,7 +2,7 @@
 import streamlit as st
 
 from cchc_metrics import app_services, officers
-from cchc_metrics.formatting import format_number, format_percent, styled_table
+from cchc_metrics.formatting import NO_DATA_SHORT, format_number, format_percent, styled_table
 from app_pages import common
 
 chosen = common.filters()
@@ -26,7 +26,7 @@ with common.user_errors():
         st.dataframe(styled_table(shown.assign(flag=app_services.flag_marks(shown)), {
             "unit": ("Đơn vị", "text"), "officer": ("Cán bộ", "text"), "resolved": ("Đã giải quyết", "int"),
             "late": ("Trễ hạn", "int"), "late_share": ("Tỷ lệ trễ hạn", "percent"), "flag": ("Cần lưu ý", "text"),
-        }), hide_index=True)
+        }), hide_index=True, placeholder=NO_DATA_SHORT)
 
     labels = app_services.late_officer_choices(shares)
     if labels:
@@ -37,4 +37,5 @@ with common.user_errors():
             "dossier_id": ("Mã hồ sơ", "text"), "procedure_name": ("Thủ tục", "text"),
             "received_at": ("Ngày tiếp nhận", "date"), "due_at": ("Hạn trả", "date"),
             "finished_at": ("Ngày có kết quả", "date"), "working_days_late": ("Số ngày làm việc trễ", "int"),
-        }), hide_index=True, column_config={"Thủ tục": st.column_config.Column(width=280)})
+        }), hide_index=True, placeholder=NO_DATA_SHORT,
+            column_config={"Thủ tục": st.column_config.Column(width=280)})

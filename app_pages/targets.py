@@ -2,7 +2,7 @@
 import streamlit as st
 
 from cchc_metrics import app_services, settings, targets_editor, workdays
-from cchc_metrics.formatting import format_date, styled_table
+from cchc_metrics.formatting import NO_DATA_SHORT, format_date, styled_table
 from app_pages import common
 
 PERCENT_HELP = "Nhập phần trăm, ví dụ 55 nghĩa là 55%; có thể dùng dấu phẩy thập phân (99,5)."
@@ -119,7 +119,7 @@ with common.user_errors():
     else:
         st.dataframe(styled_table(overrides.assign(kind=workdays.override_kinds_vi(overrides)), {
             "day": ("Ngày", "date"), "kind": ("Loại ngày", "text"), "note": ("Ghi chú", "text")}),
-            hide_index=True, width="content")
+            hide_index=True, placeholder=NO_DATA_SHORT, width="content")
     if may_edit:
         day_box, kind_box, note_box, add_box = st.columns([1.1, 1.4, 2, 1.2], vertical_alignment="bottom")
         typed = day_box.text_input("Ngày (ngày/tháng/năm)", key="calendar_day", placeholder="ví dụ 02/05/2025")

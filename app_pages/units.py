@@ -2,7 +2,7 @@
 import streamlit as st
 
 from cchc_metrics import app_services, charts, scoring
-from cchc_metrics.formatting import styled_table
+from cchc_metrics.formatting import NO_DATA_SHORT, styled_table
 from app_pages import common
 
 DETAIL_COLUMNS = {
@@ -42,7 +42,7 @@ with common.user_errors():
         "unit": ("Đơn vị", "text"), "ratio": ("Kết quả", "percent"), "numerator": ("Tử số", "int"),
         "denominator": ("Mẫu số", "int"), "gap_pp": ("So với chỉ tiêu", "shortfall"),
         "points_lost_share": ("Tỷ trọng điểm bị mất", "percent"), "no_data_vi": ("Ghi chú dữ liệu", "text"),
-    }), hide_index=True, height="content")
+    }), hide_index=True, placeholder=NO_DATA_SHORT, height="content")
 
     st.plotly_chart(charts.gap_heatmap(by_unit), theme=None, key="gap_heatmap")
     st.caption("Mã tiêu chí: " + "; ".join(f"{key} – {name}" for key, name in labels.items()) + ".")
@@ -54,4 +54,4 @@ with common.user_errors():
     detail = common.cached(app_services.unit_breakdown, chosen.framework, chosen.year, unit, level)
     st.dataframe(styled_table(app_services.with_missing_columns_note(detail),
                                {level: (DRILL_LEVELS[level], "text"), **DETAIL_COLUMNS,
-                                "no_data_vi": ("Ghi chú dữ liệu", "text")}), hide_index=True)
+                                "no_data_vi": ("Ghi chú dữ liệu", "text")}), hide_index=True, placeholder=NO_DATA_SHORT)

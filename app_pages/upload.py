@@ -5,7 +5,7 @@ import streamlit as st
 
 from cchc_metrics import app_services, ingest, metrics, profiles
 from cchc_metrics.errors import CchcError
-from cchc_metrics.formatting import display_table, format_number, styled_table
+from cchc_metrics.formatting import NO_DATA_SHORT, display_table, format_number, styled_table
 from cchc_metrics.schema import DOSSIER_FIELDS, FIELD_BY_NAME
 from app_pages import common
 
@@ -166,7 +166,8 @@ def history_section(may_edit: bool) -> None:
         st.info("Chưa có lần tải nào.")
         return
     table = uploads.assign(status=app_services.upload_status_labels(uploads))
-    st.dataframe(styled_table(table, HISTORY_COLUMNS), hide_index=True, column_config=HISTORY_CONFIG)
+    st.dataframe(styled_table(table, HISTORY_COLUMNS), hide_index=True, placeholder=NO_DATA_SHORT,
+                 column_config=HISTORY_CONFIG)
     warned = [(upload_id, text) for upload_id, text in zip(uploads["upload_id"], app_services.upload_warning_texts(uploads))
               if text]
     if warned:
