@@ -242,13 +242,13 @@ def trend_chart(monthly: pd.DataFrame, target: float | None, title: str,
         fig.update_yaxes(ticksuffix="%", rangemode="tozero", title=None)
     else:
         fig.update_yaxes(ticksuffix="%", range=list(zoom), title=None)
-        fig.add_annotation(text=f"Trục dọc phóng to: bắt đầu từ {format_number(zoom[0], 1)}%, không phải 0%",
-                           showarrow=False, x=1, y=1.0, xref="paper", yref="paper", xanchor="right",
-                           yanchor="bottom", yshift=24, font=dict(size=12, color="#616161"))
+        fig.update_layout(title_text=f"{title}<br><sup>Trục dọc phóng to: bắt đầu từ "
+                                     f"{format_number(zoom[0], 1)}%, không phải 0%</sup>")
     return fig
 
 
 ZOOM_FROM_PERCENT = 80.0
+TOP_MARGIN_PERCENT = 0.15
 
 
 def zoomed_range(values: list[float]) -> tuple[float, float] | None:
@@ -259,4 +259,5 @@ def zoomed_range(values: list[float]) -> tuple[float, float] | None:
         return None
     low, high = min(values), max(values)
     pad = max(0.5, (high - low) * 0.25)
-    return max(0.0, low - pad), high + pad
+    top = high + pad if high > 100 else min(high + pad, 100 + TOP_MARGIN_PERCENT)  # no empty band above 100%
+    return max(0.0, low - pad), top
