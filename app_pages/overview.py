@@ -31,9 +31,10 @@ def criterion_card(row, nouns: wording.Nouns) -> None:
             return
         status = charts.status_for(row.ratio, row.target)
         st.metric("Kết quả", format_percent(row.ratio),
-                  delta=None if status == "none" else wording.gap_vi(row, nouns).capitalize(),
+                  delta=None if status == "none" else wording.gap_vi(row, nouns, short=True).capitalize(),
                   delta_color=DELTA_COLOURS.get(status, "off"), delta_arrow="up" if status == "met" else "down")
-        st.caption(f"Chỉ tiêu: {format_percent(row.target)} · {wording.fraction_vi(row, nouns)}  \n"
+        st.caption(f"Chỉ tiêu: {format_percent(row.target)} · {wording.fraction_vi(row, nouns)} · "
+                   f"{wording.gap_vi(row, nouns)}  \n"
                    f"Điểm: **{format_points(row.points)} / {format_points(row.max_points)}** · "
                    f"dự kiến cuối năm: {format_points(row.projected_points)}")
 

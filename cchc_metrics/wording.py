@@ -50,15 +50,16 @@ def missing_count(row) -> int | None:
     return rules.needed_more(int(row.numerator), int(row.denominator), target)
 
 
-def gap_vi(row, nouns: Nouns = DOSSIER_NOUNS) -> str:
+def gap_vi(row, nouns: Nouns = DOSSIER_NOUNS, *, short: bool = False) -> str:
     """'còn thiếu 310 hồ sơ trực tuyến' / 'đạt chỉ tiêu'; the percentage-point gap when no
     count can be given; 'chưa có dữ liệu' when there is neither; MANUAL_POINTS_VI for criteria
-    whose points are typed in (no target to fall short of)."""
+    whose points are typed in (no target to fall short of). `short` names only the unit ('còn
+    thiếu 6 nhiệm vụ'), for places as narrow as a card's delta."""
     if row.rule == "manual_points":
         return MANUAL_POINTS_VI
     count = missing_count(row)
     if count is not None:
-        return format_missing(count, nouns.counted_vi)
+        return format_missing(count, nouns.unit_vi if short else nouns.counted_vi)
     return format_shortfall_pp(row.gap_pp, 2, NO_DATA)
 
 

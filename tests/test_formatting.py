@@ -107,3 +107,29 @@ def test_styled_table_keeps_numbers_numeric_and_shows_them_vietnamese():
     html = styled.to_html()
     for shown in ("14.697", "99,84%", "14/12/2023", "–"):
         assert shown in html
+
+
+def test_gap_wording_of_a_score_row():
+    from types import SimpleNamespace
+
+    from cchc_metrics import wording
+    tasks = wording.Nouns("nhiệm vụ", "nhiệm vụ hoàn thành đúng hạn")
+    # a manual ratio: 285 of 291 tasks against 100% -> 6 missing (scoring leaves needed_more empty)
+    row = SimpleNamespace(rule="bands", ratio=285 / 291, numerator=285, denominator=291, target=1.0,
+                          needed_more=None, gap_pp=2.06)
+    assert wording.gap_vi(row, tasks) == "còn thiếu 6 nhiệm vụ hoàn thành đúng hạn"
+    assert wording.gap_vi(row, tasks, short=True) == "còn thiếu 6 nhiệm vụ"
+    assert wording.fraction_vi(row, tasks) == "285 / 291 nhiệm vụ"
+    # online 3.159 / 15.047 against 50%: scoring's needed_more 4.365 = ceil(7.523,5 − 3.159)
+    online = SimpleNamespace(rule="proportional_to_target", ratio=0.2099, numerator=3159, denominator=15047,
+                             target=0.5, needed_more=4365, gap_pp=29.01)
+    assert wording.gap_vi(online, wording.Nouns("hồ sơ", "hồ sơ trực tuyến")) == "còn thiếu 4.365 hồ sơ trực tuyến"
+    typed_points = SimpleNamespace(rule="manual_points", ratio=None, numerator=None, denominator=None, target=None,
+                                   needed_more=None, gap_pp=None)
+    assert wording.gap_vi(typed_points) == "chấm điểm trực tiếp"
+    no_data = SimpleNamespace(rule="proportional_to_target", ratio=None, numerator=0, denominator=0, target=0.5,
+                              needed_more=None, gap_pp=None)
+    assert wording.gap_vi(no_data) == "chưa có dữ liệu"
+    no_count = SimpleNamespace(rule="threshold", ratio=0.5, numerator=None, denominator=None, target=0.8,
+                               needed_more=None, gap_pp=30.0)
+    assert wording.gap_vi(no_count) == "thấp hơn chỉ tiêu 30,00 điểm phần trăm"
