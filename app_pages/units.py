@@ -1,7 +1,7 @@
 """So sánh đơn vị: units side by side against the target, gaps per unit × criterion, one unit in detail."""
 import streamlit as st
 
-from cchc_metrics import app_services, charts, scoring
+from cchc_metrics import app_services, charts, scoring, wording
 from cchc_metrics.formatting import NO_DATA_SHORT, styled_table
 from app_pages import common
 
@@ -38,9 +38,10 @@ with common.user_errors():
         st.session_state[CLICKED_KEY] = clicked
         st.session_state[DRILL_KEY] = clicked
     st.caption("Tỷ trọng điểm bị mất: phần điểm bị mất của tiêu chí này do từng đơn vị gây ra.")
-    st.dataframe(styled_table(app_services.with_no_data_notes(app_services.units_by_lost_share(by_unit, code)), {
+    rows = wording.with_unit_missing(app_services.with_no_data_notes(app_services.units_by_lost_share(by_unit, code)))
+    st.dataframe(styled_table(rows, {
         "unit": ("Đơn vị", "text"), "ratio": ("Kết quả", "percent"), "numerator": ("Tử số", "int"),
-        "denominator": ("Mẫu số", "int"), "gap_pp": ("So với chỉ tiêu", "shortfall"),
+        "denominator": ("Mẫu số", "int"), "missing": ("Còn thiếu (hồ sơ)", "int"),
         "points_lost_share": ("Tỷ trọng điểm bị mất", "percent"), "no_data_vi": ("Ghi chú dữ liệu", "text"),
     }), hide_index=True, placeholder=NO_DATA_SHORT, height="content")
 

@@ -77,3 +77,11 @@ def with_wording(rows: pd.DataFrame, nouns: dict[str, Nouns]) -> pd.DataFrame:
         missing=pd.array([missing_count(r) for r in records], dtype="Int64"),
         gap_vi=[gap_vi(r, n) for r, n in zip(records, chosen)],
         fraction_vi=[fraction_vi(r, n) for r, n in zip(records, chosen)])
+
+
+
+def with_unit_missing(by_unit: pd.DataFrame) -> pd.DataFrame:
+    """A `scoring.score_by_unit` frame with `missing`: the dossiers each unit lacks to reach the
+    target (0 at or above it, NA without a ratio or target), to say a unit's gap in dossiers."""
+    missing = [missing_count(row) for row in by_unit.assign(needed_more=None).itertuples(index=False)]
+    return by_unit.assign(missing=pd.array(missing, dtype="Int64"))

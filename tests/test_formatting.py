@@ -133,3 +133,12 @@ def test_gap_wording_of_a_score_row():
     no_count = SimpleNamespace(rule="threshold", ratio=0.5, numerator=None, denominator=None, target=0.8,
                                needed_more=None, gap_pp=30.0)
     assert wording.gap_vi(no_count) == "thấp hơn chỉ tiêu 30,00 điểm phần trăm"
+
+
+
+def test_each_units_gap_in_dossiers():
+    from cchc_metrics import wording
+    by_unit = pd.DataFrame({"unit": ["A", "B", "C"], "numerator": [40, 6, pd.NA], "denominator": [100, 10, 0],
+                            "ratio": [0.4, 0.6, math.nan], "target": [0.5, 0.5, 0.5], "gap_pp": [10.0, 0.0, math.nan]})
+    # A: ceil(0,5 x 100 − 40) = 10; B at 60% is above 50%: 0; C has no ratio: unknown
+    assert wording.with_unit_missing(by_unit)["missing"].tolist() == [10, 0, pd.NA]
