@@ -138,3 +138,25 @@ def test_calendar_corrections_on_the_targets_page(app):
     assert any("«31/02/2025» không phải là một ngày hợp lệ" in e.value for e in app.error)
     app.button(key="calendar_remove").click().run()
     assert any("Chưa có ngày nào được sửa" in c.value for c in app.caption)
+
+
+def test_a_holiday_added_on_the_page_changes_the_due_soon_list_at_once(app, sample_template):
+    import duckdb
+
+    open_page(app, "due_soon")
+    label = "Sắp đến hạn trong 2 ngày làm việc"
+    before = int(metric_value(app, label).replace(".", ""))
+    # As of Thu 14/12/2023 (the sample's last day), a dossier due Tue 19/12 has Fri 15, Mon 18 and
+    # Tue 19 left: 3 > 2. With Fri 15/12 declared a day off it has 2 and joins the list.
+    with duckdb.connect(str(sample_template), read_only=True) as con:   # the app's copy is open in this process
+        due_tuesday = con.execute(
+            "SELECT count(*) FROM dossiers WHERE due_at::DATE = DATE '2023-12-19' AND received_at < DATE '2023-12-15' "
+            "AND (finished_at IS NULL OR finished_at >= DATE '2023-12-15')").fetchone()[0]
+    assert due_tuesday > 0
+    open_page(app, "targets")
+    app.text_input(key="calendar_day").set_value("15/12/2023")
+    app.selectbox(key="calendar_kind").set_value("Ngày nghỉ")
+    app.button(key="calendar_add").click().run()
+    assert_clean(app)
+    open_page(app, "due_soon")
+    assert int(metric_value(app, label).replace(".", "")) == before + due_tuesday
