@@ -33,13 +33,17 @@ def sidebar_filters() -> None:
     st.sidebar.selectbox("Bộ tiêu chí chấm điểm", list(choices), format_func=choices.get,
                          key=common.FRAMEWORK_KEY)
     calendar = frameworks.uses_calendar_periods(st.session_state[common.FRAMEWORK_KEY])
-    years = (common.cached(app_services.evaluation_years, (1, 1) if calendar else (15, 12))
-             or [dt.date.today().year])
+    today = dt.date.today().year
+    labels = (common.cached(app_services.evaluation_year_labels, (1, 1) if calendar else (15, 12))
+              or {today: str(today)})
+    years = list(labels)
     if st.session_state.get(common.YEAR_KEY) not in years:
         st.session_state.pop(common.YEAR_KEY, None)  # default to the newest year with data
-    st.sidebar.selectbox("Năm đánh giá", years, key=common.YEAR_KEY,
-                         help="Năm dương lịch, như Cổng DVCQG chấm Bộ chỉ số 766." if calendar else
-                         "Mặc định năm đánh giá Y tính từ 15/12 năm Y-1 đến 14/12 năm Y.")
+    st.sidebar.selectbox("Năm đánh giá", years, key=common.YEAR_KEY, format_func=labels.get,
+                         help=("Năm dương lịch, như Cổng DVCQG chấm Bộ chỉ số 766." if calendar else
+                               "Mặc định năm đánh giá Y tính từ 15/12 năm Y-1 đến 14/12 năm Y.")
+                         + " Năm có hồ sơ tiếp nhận trong ít tháng được ghi rõ số tháng: điểm của năm đó "
+                           "chưa có ý nghĩa.")
     latest = common.cached(metrics.data_freshness).get("latest_dossier_at")
     common.period_choice(latest.date() if latest else None)
     units = common.cached(metrics.list_units)

@@ -4,7 +4,7 @@ import datetime as dt
 import streamlit as st
 
 from cchc_metrics import app_services, metrics, watchlist
-from cchc_metrics.formatting import display_table, format_date, format_number
+from cchc_metrics.formatting import NO_DATA_SHORT, display_table, format_date, format_number, styled_table
 from app_pages import common
 
 COLUMNS = {
@@ -13,6 +13,15 @@ COLUMNS = {
     "officer": ("Cán bộ xử lý", "text"), "procedure_name": ("Thủ tục", "text"), "field": ("Lĩnh vực", "text"),
     "received_at": ("Ngày tiếp nhận", "date"),
 }
+# On screen, the columns a clerk acts on, sized to fit 1366 px (the downloads keep every column).
+SHOWN = {name: COLUMNS[name] for name in ("state", "working_days_left", "due_at", "dossier_id", "unit", "officer",
+                                          "procedure_name")}
+WIDTHS = {"Trạng thái": 82, "Ngày làm việc còn lại": 62, "Hạn trả": 85, "Mã hồ sơ": 180, "Đơn vị": 165,
+          "Cán bộ xử lý": 125, "Thủ tục": 200}
+SHOWN_CONFIG = {**{label: st.column_config.Column(width=width) for label, width in WIDTHS.items()},
+                "Ngày làm việc còn lại": st.column_config.NumberColumn(
+                    "Còn lại", width=WIDTHS["Ngày làm việc còn lại"],
+                    help="Số ngày làm việc còn lại đến hạn trả; số âm là số ngày đã quá hạn.")}
 
 chosen = common.filters()
 st.title("Hồ sơ sắp đến hạn")
@@ -50,8 +59,10 @@ with common.user_errors():
     elif due.empty:
         st.info("Trong các hồ sơ theo dõi được, không có hồ sơ nào sắp đến hạn hoặc quá hạn.")
     else:
+        st.dataframe(styled_table(due, SHOWN), hide_index=True, placeholder=NO_DATA_SHORT,
+                     column_config=SHOWN_CONFIG)
+        st.caption("Tên thủ tục đầy đủ, lĩnh vực và ngày tiếp nhận có trong tệp tải về (CSV, Excel).")
         shown = display_table(due, COLUMNS)
-        st.dataframe(shown, hide_index=True)
         name = f"ho-so-sap-den-han-{as_of:%d-%m-%Y}"
         csv_col, xlsx_col = st.columns([1, 5])
         csv_col.download_button("Tải CSV", app_services.table_to_csv(shown), f"{name}.csv", "text/csv",

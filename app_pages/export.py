@@ -3,9 +3,19 @@ import datetime as dt
 
 import streamlit as st
 
-from cchc_metrics import app_services, export, metrics, scoring
-from cchc_metrics.formatting import display_table, format_date, format_points
+from cchc_metrics import app_services, export, metrics, scoring, wording
+from cchc_metrics.formatting import NO_DATA_SHORT, format_date, format_points, styled_table
 from app_pages import common
+
+PREVIEW_COLUMNS = {
+    "code": ("Mã", "text"), "name": ("Tiêu chí", "text"), "ratio": ("Giá trị", "percent"),
+    "target": ("Chỉ tiêu", "percent"), "points": ("Điểm", "points"), "max_points": ("Tối đa", "points"),
+    "points_lost": ("Bị mất", "points"), "gap_vi": ("Còn thiếu", "text"), "no_data_vi": ("Ghi chú dữ liệu", "text"),
+}
+# Sized to fit 1366 px; "what it takes" is in the workbook and on the overview.
+PREVIEW_CONFIG = {label: st.column_config.Column(width=width) for label, width in (
+    ("Mã", 80), ("Tiêu chí", 195), ("Giá trị", 68), ("Chỉ tiêu", 68), ("Điểm", 52), ("Tối đa", 55),
+    ("Bị mất", 58), ("Còn thiếu", 225), ("Ghi chú dữ liệu", 100))}
 
 chosen = common.filters()
 st.title("Xuất báo cáo giao ban")
@@ -24,9 +34,7 @@ with common.user_errors():
     st.subheader("Xem trước bảng chênh lệch")
     if report.points_unknown:
         st.caption(f"Điểm chưa tính được (chưa có dữ liệu): {format_points(report.points_unknown)}.")
-    st.dataframe(display_table(app_services.with_no_data_notes(report.rows, "points"), {
-        "code": ("Mã", "text"), "name": ("Tiêu chí", "text"), "ratio": ("Giá trị", "percent"),
-        "target": ("Chỉ tiêu", "percent"), "gap_pp": ("So với chỉ tiêu", "shortfall"), "points": ("Điểm", "points"),
-        "max_points": ("Tối đa", "points"), "points_lost": ("Bị mất", "points"),
-        "what_it_takes_vi": ("Cần làm gì", "text"), "no_data_vi": ("Ghi chú dữ liệu", "text"),
-    }), hide_index=True, height="content")
+    nouns = common.cached(wording.criterion_nouns, chosen.framework, chosen.year)
+    rows = wording.with_wording(app_services.with_no_data_notes(report.rows, "points"), nouns)
+    st.dataframe(styled_table(rows, PREVIEW_COLUMNS), hide_index=True, placeholder=NO_DATA_SHORT, height="content",
+                 column_config=PREVIEW_CONFIG)

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from cchc_metrics import app_services, officers
-from cchc_metrics.formatting import display_table, format_number, format_percent
+from cchc_metrics.formatting import NO_DATA_SHORT, format_number, format_percent, styled_table
 from app_pages import common
 
 chosen = common.filters()
@@ -23,20 +23,19 @@ with common.user_errors():
     if shown.empty:
         st.success("Không có cán bộ nào cần lưu ý.", icon=":material/check_circle:")
     else:
-        table = display_table(shown, {
+        st.dataframe(styled_table(shown.assign(flag=app_services.flag_marks(shown)), {
             "unit": ("Đơn vị", "text"), "officer": ("Cán bộ", "text"), "resolved": ("Đã giải quyết", "int"),
-            "late": ("Trễ hạn", "int"), "late_share": ("Tỷ lệ trễ hạn", "percent"),
-        })
-        table["Cần lưu ý"] = app_services.flag_marks(shown)
-        st.dataframe(table, hide_index=True)
+            "late": ("Trễ hạn", "int"), "late_share": ("Tỷ lệ trễ hạn", "percent"), "flag": ("Cần lưu ý", "text"),
+        }), hide_index=True, placeholder=NO_DATA_SHORT)
 
     labels = app_services.late_officer_choices(shares)
     if labels:
         st.subheader("Hồ sơ trễ hạn của một cán bộ")
         unit, officer = labels[st.selectbox("Cán bộ", list(labels), key="officers_late_choice")]
         late = common.cached(officers.late_dossiers, start, end, units=[unit], officers=[officer])
-        st.dataframe(display_table(late, {
+        st.dataframe(styled_table(late, {
             "dossier_id": ("Mã hồ sơ", "text"), "procedure_name": ("Thủ tục", "text"),
             "received_at": ("Ngày tiếp nhận", "date"), "due_at": ("Hạn trả", "date"),
             "finished_at": ("Ngày có kết quả", "date"), "working_days_late": ("Số ngày làm việc trễ", "int"),
-        }), hide_index=True)
+        }), hide_index=True, placeholder=NO_DATA_SHORT,
+            column_config={"Thủ tục": st.column_config.Column(width=280)})

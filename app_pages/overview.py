@@ -3,16 +3,22 @@ import datetime as dt
 
 import streamlit as st
 
-from cchc_metrics import app_services, charts, metrics, scoring
-from cchc_metrics.formatting import (format_date, format_fraction, format_number,
-                                     format_percent, format_points, format_shortfall_pp, is_missing)
+from cchc_metrics import app_services, charts, metrics, priorities, scoring, wording
+from cchc_metrics.formatting import (format_date, format_datetime, format_missing, format_number,
+                                     format_percent, format_points, is_missing)
 from app_pages import common
 
 CARDS_PER_ROW = 3
+# The first screen of a 1366×768 office laptop holds the totals and the three criteria to act on:
+# less space above the title and smaller figures in the totals than Streamlit's defaults.
+FIRST_SCREEN_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+[data-testid="stMetricValue"] { font-size: 1.45rem; }
+</style>"""
 DELTA_COLOURS = {"met": "green", "close": "orange", "missed": "red"}
 
 
-def criterion_card(row) -> None:
+def criterion_card(row, nouns: wording.Nouns) -> None:
     with st.container(border=True):
         st.markdown(f"**{app_services.escape_markdown(row.name)}**  \n:gray[{app_services.escape_markdown(row.code)}]")
         if is_missing(row.points):  # no data is not zero: say so, and why
@@ -29,11 +35,30 @@ def criterion_card(row) -> None:
             return
         status = charts.status_for(row.ratio, row.target)
         st.metric("Kết quả", format_percent(row.ratio),
-                  delta=None if status == "none" else format_shortfall_pp(row.gap_pp).capitalize(),
+                  delta=None if status == "none" else wording.gap_vi(row, nouns, short=True).capitalize(),
                   delta_color=DELTA_COLOURS.get(status, "off"), delta_arrow="up" if status == "met" else "down")
-        st.caption(f"Chỉ tiêu: {format_percent(row.target)} · {format_fraction(row.numerator, row.denominator)}  \n"
+        st.caption(f"Chỉ tiêu: {format_percent(row.target)} · {wording.fraction_vi(row, nouns)} · "
+                   f"{wording.gap_vi(row, nouns)}  \n"
                    f"Điểm: **{format_points(row.points)} / {format_points(row.max_points)}** · "
                    f"dự kiến cuối năm: {format_points(row.projected_points)}")
+
+
+def priority_card(rank: int, priority: priorities.Priority) -> None:
+    """One criterion worth the most recoverable points: the units to call on, with their counts."""
+    with st.container(border=True):
+        st.markdown(f"**{rank}. {app_services.escape_markdown(priority.name)}**  \n"
+                    f":gray[{app_services.escape_markdown(priority.code)}] · có thể lấy lại "
+                    f"**{format_points(priority.recoverable_points)} điểm** · "
+                    f"{format_missing(priority.missing, priority.counted_vi)}")
+        lines = []
+        if priority.most_missing:
+            lines.append(":material/groups: Thiếu nhiều nhất: "
+                         + app_services.escape_markdown(priority.most_missing.text_vi()))
+        if priority.worst_rate:
+            lines.append(":material/trending_down: Tỷ lệ thấp nhất: "
+                         + app_services.escape_markdown(priority.worst_rate.text_vi()))
+        if lines:
+            st.caption("  \n".join(lines))
 
 
 def freshness_notice(freshness: dict) -> None:
@@ -49,6 +74,7 @@ def freshness_notice(freshness: dict) -> None:
 
 
 chosen = common.filters()
+st.html(FIRST_SCREEN_CSS)
 st.title("Tổng quan")
 with common.user_errors():
     report = common.score_report(chosen)
@@ -59,7 +85,7 @@ with common.user_errors():
     freshness_notice(freshness)
 
     rows = report.rows
-    total, projected, lost, unknown = st.columns(4)
+    total, projected, lost, unknown, fresh = st.columns([1.15, 1, 0.9, 1.25, 1.1])
     total.metric("Tổng điểm hiện tại", f"{format_points(report.total)} / {format_points(report.max_total)}",
                  border=True)
     projected.metric("Dự kiến cuối năm", format_points(report.projected_total), border=True,
@@ -68,13 +94,27 @@ with common.user_errors():
     unknown.metric("Điểm chưa tính được", format_points(report.points_unknown), border=True,
                    help="Điểm tối đa của các tiêu chí chưa có dữ liệu (tệp tải lên thiếu cột cần thiết, "
                         "chưa có hồ sơ hoặc chưa nhập số liệu): không tính là mất điểm.")
+    fresh.metric("Hồ sơ mới nhất", format_date(freshness.get("latest_dossier_at")), border=True,
+                 help=f"Ngày của hồ sơ mới nhất trong dữ liệu. Lần tải gần nhất: "
+                      f"{format_datetime(freshness.get('last_upload_at'))}.")
+
+    st.subheader("Việc cần làm: nơi lấy lại nhiều điểm nhất")
+    top = common.cached(priorities.week_priorities, chosen.framework, chosen.year, units=chosen.units,
+                        period=chosen.period)
+    if not top:
+        st.success("Không còn tiêu chí tính từ dữ liệu hồ sơ nào có thể lấy lại điểm trong năm nay.",
+                   icon=":material/check_circle:")
+    for column, (rank, priority) in zip(st.columns(priorities.TOP_CRITERIA), enumerate(top, start=1)):
+        with column:
+            priority_card(rank, priority)
 
     st.subheader("Kết quả từng tiêu chí")
+    nouns = common.cached(wording.criterion_nouns, chosen.framework, chosen.year)
     records = list(rows.itertuples(index=False))
     for start in range(0, len(records), CARDS_PER_ROW):
         for column, row in zip(st.columns(CARDS_PER_ROW), records[start:start + CARDS_PER_ROW]):
             with column:
-                criterion_card(row)
+                criterion_card(row, nouns.get(row.code, wording.DOSSIER_NOUNS))
 
     if not report.parts.empty:
         with st.expander("Chỉ số thành phần (như Cổng DVCQG hiển thị)"):
@@ -87,16 +127,18 @@ with common.user_errors():
         for start in range(0, len(department), CARDS_PER_ROW):
             for column, row in zip(st.columns(CARDS_PER_ROW), department[start:start + CARDS_PER_ROW]):
                 with column:
-                    criterion_card(row)
+                    criterion_card(row, nouns.get(row.code, wording.DOSSIER_NOUNS))
 
     st.html(charts.bullet_chart_html(report.scored_rows()))
 
-    st.subheader("Nơi có thể lấy lại nhiều điểm nhất")
+    st.subheader("Mọi tiêu chí còn có thể lấy lại điểm")
     recoverable = report.recovery_ranking()
     if recoverable.empty:
         st.success("Không còn tiêu chí nào có thể lấy lại điểm trong năm nay.", icon=":material/check_circle:")
     for rank, row in enumerate(recoverable.itertuples(index=False), start=1):
-        action = row.what_it_takes_vi if not is_missing(row.what_it_takes_vi) else "Tiêu chí chấm theo số liệu nhập tay: cập nhật ở trang «Chỉ tiêu & thang điểm»."
+        action = row.what_it_takes_vi if not is_missing(row.what_it_takes_vi) else (
+            f"{wording.gap_vi(row, nouns.get(row.code, wording.DOSSIER_NOUNS)).capitalize()}: tiêu chí nhập tay, "
+            "cập nhật ở trang «Chỉ tiêu & thang điểm».")
         owner = (f" · Đơn vị chịu trách nhiệm: {app_services.escape_markdown(row.responsible_unit)}"
                  if not is_missing(row.responsible_unit) else "")
         st.markdown(f"{rank}. **{app_services.escape_markdown(row.name)}** ({app_services.escape_markdown(row.code)}): "

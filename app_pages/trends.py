@@ -10,6 +10,10 @@ ALL_UNITS = "Tất cả đơn vị đang chọn"
 chosen = common.filters()
 st.title("Xu hướng theo tháng")
 with common.user_errors():
+    year_label = common.cached(app_services.evaluation_year_labels).get(chosen.year, str(chosen.year))
+    if year_label != str(chosen.year):
+        st.warning(f"Năm đánh giá {year_label}: kết quả và điểm của năm này chưa có ý nghĩa. Hãy chọn năm đánh "
+                   "giá có đủ dữ liệu ở thanh bên trái, hoặc tải thêm dữ liệu của năm này.", icon=":material/event_note:")
     units = chosen.units or common.cached(metrics.list_units)
     unit = st.selectbox("Đơn vị", [ALL_UNITS, *units], key="trend_unit")
     scope = chosen.units if unit == ALL_UNITS else [unit]

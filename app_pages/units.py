@@ -1,8 +1,8 @@
 """So sánh đơn vị: units side by side against the target, gaps per unit × criterion, one unit in detail."""
 import streamlit as st
 
-from cchc_metrics import app_services, charts, scoring
-from cchc_metrics.formatting import display_table
+from cchc_metrics import app_services, charts, scoring, wording
+from cchc_metrics.formatting import NO_DATA_SHORT, styled_table
 from app_pages import common
 
 DETAIL_COLUMNS = {
@@ -18,7 +18,8 @@ DRILL_LEVELS = {"field": "Lĩnh vực", "procedure": "Thủ tục", "officer": "
 chosen = common.filters()
 st.title("So sánh đơn vị")
 with common.user_errors():
-    by_unit = common.cached(scoring.score_by_unit, chosen.framework, chosen.year, units=chosen.units)
+    by_unit = common.cached(scoring.score_by_unit, chosen.framework, chosen.year, units=chosen.units,
+                            period=chosen.period)
     if by_unit.empty:
         st.info("Chưa có dữ liệu theo đơn vị cho năm đánh giá này.")
         st.stop()
@@ -38,11 +39,12 @@ with common.user_errors():
         st.session_state[CLICKED_KEY] = clicked
         st.session_state[DRILL_KEY] = clicked
     st.caption("Tỷ trọng điểm bị mất: phần điểm bị mất của tiêu chí này do từng đơn vị gây ra.")
-    st.dataframe(display_table(app_services.with_no_data_notes(app_services.units_by_lost_share(by_unit, code)), {
+    rows = wording.with_unit_missing(app_services.with_no_data_notes(app_services.units_by_lost_share(by_unit, code)))
+    st.dataframe(styled_table(rows, {
         "unit": ("Đơn vị", "text"), "ratio": ("Kết quả", "percent"), "numerator": ("Tử số", "int"),
-        "denominator": ("Mẫu số", "int"), "gap_pp": ("So với chỉ tiêu", "shortfall"),
+        "denominator": ("Mẫu số", "int"), "missing": ("Còn thiếu (hồ sơ)", "int"),
         "points_lost_share": ("Tỷ trọng điểm bị mất", "percent"), "no_data_vi": ("Ghi chú dữ liệu", "text"),
-    }), hide_index=True, height="content")
+    }), hide_index=True, placeholder=NO_DATA_SHORT, height="content")
 
     st.plotly_chart(charts.gap_heatmap(by_unit), theme=None, key="gap_heatmap")
     st.caption("Mã tiêu chí: " + "; ".join(f"{key} – {name}" for key, name in labels.items()) + ".")
@@ -52,6 +54,6 @@ with common.user_errors():
     level = st.radio("Xem theo", list(DRILL_LEVELS), format_func=DRILL_LEVELS.get, horizontal=True,
                      key="units_drill_level")
     detail = common.cached(app_services.unit_breakdown, chosen.framework, chosen.year, unit, level)
-    st.dataframe(display_table(app_services.with_missing_columns_note(detail),
+    st.dataframe(styled_table(app_services.with_missing_columns_note(detail),
                                {level: (DRILL_LEVELS[level], "text"), **DETAIL_COLUMNS,
-                                "no_data_vi": ("Ghi chú dữ liệu", "text")}), hide_index=True)
+                                "no_data_vi": ("Ghi chú dữ liệu", "text")}), hide_index=True, placeholder=NO_DATA_SHORT)

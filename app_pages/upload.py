@@ -5,7 +5,7 @@ import streamlit as st
 
 from cchc_metrics import app_services, ingest, metrics, profiles
 from cchc_metrics.errors import CchcError
-from cchc_metrics.formatting import display_table, format_number
+from cchc_metrics.formatting import NO_DATA_SHORT, display_table, format_number, styled_table
 from cchc_metrics.schema import DOSSIER_FIELDS, FIELD_BY_NAME
 from app_pages import common
 
@@ -14,11 +14,16 @@ MESSAGES_KEY = "upload_messages"
 ROUND_KEY = "upload_round"
 UNDO_KEY = "undo_choice"
 HISTORY_COLUMNS = {
-    "upload_id": ("Lần tải", "int"), "file_name": ("Tệp", "text"), "uploaded_at": ("Thời điểm tải", "datetime"),
-    "period_start": ("Từ ngày", "date"), "period_end": ("Đến ngày", "date"), "rows_read": ("Số dòng", "int"),
-    "added": ("Thêm mới", "int"), "updated": ("Cập nhật", "int"), "unchanged": ("Không đổi", "int"),
-    "rejected": ("Bị loại", "int"),
+    "upload_id": ("Lần tải", "int"), "file_name": ("Tệp", "text"), "status": ("Tình trạng", "text"),
+    "uploaded_at": ("Thời điểm tải", "datetime"), "period_start": ("Từ ngày", "date"),
+    "period_end": ("Đến ngày", "date"), "added": ("Thêm mới", "int"), "updated": ("Cập nhật", "int"),
+    "unchanged": ("Không đổi", "int"), "rejected": ("Bị loại", "int"),
 }
+# Sized to fit 1366 px: the rows read (thêm mới + cập nhật + không đổi + bị loại) are left out, the
+# warnings (whole sentences) are listed under the table.
+HISTORY_CONFIG = {label: st.column_config.Column(width=width) for label, width in (
+    ("Lần tải", 55), ("Tệp", 175), ("Tình trạng", 125), ("Thời điểm tải", 118), ("Từ ngày", 82),
+    ("Đến ngày", 82), ("Thêm mới", 68), ("Cập nhật", 66), ("Không đổi", 70), ("Bị loại", 54))}
 UNIT_BOX_LABEL = "Tệp không có cột đơn vị xử lý: nhập tên đơn vị cho cả tệp"
 
 
@@ -160,10 +165,15 @@ def history_section(may_edit: bool) -> None:
     if uploads.empty:
         st.info("Chưa có lần tải nào.")
         return
-    table = display_table(uploads, HISTORY_COLUMNS)
-    table["Tình trạng"] = app_services.upload_status_labels(uploads)
-    table["Cảnh báo"] = app_services.upload_warning_texts(uploads)
-    st.dataframe(table, hide_index=True)
+    table = uploads.assign(status=app_services.upload_status_labels(uploads))
+    st.dataframe(styled_table(table, HISTORY_COLUMNS), hide_index=True, placeholder=NO_DATA_SHORT,
+                 column_config=HISTORY_CONFIG)
+    warned = [(upload_id, text) for upload_id, text in zip(uploads["upload_id"], app_services.upload_warning_texts(uploads))
+              if text]
+    if warned:
+        with st.expander(f"Cảnh báo của {format_number(len(warned))} lần tải"):
+            st.markdown("\n".join(f"- **Lần tải {upload_id}**: {app_services.escape_markdown(text)}"
+                                   for upload_id, text in warned))
     with_rejects = app_services.uploads_with_rejects(uploads)
     if with_rejects:
         with st.expander("Xem các dòng bị loại"):

@@ -19,15 +19,17 @@ from .rules import RULE_LABELS_VI
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
-    """(database file, newest upload id, undone uploads, last settings save, calendar overrides,
-    last saved mapping profile)."""
+    """(database file, newest upload id, undone uploads, last settings save, calendar overrides
+    (every day and kind: removing one day and adding another changes it too), last saved
+    mapping profile)."""
     row = con.cursor().execute(
         """
         SELECT (SELECT coalesce(max(upload_id), 0) FROM uploads),
                (SELECT count(*) FROM uploads WHERE undone_at IS NOT NULL),
                (SELECT coalesce(max(updated_at)::VARCHAR, '') FROM setting_overrides),
                (SELECT count(*) FROM setting_overrides),
-               (SELECT count(*) FROM calendar_overrides),
+               (SELECT coalesce(string_agg(day::VARCHAR || is_working::VARCHAR, ',' ORDER BY day), '')
+                FROM calendar_overrides),
                (SELECT coalesce(max(created_at)::VARCHAR, '') FROM mapping_profiles)
         """
     ).fetchone()
@@ -39,20 +41,31 @@ def has_uploads(con: duckdb.DuckDBPyConnection) -> bool:
     return con.cursor().execute("SELECT EXISTS (SELECT 1 FROM uploads)").fetchone()[0]
 
 
-def evaluation_years(con: duckdb.DuckDBPyConnection, start_day: tuple[int, int] = (15, 12)) -> list[int]:
-    """Evaluation years that hold at least one received dossier, newest first.
-
-    Year Y runs from `start_day` of Y-1 to the day before it in Y, so shifting a date by the
-    days from the start day to 1 January lands it in its evaluation year.
-    """
+def _year_shift(start_day: tuple[int, int]) -> int:
+    """Days from `start_day` to 1 January: a date shifted by them lands in its evaluation year, and
+    its month in the evaluation year's month (15/12–14/01 -> January with the default start)."""
     day, month = start_day
-    shift = (dt.date(2001, 1, 1) - dt.date(2000, month, day)).days % 366  # 2000 is a leap year
+    return (dt.date(2001, 1, 1) - dt.date(2000, month, day)).days % 366  # 2000 is a leap year
+
+
+FULL_YEAR_MONTHS = 7
+"""An evaluation year with received dossiers in fewer of its months is labelled partial: a year that
+holds only a few carried-over dossiers gives a score that means nothing."""
+
+
+def evaluation_year_labels(con: duckdb.DuckDBPyConnection,
+                           start_day: tuple[int, int] = (15, 12)) -> dict[int, str]:
+    """{year: label} of the evaluation years holding at least one received dossier, newest first:
+    "2023", or "2022 (chỉ có 1 tháng dữ liệu)" when dossiers were received in fewer than
+    FULL_YEAR_MONTHS of the year's twelve months. Year Y runs from `start_day` of Y-1 to the day
+    before it in Y."""
     rows = con.cursor().execute(
-        "SELECT DISTINCT year(received_at + to_days(?)) AS y FROM dossiers "
-        "WHERE received_at IS NOT NULL ORDER BY y DESC",
-        [shift],
+        "SELECT year(received_at + to_days(?)) AS y, count(DISTINCT month(received_at + to_days(?))) "
+        "FROM dossiers WHERE received_at IS NOT NULL GROUP BY y ORDER BY y DESC",
+        [_year_shift(start_day)] * 2,
     ).fetchall()
-    return [int(r[0]) for r in rows]
+    return {int(year): str(year) if months >= FULL_YEAR_MONTHS
+            else f"{year} (chỉ có {months} tháng dữ liệu)" for year, months in rows}
 
 
 def default_as_of(latest_dossier_at: dt.datetime | dt.date | None, today: dt.date) -> dt.date:

@@ -13,7 +13,8 @@ from html import escape
 import pandas as pd
 import plotly.graph_objects as go
 
-from .formatting import format_fraction, format_gap_pp, format_percent, is_missing
+from .formatting import (PERCENTAGE_POINTS, format_fraction, format_gap_pp, format_number, format_percent,
+                         is_missing)
 
 MET_COLOUR = "#2e7d32"
 CLOSE_COLOUR = "#f0a202"
@@ -164,7 +165,7 @@ def unit_bars(rows: pd.DataFrame, target: float | None, title: str) -> go.Figure
     return fig
 
 
-def gap_heatmap(rows: pd.DataFrame, title: str = "Chênh lệch so với chỉ tiêu (điểm %)") -> go.Figure:
+def gap_heatmap(rows: pd.DataFrame, title: str = "Chênh lệch so với chỉ tiêu (điểm phần trăm)") -> go.Figure:
     """Unit × criterion grid of (ratio − target) in percentage points, coloured by status.
 
     `rows` is long: `unit`, `code`, `name`, `ratio`, `target` (as `score_by_unit` returns them).
@@ -179,7 +180,7 @@ def gap_heatmap(rows: pd.DataFrame, title: str = "Chênh lệch so với chỉ t
     names = data.drop_duplicates("code").set_index("code")["name"]
     limit = max(2 * CLOSE_WITHIN_PP, float(grid.abs().max().max()))
     close_from = 0.5 - CLOSE_WITHIN_PP / limit / 2
-    text = [[format_gap_pp(v, 1).replace(" điểm %", "") if not is_missing(v) else "–" for v in row]
+    text = [[format_gap_pp(v, 1).replace(f" {PERCENTAGE_POINTS}", "") if not is_missing(v) else "–" for v in row]
             for row in grid.to_numpy()]
     fig = _new_figure(title, 170 + 46 * len(grid.index))
     fig.add_heatmap(
@@ -188,8 +189,8 @@ def gap_heatmap(rows: pd.DataFrame, title: str = "Chênh lệch so với chỉ t
         texttemplate="%{text}", zmin=-limit, zmax=limit,
         colorscale=[[0, MISSED_COLOUR], [close_from, MISSED_COLOUR], [close_from, CLOSE_COLOUR],
                     [0.5, CLOSE_COLOUR], [0.5, "#a5d6a7"], [1, MET_COLOUR]],
-        colorbar=dict(title="điểm %"), xgap=2, ygap=2,
-        hovertemplate="<b>%{y}</b><br>%{x} %{customdata}<br>Chênh lệch: %{text} điểm %<extra></extra>",
+        colorbar=dict(title="điểm<br>phần trăm"), xgap=2, ygap=2,
+        hovertemplate=f"<b>%{{y}}</b><br>%{{x}} %{{customdata}}<br>Chênh lệch: %{{text}} {PERCENTAGE_POINTS}<extra></extra>",
     )
     fig.update_xaxes(side="top", tickangle=0, showgrid=False, type="category")
     fig.update_yaxes(autorange="reversed", showgrid=False)
@@ -231,9 +232,32 @@ def trend_chart(monthly: pd.DataFrame, target: float | None, title: str,
             text=[format_percent(to_date.iloc[-1]), format_percent(projected)],
             hovertemplate="Dự báo đến %{x|%d/%m/%Y}: %{text}<extra></extra>",
         )
-    if not is_missing(target):
-        fig.add_hline(y=float(target) * 100, line=dict(color=MISSED_COLOUR, width=2, dash="dash"),
-                      annotation_text=f"Chỉ tiêu {format_percent(target)}", annotation_position="top left")
+    if not is_missing(target):  # behind the lines, so a result sitting on the target stays visible
+        fig.add_hline(y=float(target) * 100, layer="below", line=dict(color=MISSED_COLOUR, width=2, dash="dash"),
+                      annotation_text=f"Chỉ tiêu {format_percent(target)}", annotation_position="bottom left")
     fig.update_xaxes(tickformat="%m/%Y", dtick="M1", tickangle=0, tickfont=dict(size=12), title=None)
-    fig.update_yaxes(ticksuffix="%", rangemode="tozero", title=None)
+    drawn = [v for trace in fig.data for v in trace.y if v is not None]
+    zoom = zoomed_range(drawn + ([] if is_missing(target) else [float(target) * 100]))
+    if zoom is None:
+        fig.update_yaxes(ticksuffix="%", rangemode="tozero", title=None)
+    else:
+        fig.update_yaxes(ticksuffix="%", range=list(zoom), title=None)
+        fig.update_layout(title_text=f"{title}<br><sup>Trục dọc phóng to: bắt đầu từ "
+                                     f"{format_number(zoom[0], 1)}%, không phải 0%</sup>")
     return fig
+
+
+ZOOM_FROM_PERCENT = 80.0
+TOP_MARGIN_PERCENT = 0.15
+
+
+def zoomed_range(values: list[float]) -> tuple[float, float] | None:
+    """A y-axis range (percent) that shows how far results sit from a target near the top, when
+    every value is at least ZOOM_FROM_PERCENT (99,8% on a 100% line is invisible on 0–100%);
+    None when the usual 0-based axis shows the differences well enough."""
+    if not values or min(values) < ZOOM_FROM_PERCENT:
+        return None
+    low, high = min(values), max(values)
+    pad = max(0.5, (high - low) * 0.25)
+    top = high + pad if high > 100 else min(high + pad, 100 + TOP_MARGIN_PERCENT)  # no empty band above 100%
+    return max(0.0, low - pad), top

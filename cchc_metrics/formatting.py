@@ -15,6 +15,9 @@ import pandas as pd
 
 NO_DATA = "chưa có dữ liệu"
 NO_DATA_SHORT = "–"
+DOSSIERS = "hồ sơ"
+PERCENTAGE_POINTS = "điểm phần trăm"
+MET_TARGET = "đạt chỉ tiêu"
 
 
 def is_missing(value: Any) -> bool:
@@ -62,27 +65,41 @@ def format_points(points: Any, decimals: int = 2, missing: str = NO_DATA) -> str
 
 
 def format_gap_pp(gap_pp: Any, decimals: int = 2, missing: str = NO_DATA) -> str:
-    """A gap in percentage points with its sign: -29.0 -> '-29,00 điểm %'; 0 -> '0,00 điểm %'."""
+    """A gap in percentage points with its sign, said in full ("điểm" alone means score points):
+    -29.0 -> '-29,00 điểm phần trăm'; 0 -> '0,00 điểm phần trăm'."""
     if is_missing(gap_pp):
         return missing
     sign = "+" if float(gap_pp) > 0 else ""
-    return f"{sign}{format_number(gap_pp, decimals)} điểm %"
+    return f"{sign}{format_number(gap_pp, decimals)} {PERCENTAGE_POINTS}"
 
 
 def format_shortfall_pp(shortfall_pp: Any, decimals: int = 2, missing: str = NO_DATA) -> str:
-    """How far below target (scoring's `gap_pp`, 0 when met): 35.75 -> 'thiếu 35,75 điểm %'."""
+    """How far below target (scoring's `gap_pp`, 0 when met), where no count can say it:
+    35.75 -> 'thấp hơn chỉ tiêu 35,75 điểm phần trăm'."""
     if is_missing(shortfall_pp):
         return missing
     if float(shortfall_pp) <= 0:
-        return "đạt chỉ tiêu"
-    return f"thiếu {format_number(shortfall_pp, decimals)} điểm %"
+        return MET_TARGET
+    return f"thấp hơn chỉ tiêu {format_number(shortfall_pp, decimals)} {PERCENTAGE_POINTS}"
 
 
-def format_fraction(numerator: Any, denominator: Any, missing: str = NO_DATA) -> str:
-    """Numerator over denominator as people say it: '14.673 / 14.697 hồ sơ'."""
+def format_missing(missing_count: Any, counted_vi: str = DOSSIERS, missing: str = NO_DATA) -> str:
+    """The gap to a target in what the criterion counts (the preferred way to say a gap):
+    310, 'hồ sơ trực tuyến' -> 'còn thiếu 310 hồ sơ trực tuyến'; 0 -> 'đạt chỉ tiêu'."""
+    if is_missing(missing_count):
+        return missing
+    if int(missing_count) <= 0:
+        return MET_TARGET
+    return f"còn thiếu {format_number(missing_count)} {counted_vi}"
+
+
+def format_fraction(numerator: Any, denominator: Any, missing: str = NO_DATA,
+                    unit_vi: str = DOSSIERS) -> str:
+    """Numerator over denominator as people say it, in the criterion's own unit:
+    '14.673 / 14.697 hồ sơ', '285 / 291 nhiệm vụ'."""
     if is_missing(numerator) or is_missing(denominator):
         return missing
-    return f"{format_number(numerator)} / {format_number(denominator)} hồ sơ"
+    return f"{format_number(numerator)} / {format_number(denominator)} {unit_vi}"
 
 
 def format_editable_number(value: Any) -> str:
@@ -150,3 +167,17 @@ def display_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> p
             formatter = _FORMATTERS[kind]
             shown[label] = [formatter(v, missing=NO_DATA_SHORT) for v in frame[name]]
     return pd.DataFrame(shown, index=range(len(frame)))
+
+
+def styled_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]):
+    """Like `display_table`, but numbers and dates stay numbers and dates (a column sorts by value,
+    not alphabetically) and only their display is Vietnamese: a pandas Styler for st.dataframe."""
+    kept = frame[list(columns)].rename(columns={name: label for name, (label, _) in columns.items()})
+    kept.index = range(len(kept))
+    formatters = {}
+    for name, (label, kind) in columns.items():
+        if kind == "text":
+            formatters[label] = lambda v: NO_DATA_SHORT if is_missing(v) else v
+        else:
+            formatters[label] = lambda v, f=_FORMATTERS[kind]: f(v, missing=NO_DATA_SHORT)
+    return kept.style.format(formatters)

@@ -106,6 +106,8 @@ class Criterion:
     note_vi: str
     parts: tuple[Criterion, ...] = ()   # sub-indicators (rule "sum_of_parts")
     when_empty: str | None = None       # see WHEN_EMPTY and the module docstring
+    unit_vi: str = "hồ sơ"          # what the ratio's denominator counts: "285 / 291 nhiệm vụ"
+    counted_vi: str = "hồ sơ"       # what a gap lacks: "còn thiếu 6 nhiệm vụ hoàn thành đúng hạn"
 
     @property
     def is_manual(self) -> bool:
@@ -251,7 +253,10 @@ def _criterion(raw: dict, settings: dict) -> Criterion:
         manual_points=values["manual_points"], deduction=bool(values["deduction"]),
         deduction_base=values["deduction_base"], note_vi=raw.get("note", ""),
         parts=tuple(_criterion(part, settings) for part in raw.get("parts", ())),
-        when_empty=raw.get("when_empty"))
+        when_empty=raw.get("when_empty"),
+        unit_vi=raw.get("unit", "hồ sơ"),
+        counted_vi=raw.get("counted") or (INDICATORS[raw["indicator"]].counted_vi
+                                          if raw["indicator"] in INDICATORS else raw.get("unit", "hồ sơ")))
 
 
 def period_key(period: tuple) -> str:

@@ -391,11 +391,17 @@ def _data_criteria(framework: Framework) -> list[Criterion]:
     return [c for c in framework.criteria if not c.is_manual]
 
 
-def score_by_unit(con, key: str, year: int, *, units: Sequence[str] | None = None) -> pd.DataFrame:
-    """Per unit and data-fed criterion over the whole evaluation year: counts, ratio, target, gap
-    and the unit's share of the dossiers missing to reach the target (its share of the points lost)."""
-    framework = frameworks.load_framework(con, key, year)
-    start, end = periods.evaluation_period(year, framework.start_day)
+def score_by_unit(con, key: str, year: int, *, units: Sequence[str] | None = None,
+                  period: tuple[dt.date, dt.date] | None = None) -> pd.DataFrame:
+    """Per unit and data-fed criterion over the whole evaluation year (or `period`, as
+    `score_period`): counts, ratio, target, gap and the unit's share of the dossiers missing to
+    reach the target (its share of the points lost)."""
+    if period is not None:
+        framework = frameworks.load_framework(con, key, settings.year_of_period(con, key, period), period)
+        start, end = period
+    else:
+        framework = frameworks.load_framework(con, key, year)
+        start, end = periods.evaluation_period(year, framework.start_day)
     by_unit = metrics.compute_metrics(con, start, end, by="unit", units=units)
     frames = [unit_shortfalls(by_unit, c) for c in _data_criteria(framework)]
     if not frames or by_unit.empty:

@@ -116,6 +116,13 @@ def _is_blank(value) -> bool:
     return value is None or bool(pd.isna(value))
 
 
+COLUMN_LABELS_VI = {
+    "rule": "Cách tính điểm", "max_points": "Điểm tối đa", "target": "Chỉ tiêu (%)",
+    "threshold": "Ngưỡng đủ điểm (%)", "bands": "Các mức điểm", "manual_numerator": "Tử số",
+    "manual_denominator": "Mẫu số", "manual_points": "Điểm nhập tay", "deduction_base": "Điểm trước khi trừ"}
+"""The headers the page shows for the editable columns, so an error names the column the user sees."""
+
+
 class _Cell:
     """Parses one cell of the edited table, raising a message naming the criterion and column."""
 
@@ -124,7 +131,8 @@ class _Cell:
 
     def error(self, what: str) -> CchcError:
         shown = "(trống)" if _is_blank(self.value) else f"«{self.value}»"
-        return CchcError(f"Tiêu chí {self.code}, cột «{self.column}»: giá trị {shown} "
+        column = COLUMN_LABELS_VI.get(self.column, self.column)
+        return CchcError(f"Tiêu chí {self.code}, cột «{column}»: giá trị {shown} "
                          f"không hợp lệ. {what}")
 
     def number(self, *, low: float = 0.0, high: float | None = None,
@@ -143,8 +151,8 @@ class _Cell:
     def bands(self, max_points: float) -> list[list[float]] | None:
         if _is_blank(self.value):
             return None
-        hint = ("Hãy nhập các mức dạng «tỷ lệ %:điểm» cách nhau bởi dấu chấm phẩy, "
-                "ví dụ «100:5; 99:4,5; 96:2».")
+        hint = ("Mỗi mức cần đủ hai ô: tỷ lệ từ (%) và số điểm, ví dụ từ 99% được 4,5 điểm "
+                "(viết gọn: «100:5; 99:4,5; 96:2»).")
         parsed = []
         for part in str(self.value).split(";"):
             if not part.strip():

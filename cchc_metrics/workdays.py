@@ -12,6 +12,9 @@ from functools import lru_cache
 
 import holidays
 import numpy as np
+import pandas as pd
+
+from .errors import CchcError
 
 
 class WorkCalendar:
@@ -79,6 +82,53 @@ def load_overrides(con) -> dict[dt.date, bool]:
     """The user's calendar corrections stored in the database."""
     rows = con.cursor().execute("SELECT day, is_working FROM calendar_overrides").fetchall()
     return {day: bool(is_working) for day, is_working in rows}
+
+
+OVERRIDE_COLUMNS = ("day", "is_working", "note")
+
+
+def list_overrides(con) -> pd.DataFrame:
+    """The user's calendar corrections, earliest day first: day (date), is_working, note."""
+    rows = con.cursor().execute(
+        "SELECT day, is_working, note FROM calendar_overrides ORDER BY day").fetchall()
+    return pd.DataFrame(rows, columns=list(OVERRIDE_COLUMNS))
+
+
+def save_override(con, day: dt.date, is_working: bool, note: str | None = None) -> None:
+    """Force `day` to a working day (a swapped Saturday) or a day off (a late-announced holiday);
+    replaces an earlier correction of the same day. Every working-day count (due-soon list,
+    projection, officers' late days) reads it at once."""
+    if not isinstance(day, dt.date):
+        raise CchcError("Hãy chọn một ngày hợp lệ (ngày/tháng/năm) để sửa lịch làm việc.")
+    cur = con.cursor()
+    cur.execute("DELETE FROM calendar_overrides WHERE day = ?", [day])
+    cur.execute("INSERT INTO calendar_overrides VALUES (?, ?, ?)",
+                [day, bool(is_working), (note or "").strip() or None])
+
+
+def remove_override(con, day: dt.date) -> None:
+    """Drop the correction of `day`: the public calendar applies to it again."""
+    con.cursor().execute("DELETE FROM calendar_overrides WHERE day = ?", [day])
+
+
+def override_label_vi(day: dt.date, is_working: bool, note: str | None = None) -> str:
+    """'Thứ Bảy 28/01/2023 – ngày làm việc (làm bù Tết)', for lists and choices."""
+    kind = "ngày làm việc" if is_working else "ngày nghỉ"
+    return f"{WEEKDAYS_VI[day.weekday()]} {day:%d/%m/%Y} – {kind}" + (f" ({note})" if note else "")
+
+
+def override_kinds_vi(overrides: pd.DataFrame) -> list[str]:
+    """'Ngày làm việc (làm bù)' / 'Ngày nghỉ' per row of `list_overrides`."""
+    return ["Ngày làm việc (làm bù)" if working else "Ngày nghỉ" for working in overrides["is_working"]]
+
+
+def override_choices(overrides: pd.DataFrame) -> dict[dt.date, str]:
+    """{day: override_label_vi} of every row of `list_overrides`, for a choice list."""
+    return {row.day: override_label_vi(row.day, row.is_working, row.note)
+            for row in overrides.itertuples(index=False)}
+
+
+WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
 
 def calendar_covering(days: np.ndarray, *more: dt.date,

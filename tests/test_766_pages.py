@@ -6,7 +6,7 @@ import math
 
 from test_app_pages import PAGES, assert_clean, metric_value, open_page, sample_template, start_app  # noqa: F401
 
-from cchc_metrics import db, settings
+from cchc_metrics import app_services, db, settings, targets_editor
 from cchc_metrics.scoring import DEPARTMENT_WIDE_VI, PORTAL_ZERO_VI
 
 
@@ -52,9 +52,11 @@ def test_figures_typed_for_a_month_score_that_month(sample_template, tmp_path, m
     at.sidebar.radio(key="filter_period_kind").set_value("month").run()
     at.sidebar.selectbox(key="filter_period_number").set_value(11).run()
     at.switch_page("app_pages/targets.py").run()
-    codes = list(settings.editable_criteria(db.connect(tmp_path / "other.duckdb"), "national_766", 2023)["code"])
+    editing = app_services.criteria_for_editor(
+        settings.editable_criteria(db.connect(tmp_path / "other.duckdb"), "national_766", 2023))
+    codes = list(targets_editor.manual_table(editing)["code"])   # the «Số liệu nhập tay» table
     # C of 766.4 as the portal shows it for 11/2023: 7 of 35 fee procedures synchronised.
-    at.session_state["criteria_editor_national_766_2023_20231101_20231130"] = {
+    at.session_state["criteria_editor_national_766_2023_20231101_20231130_manual"] = {
         "edited_rows": {codes.index("766.4.3"): {"manual_numerator": "7", "manual_denominator": "35"}},
         "added_rows": [], "deleted_rows": []}
     at.run()

@@ -122,7 +122,7 @@ def test_upload_then_undo_changes_and_restores_the_counts(app):
 def test_editing_a_target_changes_the_score(app, tmp_path):
     open_page(app, "targets")
     codes = list(settings.editable_criteria(db.connect(tmp_path / "other.duckdb"), FRAMEWORK, 2023)["code"])
-    app.session_state[f"criteria_editor_{FRAMEWORK}_2023"] = {
+    app.session_state[f"criteria_editor_{FRAMEWORK}_2023_rules"] = {
         "edited_rows": {codes.index("II.6.5.2"): {"target": "20"}}, "added_rows": [], "deleted_rows": []}
     app.run()
     app.button(key="targets_save").click().run()
@@ -242,7 +242,8 @@ def test_the_upload_page_says_what_a_file_can_feed_and_warns(app):
     assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "15.225"
     after = [w.value for w in app.warning]
     assert any(w.startswith("«so\\-theo\\-doi\\.xlsx»\\: Tệp không có cột mã hồ sơ") for w in after), after
-    assert app.dataframe[0].value["Cảnh báo"].iloc[0].startswith("Tệp không có cột mã hồ sơ")
+    newest = int(app.dataframe[0].value["Lần tải"].max())   # the warnings are listed under the history
+    assert any(m.value.startswith(f"- **Lần tải {newest}**: Tệp không có cột mã hồ sơ") for m in app.markdown)
 
 
 def test_an_empty_database_opens_on_the_sample_data(tmp_path, monkeypatch):

@@ -31,13 +31,17 @@ def test_data_version_changes_with_uploads_undo_settings_and_profiles(tmp_path, 
     assert empty[0] == str(tmp_path / "v.duckdb")
 
 
-def test_evaluation_years_follow_the_15_december_start(tmp_path):
+def test_evaluation_years_follow_the_15_december_start_and_partial_years_say_so(tmp_path):
     con = db.connect(tmp_path / "y.duckdb")
-    assert app_services.evaluation_years(con) == []
-    insert_dossiers(con, [{"received_at": dt.datetime(2022, 12, 14, 9)},   # year 2022
-                          {"received_at": dt.datetime(2022, 12, 15, 9)},   # year 2023
-                          {"received_at": dt.datetime(2023, 12, 14, 16)}])  # year 2023
-    assert app_services.evaluation_years(con) == [2023, 2022]
+    assert app_services.evaluation_year_labels(con) == {}
+    insert_dossiers(con, [{"received_at": dt.datetime(2022, 12, 14, 9)},   # year 2022, its month 12
+                          {"received_at": dt.datetime(2022, 12, 15, 9)},   # year 2023, month 1 (15/12–14/01)
+                          {"received_at": dt.datetime(2023, 12, 14, 16)}])  # year 2023, month 12
+    assert app_services.evaluation_year_labels(con) == {2023: "2023 (chỉ có 2 tháng dữ liệu)",
+                                                        2022: "2022 (chỉ có 1 tháng dữ liệu)"}
+    # months 2..6 of 2023: 15/01–14/02 … 15/05–14/06 -> seven months in all, a full year
+    insert_dossiers(con, [{"received_at": dt.datetime(2023, month, 20, 9)} for month in range(1, 6)])
+    assert app_services.evaluation_year_labels(con) == {2023: "2023", 2022: "2022 (chỉ có 1 tháng dữ liệu)"}
 
 
 def test_default_as_of_is_the_latest_data_day_when_the_data_is_older():

@@ -102,3 +102,23 @@ def test_bullet_chart_shows_why_a_ratio_is_unknown_instead_of_an_empty_bar():
     assert "Chưa có dữ liệu — tệp tải lên không có cột «Ngày hẹn trả» &lt;x&gt;" in html
     assert html.count("background:" + charts.STATUS_COLOURS["none"]) == 0   # no grey bar at 0%
     assert html.count("width:50.0%") == 1
+
+
+def test_trend_chart_zooms_when_the_result_sits_on_a_target_near_the_top():
+    # 14.673 / 14.697 on time (99,84%) against 100%: on a 0–100% axis the line hides under the target.
+    monthly = pd.DataFrame({"month": ["2023-01", "2023-02"], "numerator": [998, 999],
+                            "denominator": [1000, 1000], "ratio": [0.998, 0.999]})
+    fig = charts.trend_chart(monthly, 1.0, "Đúng hạn")
+    # values 99,8 / 99,9 (months), 99,8 / 99,85 (to date), target 100: low 99,8, high 100,
+    # pad = max(0,5; 0,2 x 0,25) = 0,5 -> from 99,3; the top stops 0,15 above 100% (no ratio exceeds it)
+    low, high = fig.layout.yaxis.range
+    assert (round(low, 6), round(high, 6)) == (99.3, 100.15)
+    assert fig.layout.shapes[0].layer == "below"             # the target line is drawn behind the results
+    assert all("markers" in trace.mode for trace in fig.data)
+    assert "Trục dọc phóng to: bắt đầu từ 99,3%, không phải 0%" in fig.layout.title.text
+
+
+def test_trend_chart_keeps_a_zero_based_axis_for_low_results():
+    monthly = pd.DataFrame({"month": ["2023-01"], "numerator": [21], "denominator": [100], "ratio": [0.21]})
+    fig = charts.trend_chart(monthly, 0.5, "Trực tuyến")
+    assert fig.layout.yaxis.rangemode == "tozero" and fig.layout.yaxis.range is None

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import write_xlsx
+from table_display import shown_table
 
 from cchc_metrics import app_services, db, ingest, metrics, scoring
 from cchc_metrics.cli import main
@@ -350,7 +351,7 @@ def test_units_trends_and_export_pages_say_no_data_and_why(mixed, monkeypatch):
     assert_clean(at)
     captions = " ".join(c.value for c in at.caption)
     assert app_services.escape_markdown(f"Phòng 2: {NO_DUE}") in captions
-    table = at.dataframe[0].value.set_index("Đơn vị")
+    table = shown_table(at.dataframe[0]).set_index("Đơn vị")   # as the reader sees it
     assert table.loc["Phòng 2", "Kết quả"] == "–"
     assert table.loc["Phòng 2", "Ghi chú dữ liệu"] == f"Chưa có dữ liệu — {NO_DUE}"
     assert table.loc["Phòng 1", "Kết quả"] == "50,00%" and table.loc["Phòng 1", "Ghi chú dữ liệu"] == "–"
@@ -362,7 +363,7 @@ def test_units_trends_and_export_pages_say_no_data_and_why(mixed, monkeypatch):
 
     at.switch_page("app_pages/export.py").run()
     assert_clean(at)
-    preview = at.dataframe[0].value.set_index("Mã")
+    preview = shown_table(at.dataframe[0]).set_index("Mã")
     assert preview.loc["II.6.6.2", "Điểm"] == "–"
     assert preview.loc["II.6.6.2", "Ghi chú dữ liệu"] == "Chưa có dữ liệu — " + scoring.NO_DOSSIERS_VI
     assert preview.loc["II.2.4.2.1", "Điểm"] == "0,00"       # known: 50% on time gives 0 points

@@ -91,7 +91,7 @@ def test_invalid_values_name_the_criterion_and_column(con, code, values, column)
     table = edit(settings.editable_criteria(con, KEY, 2023), code, **values)
     with pytest.raises(CchcError) as error:
         settings.save_criteria(con, KEY, 2023, table)
-    assert code in str(error.value) and f"«{column}»" in str(error.value)
+    assert code in str(error.value) and f"«{settings.COLUMN_LABELS_VI[column]}»" in str(error.value)
     assert stored_payload(con, 2023) is None
 
 
