@@ -97,3 +97,9 @@ def workbook(content: GiaoBan) -> bytes:
                                    data_as_of=content.data_as_of, generated_at=content.generated_at,
                                    department_name=content.department_name, statistics=content.statistics,
                                    chart_png=content.chart_png)
+
+
+def pdf(content: GiaoBan) -> bytes:
+    from .report_pdf import build_giao_ban_pdf
+
+    return build_giao_ban_pdf(content)
