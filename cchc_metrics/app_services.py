@@ -114,14 +114,12 @@ def table_to_csv(frame: pd.DataFrame) -> bytes:
 
 def giao_ban_workbook(con: duckdb.DuckDBPyConnection, framework_key: str, year: int,
                       units: list[str] | None, as_of: dt.date) -> bytes:
-    """The giao ban workbook for the sidebar's choices, with the due-soon list as of `as_of`."""
-    from . import export, metrics, scoring, watchlist
+    """The giao ban workbook for the sidebar's choices, with the due-soon list as of `as_of`
+    (without the chart picture: giao_ban.files makes the full workbook and the PDF)."""
+    from . import giao_ban
 
-    report = scoring.score_year(con, framework_key, year, units=units)
-    unit_scores = scoring.score_by_unit(con, framework_key, year, units=units)
-    due = watchlist.due_soon(con, as_of, units=units)
-    latest = metrics.data_freshness(con)["latest_dossier_at"] or dt.datetime.combine(as_of, dt.time())
-    return export.build_giao_ban_workbook(report, unit_scores, due, data_as_of=latest)
+    return giao_ban.workbook(giao_ban.gather(con, framework_key, year, as_of=as_of, units=units,
+                                             with_chart=False))
 
 
 FILE_FORMATS_VI = {"xlsx": "Excel (.xlsx)", "xls": "Excel cũ (.xls)", "csv": "CSV",

@@ -522,6 +522,20 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
+def build_statistics_workbook(statistics, *, data_as_of: dt.datetime, department_name: str = "Sở Tư pháp",
+                              generated_at: dt.datetime | None = None) -> bytes:
+    """The two statistics sheets alone (by field, by unit), for filing the periodic table."""
+    generated_at = generated_at or dt.datetime.now()
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
+    styles = _Styles(workbook)
+    data_line = f"Số liệu đến ngày {format_date(data_as_of)}. Lập lúc {format_datetime(generated_at)}."
+    for name, by in ((FIELD_STATISTICS_SHEET, "field"), (UNIT_STATISTICS_SHEET, "unit")):
+        _write_statistics(workbook, styles, name, statistics, by, (department_name, data_line))
+    workbook.close()
+    return buffer.getvalue()
+
+
 def giao_ban_file_name(year: int, data_as_of: dt.date, extension: str = "xlsx") -> str:
     """ASCII download name with the evaluation year and the date of the data, e.g.
     "giao-ban-cchc-2026_23-11-2026.xlsx" (safe in any browser or file share)."""
@@ -557,7 +571,7 @@ def build_giao_ban_workbook(report, unit_scores: pd.DataFrame, due_soon: pd.Data
                  DUE_SOON_COLUMNS, _due_soon_rows(due_soon), filterable=True,
                  empty_message="Không có hồ sơ nào sắp đến hạn hoặc quá hạn.")
     if statistics is not None:
-        data_line = (f"Số liệu đến ngày {format_date(data_as_of)}. Lập lúc {format_datetime(generated_at)}.")
+        data_line = f"Số liệu đến ngày {format_date(data_as_of)}. Lập lúc {format_datetime(generated_at)}."
         for name, by in ((FIELD_STATISTICS_SHEET, "field"), (UNIT_STATISTICS_SHEET, "unit")):
             _write_statistics(workbook, styles, name, statistics, by, (department_name, data_line))
     if chart_png is not None:  # b"" when the picture could not be drawn: the sheet says so

@@ -103,3 +103,24 @@ def pdf(content: GiaoBan) -> bytes:
     from .report_pdf import build_giao_ban_pdf
 
     return build_giao_ban_pdf(content)
+
+
+def files(con, framework_key: str, year: int, units, as_of: dt.date) -> tuple[bytes, bytes]:
+    """The workbook and the PDF of one report (gathered once), for the export page."""
+    content = gather(con, framework_key, year, as_of=as_of, units=units)
+    return workbook(content), pdf(content)
+
+
+def file_names(year: int, data_as_of: dt.date) -> tuple[str, str]:
+    from .export import giao_ban_file_name
+
+    return giao_ban_file_name(year, data_as_of), giao_ban_file_name(year, data_as_of, "pdf")
+
+
+def statistics_workbook(con, period: ReportPeriod, units=None) -> bytes:
+    """The statistics table of `period` as its own workbook (the statistics page's download)."""
+    from .export import build_statistics_workbook
+
+    latest = metrics.data_freshness(con)["latest_dossier_at"]
+    return build_statistics_workbook(statistics(con, period, units),
+                                     data_as_of=latest or dt.datetime.combine(period.end, dt.time()))

@@ -54,6 +54,10 @@ HEADINGS: tuple[tuple[str, str, str], ...] = (
     ("pending_overdue", "Số hồ sơ đang giải quyết", "Quá hạn"),
 )
 COUNT_COLUMNS = tuple(name for name, _, _ in HEADINGS) + ("received",)
+_SHORT_GROUPS = {"Số hồ sơ nhận giải quyết": "Nhận giải quyết", "Số hồ sơ đã giải quyết": "Đã giải quyết",
+                 "Số hồ sơ đang giải quyết": "Đang giải quyết"}
+# One-line labels for a screen table: "Đã giải quyết: Trước hạn".
+COLUMN_LABELS_VI = {name: f"{_SHORT_GROUPS[group]}: {heading}" for name, group, heading in HEADINGS}
 
 
 @dataclass(frozen=True)
@@ -70,9 +74,15 @@ class ReportPeriod:
         dates = f"{self.start:%d/%m/%Y} – {self.end:%d/%m/%Y}"
         if self.kind == "custom":
             return f"Từ ngày {self.start:%d/%m/%Y} đến ngày {self.end:%d/%m/%Y}"
-        name = {"month": f"Tháng {self.number:02d}", "quarter": f"Quý {_ROMAN[self.number]}",
-                "half": f"6 tháng {'đầu' if self.number == 1 else 'cuối'} năm", "year": "Năm"}[self.kind]
-        return f"{name} {'năm ' if self.kind != 'half' else ''}{self.year} ({dates})"
+        if self.kind == "month":
+            name = f"Tháng {self.number:02d} năm"
+        elif self.kind == "quarter":
+            name = f"Quý {_ROMAN[self.number]} năm"
+        elif self.kind == "half":
+            name = f"6 tháng {'đầu' if self.number == 1 else 'cuối'} năm"
+        else:
+            name = "Năm"
+        return f"{name} {self.year} ({dates})"
 
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -122,6 +132,12 @@ def periods_of_year(kind: str, year: int) -> list[ReportPeriod]:
     return [report_period(kind, year, n) for n in range(1, 12 // PERIOD_KINDS[kind] + 1)]
 
 
+def default_period_index(periods: Sequence[ReportPeriod], as_of: dt.date) -> int:
+    """The period a page offers first: the last one that ended before `as_of`, else the first."""
+    ended = [i for i, p in enumerate(periods) if p.end < as_of]
+    return ended[-1] if ended else 0
+
+
 def _with_form_columns(counts: pd.DataFrame) -> pd.DataFrame:
     """The form's derived columns from metrics counts (nullable Int64: NA stays NA)."""
     return counts.assign(
@@ -150,8 +166,7 @@ def statistics_table(con, start: dt.date, end: dt.date, by: str = "field",
     return table[["key", "is_total", *COUNT_COLUMNS]]
 
 
-def statistics_file_name(period: ReportPeriod, by: str) -> str:
-    """ASCII name for a download: "bieu-06a_linh-vuc_15-12-2025_14-03-2026.xlsx"."""
-    by_slug = {"field": "linh-vuc", "unit": "don-vi"}[by]
-    return f"bieu-06a_{by_slug}_{period.start:%d-%m-%Y}_{period.end:%d-%m-%Y}.xlsx"
+def statistics_file_name(period: ReportPeriod) -> str:
+    """ASCII name for a download: "bieu-06a_15-12-2025_14-03-2026.xlsx"."""
+    return f"bieu-06a_{period.start:%d-%m-%Y}_{period.end:%d-%m-%Y}.xlsx"
 

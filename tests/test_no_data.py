@@ -381,8 +381,9 @@ def test_giao_ban_workbook_gives_the_reason_and_the_unknown_points(no_due):
     rows = {r[0]: dict(zip(header, r)) for r in gaps.iter_rows(min_row=7, values_only=True)}
     on_time = rows["II.2.4.2.1"]
     assert on_time["Giá trị"] == "chưa có dữ liệu" and on_time["Điểm"] == "chưa có dữ liệu"
-    assert on_time["Cần làm gì để đạt"] == f"Chưa có dữ liệu — {NO_DUE}"
-    assert rows["Tổng cộng"]["Cần làm gì để đạt"] == "Điểm chưa tính được (chưa có dữ liệu): 5,00"
+    advice = "Cần làm gì để đạt (đơn vị chịu trách nhiệm)"
+    assert on_time[advice] == f"Chưa có dữ liệu — {NO_DUE}"
+    assert rows["Tổng cộng"][advice] == "Điểm chưa tính được (chưa có dữ liệu): 5,00"
     assert rows["II.2.2.2.3"]["Giá trị"] == "nhập điểm"          # typed-in points: no ratio
     units = book["Theo đơn vị"]
     header = [c.value for c in units[6]]

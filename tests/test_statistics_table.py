@@ -76,6 +76,8 @@ def test_report_periods_run_from_the_15th_to_the_14th(kind, number, start, end):
 def test_period_labels():
     assert report_period("quarter", 2026, 1).label_vi == "Quý I năm 2026 (15/12/2025 – 14/03/2026)"
     assert report_period("half", 2026, 1).label_vi == "6 tháng đầu năm 2026 (15/12/2025 – 14/06/2026)"
+    assert report_period("month", 2026, 11).label_vi == "Tháng 11 năm 2026 (15/10/2026 – 14/11/2026)"
+    assert report_period("year", 2026).label_vi == "Năm 2026 (15/12/2025 – 14/12/2026)"
 
 
 @pytest.mark.parametrize("kind, as_of, start", [
