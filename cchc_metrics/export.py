@@ -104,6 +104,7 @@ class _Column:
     max_width: int = 40
     header_lines: int = 3  # the header wraps over this many lines at most
     shrink: bool = True  # may be narrowed to fit the page (not ids and codes: they would break)
+    min_width: int = 0
 
 
 @dataclass
@@ -118,9 +119,10 @@ class _Styles:
     def __init__(self, workbook: xlsxwriter.Workbook):
         self._workbook = workbook
         self._cache: dict[tuple, Any] = {}
-        self.department = workbook.add_format({**FONT, "bold": True, "font_size": 12})
-        self.title = workbook.add_format({**FONT, "bold": True, "font_size": 14})
-        self.subtitle = workbook.add_format({**FONT, "italic": True})
+        wrap = {"text_wrap": True, "valign": "top"}
+        self.department = workbook.add_format({**FONT, **wrap, "bold": True, "font_size": 12})
+        self.title = workbook.add_format({**FONT, **wrap, "bold": True, "font_size": 14})
+        self.subtitle = workbook.add_format({**FONT, **wrap, "italic": True})
         self.header = workbook.add_format({**FONT, "bold": True, "text_wrap": True, "align": "center",
                                            "valign": "vcenter", "border": 1, "bg_color": "#D9E1F2"})
         self.note = workbook.add_format({**FONT, "italic": True, "text_wrap": True, "valign": "top"})
@@ -178,7 +180,8 @@ def _column_width(column: _Column, values: list[Any]) -> float:
         values = [v for v in values if not isinstance(v, str) and not is_missing(v)]
     content = max((len(_shown_text(v, column)) + (2 if column.kind == "text" else 1) for v in values),
                   default=0)
-    return max(min(content, column.max_width), _header_width(column.header, column.header_lines))
+    return max(min(content, column.max_width), _header_width(column.header, column.header_lines),
+               column.min_width)
 
 
 def _fit_page(widths: list[float], columns: Sequence[_Column]) -> list[float]:
@@ -233,24 +236,34 @@ def _page_breaks(first_row: int, heights: Sequence[float], groups: Sequence[Any]
     return breaks
 
 
-def _setup_print(ws, header_rows: tuple[int, int]) -> None:
+def _setup_print(ws, header_rows: tuple[int, int], page_breaks: bool = False) -> None:
     ws.set_landscape()
     ws.set_paper(9)  # A4
-    # One page wide, "up to 999 pages tall" (= width only: Excel's usual 0 makes LibreOffice shrink
-    # some sheets to 98% to save a page). The columns already fit, so the scale stays 100%.
-    ws.fit_to_pages(1, FIT_PAGES_TALL)
+    if page_breaks:
+        # Excel and LibreOffice ignore manual page breaks under "fit to page": print at 100%
+        # (the columns fit by construction).
+        ws.set_print_scale(100)  # the default: no fit-to-page, no scaling
+    else:
+        # One page wide, "up to 999 pages tall" (= width only: Excel's usual 0 makes LibreOffice
+        # shrink some sheets to 98% to save a page). The columns already fit: the scale stays 100%.
+        ws.fit_to_pages(1, FIT_PAGES_TALL)
     ws.repeat_rows(*header_rows)
     ws.set_margins(**MARGINS)
     ws.set_footer("&C&\"Arial\"&10Trang &P / &N")
 
 
-def _write_titles(ws, styles: _Styles, titles: Sequence[str], last_col: int) -> None:
+def _write_titles(ws, styles: _Styles, titles: Sequence[str], last_col: int, width: float) -> float:
+    """The title block over the table's `width`, wrapped where longer; returns its height."""
     title_formats = (styles.department, styles.title, styles.subtitle, styles.subtitle)
-    for row, (text, fmt, height) in enumerate(zip(titles, title_formats, TITLE_HEIGHTS)):
+    chars_per_unit = (0.95, 0.8, CHARS_PER_UNIT, CHARS_PER_UNIT)  # 12 pt bold, 14 pt bold, 10 pt
+    total = 0.0
+    for row, (text, fmt, height, fit) in enumerate(zip(titles, title_formats, TITLE_HEIGHTS, chars_per_unit)):
         if last_col:
             ws.merge_range(row, 0, row, last_col, "", fmt)  # spans the table so nothing clips on print
         ws.write_string(row, 0, text, fmt)
-        ws.set_row(row, height)
+        ws.set_row(row, height * wrapped_lines(text, width, fit))
+        total += height * wrapped_lines(text, width, fit)
+    return total
 
 
 def _write_table(workbook: xlsxwriter.Workbook, styles: _Styles, name: str, titles: Sequence[str],
@@ -269,7 +282,7 @@ def _write_table(workbook: xlsxwriter.Workbook, styles: _Styles, name: str, titl
                         for col, column in enumerate(columns)], columns)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
-    _write_titles(ws, styles, titles, last_col)
+    titles_height = _write_titles(ws, styles, titles, last_col, sum(widths))
 
     header_top = HEADER_ROW
     header_bottom = HEADER_ROW + (1 if header_groups else 0)
@@ -308,11 +321,11 @@ def _write_table(workbook: xlsxwriter.Workbook, styles: _Styles, name: str, titl
     if group_column is not None and rows:
         groups = [cells[group_column].value for cells in body]
         ws.set_h_pagebreaks(_page_breaks(first_data, heights, groups,
-                                         sum(TITLE_HEIGHTS) + 15 + header_height, header_height))
+                                         titles_height + 15 + header_height, header_height))
     ws.freeze_panes(first_data, 0)
     if filterable and rows:
         ws.autofilter(header_bottom, 0, header_bottom + len(rows), last_col)
-    _setup_print(ws, (header_top, header_bottom))
+    _setup_print(ws, (header_top, header_bottom), page_breaks=group_column is not None and bool(rows))
 
 
 def _titles(department_name: str, sheet_title: str, report, data_as_of: dt.datetime,
@@ -347,10 +360,10 @@ GAP_COLUMNS = [
 ]
 
 UNIT_COLUMNS = [
-    _Column("Đơn vị", "text", max_width=30),
+    _Column("Đơn vị", "text", max_width=28, shrink=False),
     *CRITERION_RESULT_COLUMNS,
     _Column("Tỷ trọng điểm bị mất", "pct"),
-    _Column("Ghi chú dữ liệu", "text", missing="", max_width=45),
+    _Column("Ghi chú dữ liệu", "text", missing="", max_width=30),
 ]
 
 DUE_SOON_COLUMNS = [
@@ -452,7 +465,7 @@ def _due_soon_rows(due_soon: pd.DataFrame) -> list[list[_Cell]]:
 def statistics_columns(by: str) -> list[_Column]:
     """STT, the field or unit, then the form's columns (statistics_table.HEADINGS)."""
     return [_Column("STT", "int", max_width=5), _Column(BY_LABELS_VI[by], "text", max_width=34),
-            *(_Column(heading, "int", header_lines=5) for _, _, heading in HEADINGS)]
+            *(_Column(heading, "int", header_lines=5, min_width=8) for _, _, heading in HEADINGS)]
 
 
 def statistics_header_groups() -> list[tuple[int, int, str]]:
@@ -501,7 +514,7 @@ def _write_chart(workbook, styles: _Styles, titles: Sequence[str], chart_png: by
     """The gap chart as a picture scaled to the printable width, or why there is none."""
     ws = workbook.add_worksheet(CHART_SHEET)
     ws.set_column(0, 0, (PAGE_WIDTH_PX - 5) / DIGIT_PX)
-    _write_titles(ws, styles, titles, 0)
+    _write_titles(ws, styles, titles, 0, (PAGE_WIDTH_PX - 5) / DIGIT_PX)
     if chart_png:
         width, height = (size / CHART_PIXEL_RATIO for size in png_size(chart_png))
         scale = min(1.0, PAGE_WIDTH_PX / width, (PAGE_HEIGHT_PT - 130) / 0.75 / height) / CHART_PIXEL_RATIO

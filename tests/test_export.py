@@ -176,6 +176,9 @@ def test_print_settings(workbook):
     for ws in workbook.worksheets:
         assert ws.page_setup.orientation == "landscape"
         assert ws.page_setup.paperSize == 9
+        if ws.title == "Theo đơn vị":  # manual page breaks between units: fit-to-page would ignore them
+            assert not ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.scale in (None, 100)
+            continue
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.page_setup.fitToWidth in (None, 1)  # absent means 1 page wide in OOXML
         assert ws.page_setup.fitToHeight == 999  # width only (0 makes LibreOffice shrink some sheets)

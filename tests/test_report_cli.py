@@ -59,8 +59,10 @@ def test_workbook_fonts_print_titles_and_sheets(written):
         assert sizes and min(sizes) >= 10, name
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
         assert ws.print_title_rows in ("$6:$6", "$6:$7"), name
-        # fit to one page wide only; the columns are sized so that the scale stays 100%
-        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1)
+        # fit to one page wide only (the columns are sized so that the scale stays 100%), or 100%
+        # where page breaks keep a unit's rows together (fit-to-page would ignore them)
+        fits = ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1)
+        assert fits or ws.page_setup.scale in (None, 100), name  # absent means 100%
     assert wb["Thống kê theo lĩnh vực"].print_title_rows == "$6:$7"  # group headings over headings
     assert wb["Biểu đồ chênh lệch"]._images, "the chart picture"
 
@@ -117,3 +119,27 @@ def test_bad_period_is_an_input_error(tmp_path, capsys):
                  "--out", str(tmp_path / "x.xlsx")]) == 1
     assert "ngày kết thúc 15/12/2025 trước ngày bắt đầu 14/03/2026" in capsys.readouterr().err
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def _has_liberation_sans() -> bool:
+    fonts = subprocess.run(["fc-list"], capture_output=True, text=True).stdout if shutil.which("fc-list") else ""
+    return "Liberation Sans" in fonts
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext") and _has_liberation_sans()),
+                    reason="needs LibreOffice, poppler-utils and fonts-liberation2 (.ci/run installs them)")
+def test_libreoffice_prints_every_page_at_100_percent(written, tmp_path):
+    """The workbook printed through LibreOffice: every word's box is as tall as Arial 10 at 100%
+    (13.0 pt in Liberation Sans, its metric twin), so no sheet was shrunk to fit."""
+    _, xlsx, _, _ = written
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(xlsx)],
+                   check=True, capture_output=True, timeout=180)
+    boxes = subprocess.run(["pdftotext", "-bbox", str(tmp_path / "giao-ban.pdf"), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    pages = boxes.split("<page ")[1:]
+    assert len(pages) >= 6  # five tables and the chart
+    for number, page in enumerate(pages, start=1):
+        heights = [float(y1) - float(y0) for y0, y1 in
+                   re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', page)]
+        assert heights and min(heights) >= 12.9, f"page {number} printed below 10 pt"
