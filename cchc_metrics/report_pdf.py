@@ -256,7 +256,7 @@ def _due_soon_section(pdf: _Report, content, title_lines) -> None:
                      format_number(row.working_days_left, missing=NO_DATA_SHORT), str(row.state)])
         fills.append([None] * 8 + [state_fill.get(row.state)])
     _table(pdf, ["Mã hồ sơ", "Đơn vị", "Cán bộ xử lý", "Thủ tục", "Lĩnh vực", "Ngày tiếp nhận", "Hạn trả",
-                 "Số ngày làm việc còn lại", "Trạng thái"], rows, [42, 34, 28, 56, 24, 22, 22, 20, 25],
+                 "Số ngày làm việc còn lại", "Trạng thái"], rows, [50, 32, 28, 52, 22, 22, 22, 20, 25],
            numeric=[False] * 5 + [True] * 3 + [False], fills=fills)
 
 
