@@ -181,14 +181,15 @@ def _chart_section(pdf: _Report, content, title_lines) -> None:
     pdf.image(io.BytesIO(content.chart_png), w=width)
 
 
-def _statistics_section(pdf: _Report, content, by: str, title_lines) -> None:
+def _statistics_section(pdf: _Report, content, by: str) -> None:
     statistics = content.statistics
     table = statistics.by_field if by == "field" else statistics.by_unit
     _titles(pdf, [content.department_name,
                   f"TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH THEO {BY_LABELS_VI[by].upper()}",
                   f"Kỳ báo cáo: {statistics.period.label_vi}. Đơn vị tính: hồ sơ. "
                   "Theo mẫu Biểu số 06/VPCP/KSTT (Thông tư 01/2020/TT-VPCP).",
-                  title_lines("")[3]])
+                  f"Số liệu đến ngày {format_date(content.data_as_of)}. "
+                  f"Lập lúc {format_datetime(content.generated_at)}."])
     names = [name for name, _, _ in HEADINGS]
     rows = []
     for number, row in enumerate(table.to_dict("records"), start=1):
@@ -279,7 +280,7 @@ def build_giao_ban_pdf(content) -> bytes:
         section(pdf, content, title_lines)
     for by in ("field", "unit"):
         pdf.add_page()
-        _statistics_section(pdf, content, by, title_lines)
+        _statistics_section(pdf, content, by)
     pdf.add_page()
     _chart_section(pdf, content, title_lines)
     return bytes(pdf.output())
