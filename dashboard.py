@@ -85,6 +85,7 @@ def all_pages() -> dict[str, list]:
             st.Page("app_pages/trends.py", title="Xu hướng", icon=":material/trending_up:"),
             st.Page("app_pages/due_soon.py", title="Hồ sơ sắp đến hạn", icon=":material/alarm:"),
             st.Page("app_pages/officers.py", title="Cán bộ", icon=":material/badge:"),
+            st.Page("app_pages/statistics.py", title="Thống kê giải quyết TTHC", icon=":material/table_chart:"),
         ],
         "Dữ liệu và báo cáo": [
             st.Page("app_pages/upload.py", title="Tải dữ liệu", icon=":material/upload_file:"),

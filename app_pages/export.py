@@ -1,9 +1,10 @@
-"""Xuất báo cáo: the giao ban workbook (gap table, per-unit results, due-soon list) in one click."""
+"""Xuất báo cáo: the giao ban report (gap table, per-unit results, due-soon list, statistics tables,
+gap chart) as a printable workbook and as a PDF, in one click each."""
 import datetime as dt
 
 import streamlit as st
 
-from cchc_metrics import app_services, export, metrics, scoring, wording
+from cchc_metrics import app_services, giao_ban, metrics, scoring, statistics_table, wording
 from cchc_metrics.formatting import NO_DATA_SHORT, format_date, format_points, styled_table
 from app_pages import common
 
@@ -23,14 +24,22 @@ with common.user_errors():
     report = common.cached(scoring.score_year, chosen.framework, chosen.year, units=chosen.units)
     freshness = common.cached(metrics.data_freshness)
     as_of = app_services.default_as_of(freshness.get("latest_dossier_at"), dt.date.today())
-    st.write(f"Báo cáo gồm ba trang tính: bảng chênh lệch từng tiêu chí, kết quả theo đơn vị và danh sách "
-             f"hồ sơ sắp đến hạn tính đến ngày {format_date(as_of)}. Năm đánh giá {report.year} "
+    period = statistics_table.last_full_period(giao_ban.DEFAULT_PERIOD_KIND, as_of)
+    st.write(f"Báo cáo gồm: bảng chênh lệch từng tiêu chí, kết quả theo đơn vị, danh sách hồ sơ sắp đến hạn "
+             f"tính đến ngày {format_date(as_of)}, biểu thống kê tình hình giải quyết TTHC theo lĩnh vực và theo "
+             f"đơn vị ({period.label_vi}) và biểu đồ chênh lệch. Năm đánh giá {report.year} "
              f"({format_date(report.start)} – {format_date(report.end)}), {chosen.units_label}. "
-             "Trang in khổ A4 ngang.")
-    workbook = common.cached(app_services.giao_ban_workbook, chosen.framework, chosen.year, chosen.units, as_of)
-    st.download_button("Tải báo cáo giao ban (.xlsx)", workbook, export.giao_ban_file_name(report.year, as_of),
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       type="primary", icon=":material/download:", on_click="ignore", key="export_download")
+             "In khổ A4 ngang, chữ 10 pt.")
+    with st.spinner("Đang lập báo cáo…"):
+        workbook, pdf = common.cached(giao_ban.files, chosen.framework, chosen.year, chosen.units, as_of)
+    xlsx_name, pdf_name = giao_ban.file_names(report.year, as_of)
+    left, right = st.columns(2)
+    left.download_button("Tải báo cáo giao ban (.xlsx)", workbook, xlsx_name,
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         type="primary", icon=":material/download:", on_click="ignore", key="export_download")
+    right.download_button("Tải báo cáo giao ban (.pdf)", pdf, pdf_name, "application/pdf",
+                          icon=":material/picture_as_pdf:", on_click="ignore", key="export_download_pdf")
+    st.caption("Biểu thống kê của kỳ khác: trang «Thống kê giải quyết TTHC».")
     st.subheader("Xem trước bảng chênh lệch")
     if report.points_unknown:
         st.caption(f"Điểm chưa tính được (chưa có dữ liệu): {format_points(report.points_unknown)}.")

@@ -125,18 +125,6 @@ def table_to_csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode("utf-8-sig")
 
 
-def giao_ban_workbook(con: duckdb.DuckDBPyConnection, framework_key: str, year: int,
-                      units: list[str] | None, as_of: dt.date) -> bytes:
-    """The giao ban workbook for the sidebar's choices, with the due-soon list as of `as_of`."""
-    from . import export, metrics, scoring, watchlist
-
-    report = scoring.score_year(con, framework_key, year, units=units)
-    unit_scores = scoring.score_by_unit(con, framework_key, year, units=units)
-    due = watchlist.due_soon(con, as_of, units=units)
-    latest = metrics.data_freshness(con)["latest_dossier_at"] or dt.datetime.combine(as_of, dt.time())
-    return export.build_giao_ban_workbook(report, unit_scores, due, data_as_of=latest)
-
-
 FILE_FORMATS_VI = {"xlsx": "Excel (.xlsx)", "xls": "Excel cũ (.xls)", "csv": "CSV",
                    "html": "bảng trang web (HTML) mang đuôi Excel", "xml2003": "Excel 2003 XML"}
 

@@ -81,6 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "csv"], default="json", help="định dạng kết quả")
     p.set_defaults(handler=_cmd_watchlist)
 
+    # --- report: the giao ban workbook and PDF ---------------------------------------------
+    p = sub.add_parser("report", help="báo cáo giao ban: tệp Excel để in (và tệp PDF)")
+    _add_db(p)
+    p.add_argument("--year", type=int, required=True, help="năm đánh giá (kết thúc ngày 14/12 năm này)")
+    p.add_argument("--framework", default="khanh_hoa_department", help="bộ tiêu chí chấm điểm")
+    p.add_argument("--as-of", help="số liệu tính đến ngày, dạng YYYY-MM-DD (mặc định: ngày của hồ sơ mới nhất)")
+    p.add_argument("--period", nargs=2, metavar=("START", "END"),
+                   help="kỳ của biểu thống kê, dạng YYYY-MM-DD YYYY-MM-DD (mặc định: quý trọn vẹn gần nhất "
+                        "trước --as-of, từ ngày 15 đến ngày 14)")
+    p.add_argument("--out", required=True, metavar="FILE.xlsx", help="tệp Excel sẽ ghi")
+    p.add_argument("--pdf", metavar="FILE.pdf", help="tệp PDF sẽ ghi (không bắt buộc)")
+    p.set_defaults(handler=_cmd_report)
+
     # --- access: hash-password ------------------------------------------------------------
     p = sub.add_parser("hash-password", help="tạo mã băm mật khẩu cho cấu hình quyền truy cập (đọc từ stdin)")
     p.set_defaults(handler=_cmd_hash_password)
@@ -276,6 +289,35 @@ def _cmd_watchlist(args) -> int:
                  "officers": args.officer, "untracked": blind}, frame, args.format)
     if untracked_message_vi(blind):
         print(untracked_message_vi(blind), file=sys.stderr)
+    return 0
+
+
+def _cmd_report(args) -> int:
+    """Gather once, write the workbook, then the PDF; say where they are."""
+    from . import giao_ban
+    from .frameworks import check_framework
+    from .periods import parse_date
+    from .statistics_table import custom_period
+
+    check_framework(args.framework)
+    as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
+    period = (custom_period(parse_date(args.period[0], "--period"), parse_date(args.period[1], "--period"))
+              if args.period else None)
+    with _open_existing_db(args) as con:
+        content = giao_ban.gather(con, args.framework, args.year, as_of=as_of, period=period)
+    outputs = [(Path(args.out), giao_ban.workbook)]
+    if args.pdf:
+        outputs.append((Path(args.pdf), giao_ban.pdf))
+    for path, build in outputs:
+        try:
+            path.write_bytes(build(content))
+        except OSError as exc:
+            raise CchcError(f"Không ghi được tệp «{path}»: {exc.strerror}. Hãy chọn thư mục khác "
+                            "hoặc đóng tệp nếu đang mở trong Excel.") from exc
+        print(f"Đã ghi {path}")
+    print(f"Biểu thống kê: {content.statistics.period.label_vi}.")
+    if not content.chart_png:
+        print("Không vẽ được biểu đồ (thiếu Chromium): báo cáo ghi rõ điều này.", file=sys.stderr)
     return 0
 
 

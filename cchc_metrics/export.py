@@ -20,6 +20,7 @@ import io
 import math
 import numbers
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,17 +31,24 @@ import xlsxwriter
 from .charts import status_for
 from .formatting import (NO_DATA, NO_DATA_SHORT, format_date, format_datetime, format_points, is_missing,
                          no_data_text)
+from .statistics_table import BY_LABELS_VI, HEADINGS
 from .watchlist import STATE_DUE_SOON, STATE_OVERDUE
 
 GAP_SHEET = "Bảng chênh lệch"
 UNIT_SHEET = "Theo đơn vị"
 DUE_SOON_SHEET = "Hồ sơ sắp đến hạn"
+FIELD_STATISTICS_SHEET = "Thống kê theo lĩnh vực"
+UNIT_STATISTICS_SHEET = "Thống kê theo đơn vị"
+CHART_SHEET = "Biểu đồ chênh lệch"
 
+# "[$-42A]" tags each format Vietnamese: LibreOffice then prints 14.697 and 99,84% whatever its own
+# locale; Excel keeps the viewer's separators (on a Vietnamese Windows the same).
+VIETNAMESE = "[$-42A]"
 NUMBER_FORMATS = {
-    "int": "#,##0",
-    "pct": "0.00%",
-    "points": "0.00",
-    "date": "dd/mm/yyyy",
+    "int": VIETNAMESE + "#,##0",
+    "pct": VIETNAMESE + "0.00%",
+    "points": VIETNAMESE + "0.00",
+    "date": VIETNAMESE + "dd/mm/yyyy",
 }
 # Excel's own "Good / Neutral / Bad" cell styles: familiar to users and legible when printed in grey.
 STATUS_STYLES = {
@@ -60,7 +68,30 @@ WORKBOOK_OPTIONS = {
     "strings_to_numbers": False,
     "strings_to_urls": False,
     "remove_timezone": True,
+    # Arial 10 as the workbook's own font: its digit (7 px) is the column width unit, as with Excel's
+    # Calibri 11, and LibreOffice has a metric twin for it (Liberation Sans).
+    "default_format_properties": {"font_name": "Arial", "font_size": 10},
 }
+
+# Printing. Tables are printed at 100%: "fit to one page wide" is set, but the columns are sized to
+# fit A4 landscape already, so neither Excel nor LibreOffice shrinks the 10 pt text. A column of
+# width w (characters of the default font's digit) takes 7w + 5 pixels at 96 per inch in Excel;
+# LibreOffice takes the digit unrounded (Arial 10: 7.41 px), so widths are summed at that size.
+DIGIT_PX = 7.42
+FONT = {"font_name": "Arial", "font_size": 10}
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.55, "bottom": 0.6}  # inches
+PAGE_WIDTH_PX = int((11.69 - MARGINS["left"] - MARGINS["right"]) * 96) - 30
+PAGE_HEIGHT_PT = (8.27 - MARGINS["top"] - MARGINS["bottom"]) * 72 - 10
+# Row heights are set from the wrapped text. Vietnamese text in Arial 10 (or LibreOffice's Noto Sans
+# substitute) fits about 1.3 characters per unit of width (measured on this report's printouts); 1.1
+# leaves room for wide words. LINE_PT is one line of Arial 10 in Excel (LibreOffice: ~12 pt).
+CHARS_PER_UNIT = 1.2
+BOLD_CHARS_PER_UNIT = 1.1
+LINE_PT = 12.75
+TITLE_HEIGHTS = (18.0, 21.0, 15.0, 15.0)
+MIN_TEXT_WIDTH = 12
+FIT_PAGES_TALL = 999
+CHART_PIXEL_RATIO = 2  # the chart PNG has two pixels per printed pixel (giao_ban.CHART_SCALE)
 
 
 @dataclass(frozen=True)
@@ -71,6 +102,9 @@ class _Column:
     kind: str  # "text" or a key of NUMBER_FORMATS
     missing: str = NO_DATA_SHORT
     max_width: int = 40
+    header_lines: int = 3  # the header wraps over this many lines at most
+    shrink: bool = True  # may be narrowed to fit the page (not ids and codes: they would break)
+    min_width: int = 0
 
 
 @dataclass
@@ -85,17 +119,18 @@ class _Styles:
     def __init__(self, workbook: xlsxwriter.Workbook):
         self._workbook = workbook
         self._cache: dict[tuple, Any] = {}
-        self.department = workbook.add_format({"bold": True, "font_size": 12})
-        self.title = workbook.add_format({"bold": True, "font_size": 14})
-        self.subtitle = workbook.add_format({"italic": True})
-        self.header = workbook.add_format({"bold": True, "text_wrap": True, "align": "center",
+        wrap = {"text_wrap": True, "valign": "top"}
+        self.department = workbook.add_format({**FONT, **wrap, "bold": True, "font_size": 12})
+        self.title = workbook.add_format({**FONT, **wrap, "bold": True, "font_size": 14})
+        self.subtitle = workbook.add_format({**FONT, **wrap, "italic": True})
+        self.header = workbook.add_format({**FONT, "bold": True, "text_wrap": True, "align": "center",
                                            "valign": "vcenter", "border": 1, "bg_color": "#D9E1F2"})
-        self.note = workbook.add_format({"italic": True})
+        self.note = workbook.add_format({**FONT, "italic": True, "text_wrap": True, "valign": "top"})
 
     def cell(self, kind: str, status: str | None = None, bold: bool = False):
         key = (kind, status, bold)
         if key not in self._cache:
-            props: dict[str, Any] = {"border": 1, "valign": "top", "bold": bold}
+            props: dict[str, Any] = {**FONT, "border": 1, "valign": "top", "bold": bold}
             if kind == "text":
                 props["text_wrap"] = True
             else:
@@ -105,29 +140,70 @@ class _Styles:
         return self._cache[key]
 
 
-def _shown_width(value: Any, column: _Column) -> int:
-    """Characters the value takes once formatted, to size the column."""
+def _shown_text(value: Any, column: _Column) -> str:
+    """The value as it prints, to size columns and rows."""
     kind = column.kind
     if is_missing(value):
-        return len(column.missing)
+        return column.missing
     if isinstance(value, str):
-        return len(value)
+        return value
     if kind == "date":
-        return 10
+        return "00/00/0000"
     if kind == "int":
-        return len(f"{value:,.0f}")
+        return f"{value:,.0f}"
     if kind == "pct":
-        return len(f"{value * 100:.2f}%")
+        return f"{value * 100:.2f}%"
     if kind == "points":
-        return len(f"{value:.2f}")
-    return len(str(value))
+        return f"{value:.2f}"
+    return str(value)
+
+
+def wrapped_lines(text: str, width: float, chars_per_unit: float = CHARS_PER_UNIT) -> int:
+    """Lines `text` takes in a wrapping cell `width` characters wide (words kept whole)."""
+    per_line = max(1, int((width - 1) * chars_per_unit))
+    return sum(max(1, len(textwrap.wrap(part, per_line, break_on_hyphens=False)))
+               for part in str(text).split("\n"))
+
+
+def _header_width(header: str, max_lines: int = 3) -> int:
+    """The narrowest width that holds a header in `max_lines` lines, words whole."""
+    width = max(len(word) for word in header.split()) + 1
+    while wrapped_lines(header, width, BOLD_CHARS_PER_UNIT) > max_lines:
+        width += 1
+    return width
 
 
 def _column_width(column: _Column, values: list[Any]) -> float:
-    """Fit the longest value; headers wrap, but over two lines at most and never mid-word."""
-    header = max(max(len(word) for word in column.header.split()), math.ceil(len(column.header) / 2))
-    content = max((_shown_width(v, column) for v in values), default=0)
-    return min(max(content, header) + 2, column.max_width)
+    """Fit the longest value (up to the column's cap; in a number column only the numbers: a
+    note such as "chưa có dữ liệu" wraps); the header wraps over `header_lines` lines at most."""
+    if column.kind != "text":
+        values = [v for v in values if not isinstance(v, str) and not is_missing(v)]
+    content = max((len(_shown_text(v, column)) + (2 if column.kind == "text" else 1) for v in values),
+                  default=0)
+    return max(min(content, column.max_width), _header_width(column.header, column.header_lines),
+               column.min_width)
+
+
+def _fit_page(widths: list[float], columns: Sequence[_Column]) -> list[float]:
+    """Narrow the text columns, each in proportion to its width above MIN_TEXT_WIDTH, until the
+    table fits A4 landscape at 100% (so long names keep more room than short ones)."""
+    def pixels(candidate: list[float]) -> int:
+        return sum(int(w * DIGIT_PX + 5) for w in candidate)
+
+    shrinkable = [c.kind == "text" and c.shrink and w > MIN_TEXT_WIDTH for c, w in zip(columns, widths)]
+    factor = 1.0
+    fitted = list(widths)
+    while pixels(fitted) > PAGE_WIDTH_PX and factor > 0:
+        factor = round(factor - 0.02, 2)
+        fitted = [MIN_TEXT_WIDTH + (w - MIN_TEXT_WIDTH) * max(factor, 0) if shrink else w
+                  for w, shrink in zip(widths, shrinkable)]
+    return [math.floor(w) for w in fitted]
+
+
+def _row_height(cells: Sequence[_Cell], columns: Sequence[_Column], widths: Sequence[float]) -> float:
+    lines = max(wrapped_lines(_shown_text(cell.value, column), width)
+                for cell, column, width in zip(cells, columns, widths))
+    return lines * LINE_PT + 3
 
 
 def _write_value(ws, row: int, col: int, cell: _Cell, column: _Column, styles: _Styles, bold: bool) -> None:
@@ -143,38 +219,113 @@ def _write_value(ws, row: int, col: int, cell: _Cell, column: _Column, styles: _
         ws.write_string(row, col, CONTROL_CHARACTERS.sub("", str(value)), styles.cell("text", cell.status, bold))
 
 
+def _page_breaks(first_row: int, heights: Sequence[float], groups: Sequence[Any], used: float,
+                 header: float) -> list[int]:
+    """Rows before which a page should break so that a group's rows print on one page (a group
+    taller than a page simply flows on). `used`: height of the first page above the data."""
+    breaks, block_start = [], 0
+    for index in range(1, len(heights) + 1):
+        if index < len(heights) and groups[index] == groups[block_start]:
+            continue
+        block = sum(heights[block_start:index])
+        if used + block > PAGE_HEIGHT_PT and used > header:
+            breaks.append(first_row + block_start)
+            used = header
+        used += block
+        block_start = index
+    return breaks
+
+
+def _setup_print(ws, header_rows: tuple[int, int], page_breaks: bool = False) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    if page_breaks:
+        # Excel and LibreOffice ignore manual page breaks under "fit to page": print at 100%
+        # (the columns fit by construction).
+        ws.set_print_scale(100)  # the default: no fit-to-page, no scaling
+    else:
+        # One page wide, "up to 999 pages tall" (= width only: Excel's usual 0 makes LibreOffice
+        # shrink some sheets to 98% to save a page). The columns already fit: the scale stays 100%.
+        ws.fit_to_pages(1, FIT_PAGES_TALL)
+    ws.repeat_rows(*header_rows)
+    ws.set_margins(**MARGINS)
+    ws.set_footer("&C&\"Arial\"&10Trang &P / &N")
+
+
+def _write_titles(ws, styles: _Styles, titles: Sequence[str], last_col: int, width: float) -> float:
+    """The title block over the table's `width`, wrapped where longer; returns its height."""
+    title_formats = (styles.department, styles.title, styles.subtitle, styles.subtitle)
+    chars_per_unit = (0.95, 0.8, CHARS_PER_UNIT, CHARS_PER_UNIT)  # 12 pt bold, 14 pt bold, 10 pt
+    total = 0.0
+    for row, (text, fmt, height, fit) in enumerate(zip(titles, title_formats, TITLE_HEIGHTS, chars_per_unit)):
+        if last_col:
+            ws.merge_range(row, 0, row, last_col, "", fmt)  # spans the table so nothing clips on print
+        ws.write_string(row, 0, text, fmt)
+        ws.set_row(row, height * wrapped_lines(text, width, fit))
+        total += height * wrapped_lines(text, width, fit)
+    return total
+
+
 def _write_table(workbook: xlsxwriter.Workbook, styles: _Styles, name: str, titles: Sequence[str],
                  columns: Sequence[_Column], rows: Sequence[Sequence[_Cell]], *,
-                 empty_message: str, total: Sequence[_Cell] | None = None, filterable: bool = False) -> None:
-    """One printable sheet: title block, header row, data rows, optional bold total row."""
+                 empty_message: str, total: Sequence[_Cell] | None = None, filterable: bool = False,
+                 group_column: int | None = None, header_groups: Sequence[tuple[int, int, str]] = (),
+                 notes: Sequence[str] = ()) -> None:
+    """One printable sheet: title block, header row(s), data rows, optional bold total row, notes.
+    `header_groups` (first column, last column, text) adds a row of group headings above the
+    headers; columns outside every group have their header merged over both rows. Rows with the
+    same value in `group_column` are kept on one page."""
     ws = workbook.add_worksheet(name)
     last_col = len(columns) - 1
-    title_formats = (styles.department, styles.title, styles.subtitle, styles.subtitle)
-    for row, (text, fmt) in enumerate(zip(titles, title_formats)):
-        ws.merge_range(row, 0, row, last_col, "", fmt)  # spans the table so nothing clips on print
-        ws.write_string(row, 0, text, fmt)
-    for col, column in enumerate(columns):
-        ws.write_string(HEADER_ROW, col, column.header, styles.header)
-
     body = [*rows, total] if rows and total is not None else list(rows)
+    widths = _fit_page([_column_width(column, [cells[col].value for cells in body])
+                        for col, column in enumerate(columns)], columns)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    titles_height = _write_titles(ws, styles, titles, last_col, sum(widths))
+
+    header_top = HEADER_ROW
+    header_bottom = HEADER_ROW + (1 if header_groups else 0)
+    grouped = {col for first, last, _ in header_groups for col in range(first, last + 1)}
+    for first, last, text in header_groups:
+        ws.merge_range(header_top, first, header_top, last, text, styles.header)
+    for col, column in enumerate(columns):
+        if header_groups and col not in grouped:
+            ws.merge_range(header_top, col, header_bottom, col, column.header, styles.header)
+        else:
+            ws.write_string(header_bottom, col, column.header, styles.header)
+    header_lines = max(wrapped_lines(c.header, w, BOLD_CHARS_PER_UNIT) for c, w in zip(columns, widths))
+    header_height = header_lines * LINE_PT + 4
+    if header_groups:
+        group_lines = max(wrapped_lines(text, sum(widths[first:last + 1]), BOLD_CHARS_PER_UNIT)
+                          for first, last, text in header_groups)
+        ws.set_row(header_top, group_lines * LINE_PT + 4)
+        header_height += group_lines * LINE_PT + 4
+    ws.set_row(header_bottom, header_lines * LINE_PT + 4)
+
+    first_data = header_bottom + 1
+    heights = []
     for offset, cells in enumerate(body):
         bold = total is not None and offset == len(rows)
         for col, (cell, column) in enumerate(zip(cells, columns)):
-            _write_value(ws, HEADER_ROW + 1 + offset, col, cell, column, styles, bold)
+            _write_value(ws, first_data + offset, col, cell, column, styles, bold)
+        heights.append(_row_height(cells, columns, widths))
+        ws.set_row(first_data + offset, heights[-1])
     if not rows:
-        ws.write_string(HEADER_ROW + 1, 0, empty_message, styles.note)
+        ws.merge_range(first_data, 0, first_data, last_col, empty_message, styles.note)
+    for offset, note in enumerate(notes):
+        row = first_data + max(len(body), 1) + 1 + offset
+        ws.merge_range(row, 0, row, last_col, note, styles.note)
+        ws.set_row(row, wrapped_lines(note, sum(widths)) * LINE_PT + 3)
 
-    for col, column in enumerate(columns):
-        ws.set_column(col, col, _column_width(column, [cells[col].value for cells in body]))
-    ws.freeze_panes(HEADER_ROW + 1, 0)
+    if group_column is not None and rows:
+        groups = [cells[group_column].value for cells in body]
+        ws.set_h_pagebreaks(_page_breaks(first_data, heights, groups,
+                                         titles_height + 15 + header_height, header_height))
+    ws.freeze_panes(first_data, 0)
     if filterable and rows:
-        ws.autofilter(HEADER_ROW, 0, HEADER_ROW + len(rows), last_col)
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
-    ws.repeat_rows(HEADER_ROW)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    ws.set_footer("&CTrang &P / &N")
+        ws.autofilter(header_bottom, 0, header_bottom + len(rows), last_col)
+    _setup_print(ws, (header_top, header_bottom), page_breaks=group_column is not None and bool(rows))
 
 
 def _titles(department_name: str, sheet_title: str, report, data_as_of: dt.datetime,
@@ -189,34 +340,34 @@ def _titles(department_name: str, sheet_title: str, report, data_as_of: dt.datet
 
 
 CRITERION_RESULT_COLUMNS = [
-    _Column("Mã tiêu chí", "text", max_width=16),
+    _Column("Mã tiêu chí", "text", max_width=16, shrink=False),
     _Column("Tiêu chí", "text", max_width=45),
     _Column("Giá trị", "pct", missing=NO_DATA),
     _Column("Tử số", "int"),
     _Column("Mẫu số", "int"),
     _Column("Chỉ tiêu", "pct"),
-    _Column("Còn thiếu (điểm %)", "points"),
+    _Column("Còn thiếu (điểm phần trăm)", "points"),
 ]
 
 GAP_COLUMNS = [
     *CRITERION_RESULT_COLUMNS,
+    _Column("Còn thiếu (hồ sơ)", "int"),
     _Column("Điểm", "points", missing=NO_DATA),
     _Column("Điểm tối đa", "points"),
     _Column("Điểm bị mất", "points"),
     _Column("Điểm dự kiến cuối năm", "points"),
-    _Column("Cần làm gì để đạt", "text", missing="", max_width=50),
-    _Column("Đơn vị chịu trách nhiệm", "text", missing="", max_width=30),
+    _Column("Cần làm gì để đạt (đơn vị chịu trách nhiệm)", "text", missing="", max_width=44),
 ]
 
 UNIT_COLUMNS = [
-    _Column("Đơn vị", "text", max_width=30),
+    _Column("Đơn vị", "text", max_width=28, shrink=False),
     *CRITERION_RESULT_COLUMNS,
     _Column("Tỷ trọng điểm bị mất", "pct"),
-    _Column("Ghi chú dữ liệu", "text", missing="", max_width=45),
+    _Column("Ghi chú dữ liệu", "text", missing="", max_width=30),
 ]
 
 DUE_SOON_COLUMNS = [
-    _Column("Mã hồ sơ", "text", max_width=24),
+    _Column("Mã hồ sơ", "text", max_width=26, shrink=False),
     _Column("Đơn vị", "text", max_width=30),
     _Column("Cán bộ xử lý", "text", max_width=24),
     _Column("Thủ tục", "text", max_width=45),
@@ -252,11 +403,22 @@ def _gap_rows(rows: pd.DataFrame) -> list[list[_Cell]]:
         ratio = MANUAL_POINTS_VI if row.rule == "manual_points" else row.ratio
         table.append([
             _Cell(row.code), _Cell(row.name), _Cell(ratio, status), _Cell(row.numerator),
-            _Cell(row.denominator), _Cell(row.target), _Cell(row.gap_pp, status), _Cell(row.points),
+            _Cell(row.denominator), _Cell(row.target), _Cell(row.gap_pp, status),
+            _Cell(getattr(row, "needed_more", None)), _Cell(row.points),
             _Cell(row.max_points), _Cell(row.points_lost), _Cell(row.projected_points),
-            _Cell(_no_data_note(row.points, row) or row.what_it_takes_vi), _Cell(row.responsible_unit),
+            _Cell(advice_text(row)),
         ])
     return table
+
+
+def advice_text(row) -> str | None:
+    """What to do, and who: "Cần thêm 24 hồ sơ …\nĐơn vị: Văn phòng Sở"; where points cannot be
+    computed, why (the column the uploads lack)."""
+    advice = _no_data_note(row.points, row) or row.what_it_takes_vi
+    unit = getattr(row, "responsible_unit", None)
+    if is_missing(unit) or is_missing(advice):
+        return None if is_missing(advice) else advice
+    return f"{advice}\nĐơn vị: {unit}"
 
 
 def _gap_total(report) -> list[_Cell]:
@@ -264,11 +426,11 @@ def _gap_total(report) -> list[_Cell]:
     lost = pd.to_numeric(report.rows["points_lost"], errors="coerce").sum(min_count=1)
     cells = [_Cell("") for _ in GAP_COLUMNS]
     cells[0] = _Cell("Tổng cộng")
-    cells[7], cells[8] = _Cell(report.total), _Cell(report.max_total)
-    cells[9], cells[10] = _Cell(lost), _Cell(report.projected_total)
+    cells[8], cells[9] = _Cell(report.total), _Cell(report.max_total)
+    cells[10], cells[11] = _Cell(lost), _Cell(report.projected_total)
     unknown = getattr(report, "points_unknown", 0) or 0
     if unknown:
-        cells[11] = _Cell(f"Điểm chưa tính được (chưa có dữ liệu): {format_points(unknown)}")
+        cells[12] = _Cell(f"Điểm chưa tính được (chưa có dữ liệu): {format_points(unknown)}")
     return cells
 
 
@@ -300,16 +462,106 @@ def _due_soon_rows(due_soon: pd.DataFrame) -> list[list[_Cell]]:
     return table
 
 
-def giao_ban_file_name(year: int, data_as_of: dt.date) -> str:
+def statistics_columns(by: str) -> list[_Column]:
+    """STT, the field or unit, then the form's columns (statistics_table.HEADINGS)."""
+    return [_Column("STT", "int", max_width=5), _Column(BY_LABELS_VI[by], "text", max_width=34),
+            *(_Column(heading, "int", header_lines=5, min_width=8) for _, _, heading in HEADINGS)]
+
+
+def statistics_header_groups() -> list[tuple[int, int, str]]:
+    """The form's group headings over its columns (two leading columns: STT and the name)."""
+    groups: list[tuple[int, int, str]] = []
+    for col, (_, group, _) in enumerate(HEADINGS, start=2):
+        if groups and groups[-1][2] == group:
+            groups[-1] = (groups[-1][0], col, group)
+        else:
+            groups.append((col, col, group))
+    return groups
+
+
+def statistics_rows(table: pd.DataFrame) -> tuple[list[list[_Cell]], list[_Cell]]:
+    """Numbered rows and the totals row of statistics_table.statistics_table."""
+    names = [name for name, _, _ in HEADINGS]
+    rows = [[_Cell(number), _Cell(row["key"]), *(_Cell(row[n]) for n in names)]
+            for number, row in enumerate(table[~table["is_total"]].to_dict("records"), start=1)]
+    total = table[table["is_total"]].to_dict("records")[0]
+    return rows, [_Cell(""), _Cell(total["key"]), *(_Cell(total[n]) for n in names)]
+
+
+STATISTICS_NOTES = (
+    "«–»: chưa có dữ liệu — tệp tải lên thiếu cột cần cho số này (ngày hẹn trả, ngày có kết quả hoặc hình "
+    "thức nộp); không phải 0 hồ sơ.",
+    "Tổng số nhận giải quyết = từ kỳ trước chuyển qua + mới tiếp nhận. Kỳ trước chuyển qua: tiếp nhận trước "
+    "ngày đầu kỳ, chưa giải quyết xong trước ngày đó.",
+)
+
+
+def _write_statistics(workbook, styles: _Styles, name: str, statistics, by: str, header: tuple[str, str]) -> None:
+    department, data_line = header
+    table = statistics.by_field if by == "field" else statistics.by_unit
+    rows, total = statistics_rows(table)
+    _write_table(workbook, styles, name, [
+        department,
+        f"TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH THEO {BY_LABELS_VI[by].upper()}",
+        f"Kỳ báo cáo: {statistics.period.label_vi}. Đơn vị tính: hồ sơ. "
+        "Theo mẫu Biểu số 06/VPCP/KSTT (Thông tư 01/2020/TT-VPCP).",
+        data_line,
+    ], statistics_columns(by), rows, total=total, header_groups=statistics_header_groups(),
+        notes=STATISTICS_NOTES, empty_message="Không có hồ sơ nào trong kỳ báo cáo.")
+
+
+def _write_chart(workbook, styles: _Styles, titles: Sequence[str], chart_png: bytes | None) -> None:
+    """The gap chart as a picture scaled to the printable width, or why there is none."""
+    ws = workbook.add_worksheet(CHART_SHEET)
+    ws.set_column(0, 0, (PAGE_WIDTH_PX - 5) / DIGIT_PX)
+    _write_titles(ws, styles, titles, 0, (PAGE_WIDTH_PX - 5) / DIGIT_PX)
+    if chart_png:
+        width, height = (size / CHART_PIXEL_RATIO for size in png_size(chart_png))
+        scale = min(1.0, PAGE_WIDTH_PX / width, (PAGE_HEIGHT_PT - 130) / 0.75 / height) / CHART_PIXEL_RATIO
+        ws.insert_image(HEADER_ROW, 0, "bieu-do.png", {"image_data": io.BytesIO(chart_png),
+                                                       "x_scale": scale, "y_scale": scale,
+                                                       "object_position": 3})
+        ws.print_area(0, 0, HEADER_ROW + 1 + math.ceil(height * scale * CHART_PIXEL_RATIO * 0.75 / 15), 0)
+    else:
+        ws.write_string(HEADER_ROW, 0, "Không vẽ được biểu đồ trên máy này (thiếu trình duyệt Chromium để "
+                        "xuất hình); các số liệu có trong bảng chênh lệch.", styles.note)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.set_margins(**MARGINS)  # the picture is sized to the page: printed at 100%
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG from its header."""
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def build_statistics_workbook(statistics, *, data_as_of: dt.datetime, department_name: str = "Sở Tư pháp",
+                              generated_at: dt.datetime | None = None) -> bytes:
+    """The two statistics sheets alone (by field, by unit), for filing the periodic table."""
+    generated_at = generated_at or dt.datetime.now()
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
+    styles = _Styles(workbook)
+    data_line = f"Số liệu đến ngày {format_date(data_as_of)}. Lập lúc {format_datetime(generated_at)}."
+    for name, by in ((FIELD_STATISTICS_SHEET, "field"), (UNIT_STATISTICS_SHEET, "unit")):
+        _write_statistics(workbook, styles, name, statistics, by, (department_name, data_line))
+    workbook.close()
+    return buffer.getvalue()
+
+
+def giao_ban_file_name(year: int, data_as_of: dt.date, extension: str = "xlsx") -> str:
     """ASCII download name with the evaluation year and the date of the data, e.g.
     "giao-ban-cchc-2026_23-11-2026.xlsx" (safe in any browser or file share)."""
-    return f"giao-ban-cchc-{year}_{data_as_of:%d-%m-%Y}.xlsx"
+    return f"giao-ban-cchc-{year}_{data_as_of:%d-%m-%Y}.{extension}"
 
 
 def build_giao_ban_workbook(report, unit_scores: pd.DataFrame, due_soon: pd.DataFrame, *,
                             data_as_of: dt.datetime, generated_at: dt.datetime | None = None,
-                            department_name: str = "Sở Tư pháp") -> bytes:
-    """Build the .xlsx taken to the weekly leadership meeting from a ScoreReport and two frames."""
+                            department_name: str = "Sở Tư pháp", statistics=None,
+                            chart_png: bytes | None = None) -> bytes:
+    """Build the .xlsx taken to the weekly leadership meeting from a ScoreReport and two frames;
+    with `statistics` (giao_ban.Statistics) the two statistics sheets, with `chart_png` the chart
+    sheet (b"" when it could not be drawn)."""
     generated_at = generated_at or dt.datetime.now()
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
@@ -325,11 +577,18 @@ def build_giao_ban_workbook(report, unit_scores: pd.DataFrame, due_soon: pd.Data
                  empty_message="Chưa có tiêu chí nào được chấm điểm.")
     _write_table(workbook, styles, UNIT_SHEET,
                  titles(f"KẾT QUẢ THEO ĐƠN VỊ NĂM {report.year}"),
-                 UNIT_COLUMNS, _unit_rows(unit_scores), filterable=True,
+                 UNIT_COLUMNS, _unit_rows(unit_scores), filterable=True, group_column=0,
                  empty_message="Chưa có dữ liệu theo đơn vị.")
     _write_table(workbook, styles, DUE_SOON_SHEET,
                  titles("DANH SÁCH HỒ SƠ SẮP ĐẾN HẠN VÀ QUÁ HẠN"),
                  DUE_SOON_COLUMNS, _due_soon_rows(due_soon), filterable=True,
                  empty_message="Không có hồ sơ nào sắp đến hạn hoặc quá hạn.")
+    if statistics is not None:
+        data_line = f"Số liệu đến ngày {format_date(data_as_of)}. Lập lúc {format_datetime(generated_at)}."
+        for name, by in ((FIELD_STATISTICS_SHEET, "field"), (UNIT_STATISTICS_SHEET, "unit")):
+            _write_statistics(workbook, styles, name, statistics, by, (department_name, data_line))
+    if chart_png is not None:  # b"" when the picture could not be drawn: the sheet says so
+        _write_chart(workbook, styles, titles(f"CHÊNH LỆCH SO VỚI CHỈ TIÊU THEO ĐƠN VỊ NĂM {report.year}"),
+                     chart_png)
     workbook.close()
     return buffer.getvalue()

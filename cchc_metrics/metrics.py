@@ -16,6 +16,10 @@ Definitions follow ../shared/domain.md ("Indicators computable from dossier data
 - pending: received before the end of `end`, not finished by then (finished_at NULL or later).
   pending_overdue: pending and due_at before the end of `end` (a dossier due 23:59:59 on the last
   day and still open at midnight is overdue). A pending dossier with no due date is never overdue.
+- carried_over: received before `start`, not finished before it (the statistics table's "kỳ trước
+  chuyển qua"); needs a finish column like pending, and is unknown when resolved and pending are.
+  By month: the pending of the month before. carried_over + received = resolved + pending for
+  the dossiers whose file carried a finish column.
 - "No data is not zero" (coverage.py): every dossier keeps `fields_carried`, the canonical fields
   its file carried. A count only takes the dossiers whose file carried what it needs
   (coverage.COUNT_NEEDS): resolved, pending need a finish column (or a return column);
@@ -80,6 +84,8 @@ COUNT_NAMES = (
     "resolved_timed", "pending_timed", "received_with_channel", "received_with_fee",
     "fee_dossiers_with_payment", "resolved_with_digitized", "resolved_with_e_result",
     "pending_unknown",
+    # state at the period start: received before it, not finished before it (statistics table)
+    "carried_over",
 )
 
 # The fields each count needs (coverage.COUNT_NEEDS) as bit masks; a dossier whose file lacked one
@@ -98,7 +104,7 @@ _COUNTED_FIELDS = _TIMED | _CHANNEL | _PAYMENT | _DIGITIZED | _E_RESULT
 # (counts, base, support), applied in order: in a row where the base (the counts summed) is above 0
 # or unknown and the support (summed) is 0, the counts are unknown (NA).
 UNKNOWN_RULES: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
-    (("resolved", "pending"), ("resolved", "pending", "pending_unknown"), ("resolved", "pending")),
+    (("resolved", "pending", "carried_over"), ("resolved", "pending", "pending_unknown"), ("resolved", "pending")),
     (("resolved_timed", "resolved_early", "resolved_on_time", "resolved_late"), ("resolved",),
      ("resolved_timed",)),
     (("pending_timed", "pending_overdue"), ("pending",), ("pending_timed",)),
@@ -254,6 +260,11 @@ def _place_in_months(scan: pd.DataFrame, keys: list[str], first_month: int, n_mo
                       sign * scan[source].to_numpy()[rows])
     for running in ("pending", "pending_overdue", "pending_timed", "pending_unknown"):
         cells[:, :, col[running]] = cells[:, :, col[running]].cumsum(axis=1)
+    # carried over into a month = pending at the end of the month before; into the first month:
+    # received before the period and (the scan's WHERE) not finished before it
+    first = (received == 0) & finish
+    np.add.at(cells[:, 0, col["carried_over"]], group[first], scan["dossiers"].to_numpy()[first])
+    cells[:, 1:, col["carried_over"]] = cells[:, :-1, col["pending"]]
     cells[:, :, col["resolved_on_time"]] = (cells[:, :, col["resolved_timed"]] - cells[:, :, col["resolved_early"]]
                                             - cells[:, :, col["resolved_late"]])
 

@@ -21,7 +21,7 @@ from cchc_metrics import auth, db, ingest, profiles, settings
 from dossier_factory import insert_dossiers
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
-PAGES = ["overview", "units", "trends", "due_soon", "officers", "upload", "targets", "export"]
+PAGES = ["overview", "units", "trends", "due_soon", "officers", "statistics", "upload", "targets", "export"]
 SAMPLE_DOSSIERS = "15.221"
 FRAMEWORK = "khanh_hoa_department"
 

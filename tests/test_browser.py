@@ -151,5 +151,6 @@ def test_pages_upload_and_download_in_chromium(sample_db, tmp_path):
 
     assert saved.suffix == ".xlsx"
     workbook = openpyxl.load_workbook(saved)
-    assert workbook.sheetnames == [export.GAP_SHEET, export.UNIT_SHEET, export.DUE_SOON_SHEET]
+    assert workbook.sheetnames == [export.GAP_SHEET, export.UNIT_SHEET, export.DUE_SOON_SHEET,
+                                   export.FIELD_STATISTICS_SHEET, export.UNIT_STATISTICS_SHEET, export.CHART_SHEET]
     shutil.copy(saved, SCREENSHOTS.parent / saved.name)

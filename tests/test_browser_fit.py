@@ -12,7 +12,8 @@ from cchc_metrics import db, ingest
 
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots" / "1366"
 TABLE_PAGES = {"targets": "Chỉ tiêu & thang điểm", "upload": "Tải dữ liệu", "due_soon": "Hồ sơ sắp đến hạn",
-               "export": "Xuất báo cáo giao ban", "units": "So sánh đơn vị", "officers": "Cán bộ xử lý hồ sơ"}
+               "export": "Xuất báo cáo giao ban", "units": "So sánh đơn vị", "officers": "Cán bộ xử lý hồ sơ",
+               "statistics": "Thống kê tình hình giải quyết TTHC"}
 GRID_WIDTHS = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')].map(frame => {
     const scroller = frame.querySelector('.dvn-scroller');
     return scroller ? [scroller.scrollWidth, scroller.clientWidth] : null;

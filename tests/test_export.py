@@ -33,6 +33,7 @@ def _report():
     ], columns=["code", "name", "numerator", "denominator", "ratio", "target", "gap_pp", "points",
                 "max_points", "points_lost", "projected_points", "what_it_takes_vi", "responsible_unit"])
     rows["rule"] = ["bands", "proportional_to_target", "proportional", "proportional"]
+    rows["needed_more"] = [24, 4365, NAN, NAN]  # dossiers still needed to reach the target
     return SimpleNamespace(framework="khanh_hoa_department", framework_title="Chỉ số CCHC cấp sở",
                            year=2026, start=dt.date(2025, 12, 15), end=dt.date(2026, 12, 14),
                            as_of=dt.date(2026, 11, 20), total=6.46, max_total=9.5, projected_total=6.5,
@@ -88,28 +89,32 @@ def test_sheet_names_and_title_block(workbook):
     assert ws["A3"].value == "Bộ tiêu chí: Chỉ số CCHC cấp sở"
     assert ws["A4"].value == ("Kỳ đánh giá: 15/12/2025 – 14/12/2026. Số liệu đến ngày 20/11/2026. "
                               "Lập lúc 23/11/2026 07:05.")
+    # One vocabulary: the gap in percentage points and in dossiers, never "điểm %" beside score points.
     assert [c.value for c in ws[6]] == [
-        "Mã tiêu chí", "Tiêu chí", "Giá trị", "Tử số", "Mẫu số", "Chỉ tiêu", "Còn thiếu (điểm %)", "Điểm",
-        "Điểm tối đa", "Điểm bị mất", "Điểm dự kiến cuối năm", "Cần làm gì để đạt", "Đơn vị chịu trách nhiệm"]
+        "Mã tiêu chí", "Tiêu chí", "Giá trị", "Tử số", "Mẫu số", "Chỉ tiêu", "Còn thiếu (điểm phần trăm)",
+        "Còn thiếu (hồ sơ)", "Điểm", "Điểm tối đa", "Điểm bị mất", "Điểm dự kiến cuối năm",
+        "Cần làm gì để đạt (đơn vị chịu trách nhiệm)"]
 
 
 def test_gap_table_values_and_number_formats(workbook):
     ws = workbook["Bảng chênh lệch"]
     assert [c.value for c in ws[7]] == [
-        "II.2.4.2.1", LONG_NAME, 0.9984, 14673, 14697, 1, 0.16, 4.5, 5, 0.5, 4.5,
-        "Giải quyết đúng hạn thêm 24 hồ sơ", "Văn phòng Sở"]
-    assert [ws.cell(7, col).number_format for col in range(3, 12)] == [
-        "0.00%", "#,##0", "#,##0", "0.00%", "0.00", "0.00", "0.00", "0.00", "0.00"]
-    assert ws["L9"].value is None and ws["M9"].value is None
+        "II.2.4.2.1", LONG_NAME, 0.9984, 14673, 14697, 1, 0.16, 24, 4.5, 5, 0.5, 4.5,
+        "Giải quyết đúng hạn thêm 24 hồ sơ\nĐơn vị: Văn phòng Sở"]
+    # Vietnamese-tagged formats: LibreOffice prints 14.697 and 99,84% whatever its locale.
+    assert [ws.cell(7, col).number_format for col in range(3, 13)] == [
+        "[$-42A]0.00%", "[$-42A]#,##0", "[$-42A]#,##0", "[$-42A]0.00%", "[$-42A]0.00", "[$-42A]#,##0",
+        "[$-42A]0.00", "[$-42A]0.00", "[$-42A]0.00", "[$-42A]0.00"]
+    assert ws["M9"].value is None  # met, nothing to do
 
 
 def test_missing_values_are_not_zero(workbook):
     ws = workbook["Bảng chênh lệch"]
     assert [c.value for c in ws[10]][:11] == [
-        "II.6.4.2", "Hài lòng xử lý PAKN", "chưa có dữ liệu", "–", "–", "–", "–", "chưa có dữ liệu", 1, "–", "–"]
+        "II.6.4.2", "Hài lòng xử lý PAKN", "chưa có dữ liệu", "–", "–", "–", "–", "–", "chưa có dữ liệu", 1, "–"]
     assert ws["C10"].data_type == "s"
     # What to do for a criterion without points: its reason (none given here), not an empty cell.
-    assert ws["L10"].value == "Chưa có dữ liệu" and ws["L7"].value == "Giải quyết đúng hạn thêm 24 hồ sơ"
+    assert ws["M10"].value == "Chưa có dữ liệu" and ws["M7"].value.startswith("Giải quyết đúng hạn thêm 24 hồ sơ")
     units = workbook["Theo đơn vị"]
     assert units["D7"].value == "chưa có dữ liệu" and units["J7"].value == "Chưa có dữ liệu"
 
@@ -118,8 +123,8 @@ def test_total_row(workbook):
     ws = workbook["Bảng chênh lệch"]
     total = [c.value for c in ws[11]]
     assert total[0] == "Tổng cộng"
-    assert total[7:11] == [6.46, 9.5, pytest.approx(2.04), 6.5]  # 0.5 + 1.54 + 0 points lost
-    assert ws["H11"].font.b
+    assert total[8:12] == [6.46, 9.5, pytest.approx(2.04), 6.5]  # 0.5 + 1.54 + 0 points lost
+    assert ws["I11"].font.b
     assert ws.max_row == 11
 
 
@@ -138,13 +143,13 @@ def test_status_fills(workbook):
 def test_unit_sheet_sorted_by_unit(workbook):
     ws = workbook["Theo đơn vị"]
     assert [c.value for c in ws[6]] == ["Đơn vị", "Mã tiêu chí", "Tiêu chí", "Giá trị", "Tử số", "Mẫu số",
-                                       "Chỉ tiêu", "Còn thiếu (điểm %)", "Tỷ trọng điểm bị mất",
+                                       "Chỉ tiêu", "Còn thiếu (điểm phần trăm)", "Tỷ trọng điểm bị mất",
                                        "Ghi chú dữ liệu"]
     assert [c.value for c in ws[7]][:4] == ["Phòng Hành chính tư pháp", "II.6.5.2", "Tỷ lệ hồ sơ trực tuyến",
                                            "chưa có dữ liệu"]
     assert [c.value for c in ws[8]] == ["Văn phòng Sở", "II.6.5.2", "Tỷ lệ hồ sơ trực tuyến", 0.45, 450, 1000,
                                        0.5, 5.0, 0.25, None]
-    assert ws["I8"].number_format == "0.00%"
+    assert ws["I8"].number_format == "[$-42A]0.00%"
 
 
 def test_due_soon_dates_are_real_dates(workbook):
@@ -152,7 +157,7 @@ def test_due_soon_dates_are_real_dates(workbook):
     received, due = ws["F7"], ws["G7"]
     assert received.is_date and received.value == dt.datetime(2026, 11, 10, 8, 30)
     assert due.value == dt.datetime(2026, 11, 24, 23, 59, 59)
-    assert received.number_format == due.number_format == "dd/mm/yyyy"
+    assert received.number_format == due.number_format == "[$-42A]dd/mm/yyyy"
     assert [ws["H7"].value, ws["H8"].value] == [1, -2]
     assert ws["A8"].value == "000123" and ws["A8"].data_type == "s"
 
@@ -171,21 +176,51 @@ def test_print_settings(workbook):
     for ws in workbook.worksheets:
         assert ws.page_setup.orientation == "landscape"
         assert ws.page_setup.paperSize == 9
+        if ws.title == "Theo đơn vị":  # manual page breaks between units: fit-to-page would ignore them
+            assert not ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.scale in (None, 100)
+            continue
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.page_setup.fitToWidth in (None, 1)  # absent means 1 page wide in OOXML
-        assert ws.page_setup.fitToHeight == 0
+        assert ws.page_setup.fitToHeight == 999  # width only (0 makes LibreOffice shrink some sheets)
         assert ws.print_title_rows == "$6:$6"
         assert ws.freeze_panes == "A7"
 
 
-def test_column_widths_fit_content_and_long_text_wraps(workbook):
+def _widths(ws) -> list[float]:
+    """Every column's width (openpyxl groups equal neighbours into one dimension)."""
+    widths = {}
+    for dim in ws.column_dimensions.values():
+        for col in range(dim.min, dim.max + 1):
+            widths[col] = dim.width
+    return [widths[col] for col in sorted(widths)]
+
+
+def test_columns_fit_a4_landscape_at_100_percent(workbook):
+    """A4 landscape is 11.69 in; minus 0.4 in margins each side that is 1,045 px at 96 per inch.
+    LibreOffice gives a width unit 7.41 px (Arial 10's digit) + 5 px padding: the columns fit, so
+    "fit to one page wide" never shrinks the 10 pt text."""
+    for ws in workbook.worksheets:
+        assert sum((w - 0.71) * 7.42 + 5 for w in _widths(ws)) <= 1045, ws.title
     ws = workbook["Bảng chênh lệch"]
-    # xlsxwriter stores width + about 0.71 character of padding.
-    assert 45 <= ws.column_dimensions["B"].width < 46  # 100-character name capped at 45
     assert ws["B7"].alignment.wrap_text
-    assert 12 <= ws.column_dimensions["A"].width < 13  # "II.2.4.2.1" and "II.6.5.2" (10) + 2
-    assert 8 <= ws.column_dimensions["D"].width < 9  # "14,673" (6) + 2
-    assert 13 <= ws.column_dimensions["K"].width < 14  # "Điểm dự kiến cuối năm": 21 characters on 2 lines + 2
+    widths = _widths(ws)
+    assert widths[0] >= 11  # "II.2.4.2.1" (10) whole, codes never shrink
+    assert 7 <= widths[3] < 9  # "14.673" (6) + 1
+    # the 100-character name narrowed to fit the page wraps, and its row is tall enough:
+    # at most ~1.4 characters per unit of width, 12.75 pt per line of Arial 10
+    lines = -(-len(LONG_NAME) // int(widths[1] * 1.4))
+    assert ws.row_dimensions[7].height >= lines * 12.75
+
+
+def test_header_rows_are_tall_enough_for_wrapped_headers(workbook):
+    ws = workbook["Bảng chênh lệch"]
+    # "Còn thiếu (điểm phần trăm)" in a column about 11 wide takes three lines
+    assert ws.row_dimensions[6].height >= 3 * 12.75
+
+
+def test_fonts_are_10_pt_or_more(workbook):
+    for ws in workbook.worksheets:
+        assert min(c.font.sz for row in ws.iter_rows() for c in row if c.value is not None) >= 10, ws.title
 
 
 def test_download_file_name():
@@ -227,7 +262,7 @@ def test_workbook_from_real_scores_and_watch_list(tmp_path):
     on_time = [c.value for c in by_code["II.2.4.2.1"]]
     assert on_time[2:7] == [0.5, 1, 2, 1, 50]  # 1 of 2 resolved on time, 50 points short of 100%
     assert _fill(by_code["II.2.4.2.1"][2]) == RED
-    assert by_code["Tổng cộng"][7].value == report.total
+    assert by_code["Tổng cộng"][8].value == report.total
     assert len(by_code) == len(report.rows) + 1
 
     due = wb["Hồ sơ sắp đến hạn"]
@@ -235,3 +270,35 @@ def test_workbook_from_real_scores_and_watch_list(tmp_path):
         HOSTILE[0], HOSTILE[1], 1, "Sắp đến hạn"]
     assert due["B7"].data_type == "s" and _fill(due["I7"]) == AMBER
     assert due["G7"].value == dt.datetime(2023, 11, 23, 23, 59, 59)
+
+
+def test_page_breaks_keep_a_units_rows_together():
+    """A4 landscape is 8.27 in tall; minus 0.55 + 0.6 in margins and 10 pt of footer room that
+    leaves (8.27 - 1.15) * 72 - 10 = 502.6 pt a page."""
+    from cchc_metrics.export import _page_breaks
+
+    # page 1 holds 100 pt of titles and headings, then unit A (2 × 200 = 400 pt: 500 in all);
+    # unit B (400 pt) would overflow: the page breaks before its first row (row 10 + 2).
+    assert _page_breaks(10, [200, 200, 200, 200], ["A", "A", "B", "B"], used=100, header=20) == [12]
+    # a unit taller than a page is not pushed off an otherwise empty page: it flows on
+    assert _page_breaks(10, [300, 300], ["A", "A"], used=20, header=20) == []
+    # small units share pages: 100 + 150 + 150 = 400, then C (150) breaks, then D fits after C
+    assert _page_breaks(10, [150, 150, 150, 150], ["A", "B", "C", "D"], used=100, header=20) == [12]
+
+
+def test_unit_sheet_breaks_between_units():
+    many = pd.concat([_unit_scores().assign(unit=f"Đơn vị {n:02d}", name=LONG_NAME) for n in range(12)],
+                     ignore_index=True)
+    data = build_giao_ban_workbook(_report(), many, _due_soon(), data_as_of=dt.datetime(2026, 11, 20))
+    ws = openpyxl.load_workbook(io.BytesIO(data))["Theo đơn vị"]
+    breaks = [brk.id for brk in ws.row_breaks.brk]
+    assert breaks, "24 tall rows do not fit one page"
+    for row in breaks:  # openpyxl: the break is after row `id` (1-based): units differ across it
+        assert ws.cell(row, 1).value != ws.cell(row + 1, 1).value
+
+
+def test_chart_sheet_says_when_there_is_no_picture():
+    data = build_giao_ban_workbook(_report(), _unit_scores(), _due_soon(), data_as_of=dt.datetime(2026, 11, 20),
+                                   chart_png=b"")
+    ws = openpyxl.load_workbook(io.BytesIO(data))["Biểu đồ chênh lệch"]
+    assert ws["A6"].value.startswith("Không vẽ được biểu đồ") and not ws._images

@@ -25,7 +25,7 @@ def totals(con, start, end, **kwargs) -> dict:
 SINGLE_DOSSIER_CASES = {
     "received before, finished in period a day before due: early": (
         dict(received_at="2023-02-20 08:00", due_at="2023-03-03", finished_at="2023-03-02 10:00"),
-        dict(resolved=1, resolved_early=1)),
+        dict(resolved=1, resolved_early=1, carried_over=1)),
     "finished one minute after a due time: late": (
         dict(received_at="2023-03-01 08:00", due_at="2023-03-10 17:00", finished_at="2023-03-10 17:01"),
         dict(received=1, resolved=1, resolved_late=1)),
@@ -59,9 +59,9 @@ SINGLE_DOSSIER_CASES = {
     "received in period, finished after it: pending": (
         dict(received_at="2023-03-27 08:00", due_at="2023-04-05", finished_at="2023-04-03 09:00"),
         dict(received=1, pending=1)),
-    "received before the period, still open: pending only": (
+    "received before the period, still open: carried over and pending": (
         dict(received_at="2023-01-10 08:00", due_at="2023-01-20"),
-        dict(pending=1, pending_overdue=1)),
+        dict(pending=1, pending_overdue=1, carried_over=1)),
     "received on the last day at 23:59: received": (
         dict(received_at="2023-03-31 23:59", due_at="2023-04-10"),
         dict(received=1, pending=1)),
@@ -92,7 +92,7 @@ SINGLE_DOSSIER_CASES = {
     "received before, digitised, resolved in the period": (
         dict(received_at="2023-02-27 08:00", due_at="2023-03-02", finished_at="2023-03-01 08:00",
              digitized=True),
-        dict(resolved=1, resolved_early=1, digitized=1)),
+        dict(resolved=1, resolved_early=1, digitized=1, carried_over=1)),
 }
 
 

@@ -374,16 +374,19 @@ def test_giao_ban_workbook_gives_the_reason_and_the_unknown_points(no_due):
 
     import openpyxl
 
+    from cchc_metrics import giao_ban
+
     with db.connect(no_due, read_only=True) as con:
-        data = app_services.giao_ban_workbook(con, KEY, 2023, None, dt.date(2023, 3, 20))
+        data = giao_ban.workbook(giao_ban.gather(con, KEY, 2023, as_of=dt.date(2023, 3, 20), with_chart=False))
     book = openpyxl.load_workbook(io.BytesIO(data))
     gaps = book["Bảng chênh lệch"]
     header = [c.value for c in gaps[6]]
     rows = {r[0]: dict(zip(header, r)) for r in gaps.iter_rows(min_row=7, values_only=True)}
     on_time = rows["II.2.4.2.1"]
     assert on_time["Giá trị"] == "chưa có dữ liệu" and on_time["Điểm"] == "chưa có dữ liệu"
-    assert on_time["Cần làm gì để đạt"] == f"Chưa có dữ liệu — {NO_DUE}"
-    assert rows["Tổng cộng"]["Cần làm gì để đạt"] == "Điểm chưa tính được (chưa có dữ liệu): 5,00"
+    advice = "Cần làm gì để đạt (đơn vị chịu trách nhiệm)"
+    assert on_time[advice] == f"Chưa có dữ liệu — {NO_DUE}"
+    assert rows["Tổng cộng"][advice] == "Điểm chưa tính được (chưa có dữ liệu): 5,00"
     assert rows["II.2.2.2.3"]["Giá trị"] == "nhập điểm"          # typed-in points: no ratio
     units = book["Theo đơn vị"]
     header = [c.value for c in units[6]]
