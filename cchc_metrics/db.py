@@ -247,6 +247,16 @@ class SharedDatabase:
         self._users = 0
         self._closer: threading.Timer | None = None
 
+    _shared: dict[Path, SharedDatabase] = {}
+    _shared_guard = threading.Lock()
+
+    @classmethod
+    def for_path(cls, path: str | os.PathLike | None = None) -> SharedDatabase:
+        """The process's one SharedDatabase of this file (the pages and the inbox watcher share it)."""
+        key = resolve_db_path(path).resolve()
+        with cls._shared_guard:
+            return cls._shared.setdefault(key, cls(key))
+
     @property
     def is_open(self) -> bool:
         return self._con is not None
