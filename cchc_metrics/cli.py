@@ -281,9 +281,19 @@ def _cmd_hash_password(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import duckdb
+
+    from .db import resolve_db_path, storage_error
+
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
     except CchcError as exc:
         print(str(exc), file=sys.stderr)
+        return 1
+    except duckdb.Error as exc:     # a damaged block met while reading, a full disk on closing
+        problem = storage_error(exc, resolve_db_path(getattr(args, "db", None)))
+        if problem is None:
+            raise
+        print(str(problem), file=sys.stderr)
         return 1
