@@ -115,7 +115,7 @@ def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
     return Path(chosen)
 
 
-IDLE_SECONDS = 2.0      # the server lets go of the file after this long without use
+IDLE_SECONDS = 3.0      # the server lets go of the file after this long without use
 WAIT_SECONDS = 30.0     # how long an opener waits for another process to let go of the file
 _RETRY_SECONDS = 0.2
 
