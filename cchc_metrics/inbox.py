@@ -67,6 +67,7 @@ class InboxWatcher:
         self.poll_seconds = poll_seconds
         self._seen: dict[str, tuple[int, int]] = {}       # name -> (size, mtime) at the last look
         self._retry_at: dict[str, float] = {}
+        self._folder_problem: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -77,8 +78,11 @@ class InboxWatcher:
             self.folder.mkdir(parents=True, exist_ok=True)
             paths = sorted(p for p in self.folder.iterdir() if _takeable(p))
         except OSError as exc:
-            LOG.warning("Inbox %s cannot be read: %s", self.folder, exc)
+            if str(exc) != self._folder_problem:     # said once, not every few seconds
+                LOG.warning("Inbox %s cannot be read: %s", self.folder, exc)
+                self._folder_problem = str(exc)
             return []
+        self._folder_problem = None
         outcomes, seen = [], {}
         for path in paths:
             try:
