@@ -172,10 +172,13 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     """
     db_path = resolve_db_path(path)
     deadline = time.monotonic() + wait_seconds
+    if not read_only:
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:              # the folder cannot be created
+            raise StorageError(_READ_ONLY_VI.format(path=db_path, folder=db_path.parent)) from exc
     while True:
         try:
-            if not read_only:
-                db_path.parent.mkdir(parents=True, exist_ok=True)
             con = duckdb.connect(str(db_path), read_only=read_only,
                                  config={"threads": threads, "memory_limit": memory_limit})
             break
@@ -187,8 +190,6 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
                 raise DatabaseBusyError(_BUSY_VI.format(path=db_path, seconds=wait_seconds,
                                                         inbox=inbox_folder(db_path))) from exc
             raise storage_error(exc, db_path) or exc
-        except PermissionError as exc:       # the folder cannot be created
-            raise StorageError(_READ_ONLY_VI.format(path=db_path, folder=db_path.parent)) from exc
     if not read_only:
         try:
             con.execute(SCHEMA_SQL)
