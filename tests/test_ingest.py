@@ -10,6 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import duckdb
 import pytest
 import xlsxwriter
 
@@ -280,6 +281,26 @@ def test_a_load_never_changes_the_memory_limit_other_sessions_run_under(con, tmp
                          seen.add(watcher.execute("SELECT current_setting('memory_limit')").fetchone()[0]))
     assert (result.rows_read, result.added, result.rejected) == (80, 78, 1)
     assert seen == {"4.0 GiB"}
+
+
+def test_a_big_file_staged_in_its_own_capped_instance_stores_the_same(con, tmp_path, monkeypatch):
+    # Over SEPARATE_STAGING_FILE_BYTES a file is staged and checked in a DuckDB instance of its own
+    # (capped at 128 MiB, spilling beyond) and its rows copied in as Arrow: same rows, same hashes.
+    data = pieced_export(tmp_path / "big.xlsx")
+    same_connection = ingest_file(con, data, "big.xlsx", skip_invalid=True)
+    expected = [{k: v for k, v in r.items() if k != "upload_id"} for r in table_rows(con, "dossiers")]
+    undo_upload(con, same_connection.upload_id)
+    staging_limits = []
+    real_connect = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: staging_limits.append(k["config"]["memory_limit"])
+                        or real_connect(*a, **k))
+    monkeypatch.setattr(store, "SEPARATE_STAGING_FILE_BYTES", 0)
+    separate = ingest_file(con, data, "big.xlsx", skip_invalid=True)
+    assert staging_limits == ["128MiB"]
+    assert (separate.rows_read, separate.added, separate.rejected) == (80, 78, 1)
+    assert [{k: v for k, v in r.items() if k != "upload_id"} for r in table_rows(con, "dossiers")] == expected
+    assert rejected_rows(con, separate.upload_id).equals(rejected_rows(con, same_connection.upload_id))
+    assert rejected_rows(con, separate.upload_id)["source_row"].tolist() == [50]
 
 
 def test_a_later_file_without_a_column_keeps_what_an_earlier_file_gave(con, tmp_path, january):

@@ -26,6 +26,8 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -52,6 +54,13 @@ SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 SAMPLE_SUFFIXES = (".xlsx", ".xls", ".csv")
 MAX_PROBLEMS_KEPT = 1000
 STAGE_BATCH_ROWS = 150_000
+# A file over this size (~300,000 rows) is staged and checked in a DuckDB instance of its own, whose
+# memory is capped at STAGE_MEMORY_LIMIT (it spills to a temporary folder beyond): DuckDB counts
+# only its own memory, not the reader's working alongside, and its memory limit is global to an
+# instance, so lowering the database's would cap every other session's queries too. A smaller
+# file peaks far under 1 GB anyway and is staged in the database's own connection (no copy).
+SEPARATE_STAGING_FILE_BYTES = 32 * 2**20
+STAGE_MEMORY_LIMIT = "128MiB"
 SAMPLE_RETIRED_VI = "Đã gỡ dữ liệu mẫu: từ nay chỉ tính dữ liệu của đơn vị."
 
 # First words of totals and signature lines that may sit in the dossier-id column.
@@ -188,16 +197,16 @@ def _load(cur, data: bytes, file_name: str, sha256: str, *, mapping, skip_invali
             + "".join(f" {note}" for note in export.column_notes), file_name)
     report("read", 1.0)
 
-    with _transaction(cur):
+    with _staging(cur, len(data)) as stage, _transaction(cur):
         report("validate", 0.0)
-        _stage(cur, export, default_unit)
-        problems, problem_count, problem_rows = _problems(cur, export, default_unit)
+        _stage(stage, export, default_unit)
+        problems, problem_count, problem_rows = _problems(stage, export, default_unit)
         if problems and not skip_invalid:
             raise IngestError(
                 f"có {format_number(problem_count)} lỗi ở {format_number(problem_rows)} dòng nên "
                 "tệp chưa được nạp. Hãy sửa các ô dưới đây trong tệp rồi tải lại, hoặc chọn «bỏ "
                 "qua dòng lỗi» để nạp các dòng hợp lệ.", file_name, problems)
-        rows_read = cur.execute("SELECT count(*) FROM staged WHERE is_dossier").fetchone()[0]
+        rows_read = stage.execute("SELECT count(*) FROM staged WHERE is_dossier").fetchone()[0]
         if rows_read == 0:
             raise IngestError("không có dòng hồ sơ nào dưới dòng tiêu đề. Hãy kiểm tra lại tệp "
                               "xuất.", file_name)
@@ -205,14 +214,42 @@ def _load(cur, data: bytes, file_name: str, sha256: str, *, mapping, skip_invali
         report("write", 0.0)
         carried = carried_mask(carried_fields(export.mapping, default_unit=bool(default_unit)))
         warnings = (explain.file_warnings(export.mapping, default_unit) + export.column_notes
-                    + _blank_cell_warnings(cur, export, default_unit))
+                    + _blank_cell_warnings(stage, export, default_unit))
         retired = 0 if is_sample else _retire_sample(cur)
-        result = _write(cur, export, sha256, len(data), is_sample, rows_read, problem_rows,
+        result = _write(cur, stage, export, sha256, len(data), is_sample, rows_read, problem_rows,
                         carried, report, warnings)
         if retired:
             result.message_vi += " " + SAMPLE_RETIRED_VI
     report("write", 1.0)
     return result
+
+
+@contextlib.contextmanager
+def _staging(cur, size: int):
+    """The cursor a file is staged and checked on: the database's own, or for a file over
+    SEPARATE_STAGING_FILE_BYTES a fresh in-memory DuckDB capped at STAGE_MEMORY_LIMIT."""
+    if size <= SEPARATE_STAGING_FILE_BYTES:
+        yield cur
+        return
+    spill = tempfile.mkdtemp(prefix="cchc-stage-")
+    stage = duckdb.connect(":memory:", config={"memory_limit": STAGE_MEMORY_LIMIT, "threads": 2,
+                                               "temp_directory": spill})
+    try:
+        yield stage
+    finally:
+        stage.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _from_stage(cur, stage, relation: str, columns: str = "*") -> str:
+    """The name under which `cur` reads `columns` of a relation of the staging cursor: the relation
+    itself when staging shares the connection, else a stream of Arrow batches from the staging
+    instance (read once)."""
+    if stage is cur:
+        return relation
+    stage.complete()        # a result read with fetchone() stays open and would block the reader
+    cur.register(f"staged_{relation}", stage.sql(f"SELECT {columns} FROM {relation}").to_arrow_reader())
+    return f"staged_{relation}"
 
 
 def _retire_sample(cur) -> int:
@@ -448,18 +485,19 @@ def _problems(cur, export: RawExport, default_unit: str | None):
     return [RowProblem(*row) for row in first], count, rows
 
 
-def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows_read: int,
+def _write(cur, stage, export: RawExport, sha256: str, size: int, is_sample: bool, rows_read: int,
            rejected: int, carried: int, report: Progress, warnings: list[str]) -> UploadResult:
+    """Store the checked rows (`staged`, `problems` on the staging cursor) as one upload."""
     upload_id = cur.execute("SELECT nextval('upload_id_seq')").fetchone()[0]
     fields = ", ".join(FIELD_NAMES)
     # Valid dossier rows; the later row wins for an id listed twice.
-    cur.execute("""
+    stage.execute("""
         CREATE OR REPLACE TEMP TABLE kept AS
         SELECT max(source_row) AS source_row FROM staged
         WHERE is_dossier AND source_row NOT IN (SELECT source_row FROM problems)
         GROUP BY dossier_id""")
-    cur.execute("CREATE OR REPLACE TEMP VIEW valid AS SELECT * FROM staged SEMI JOIN kept USING (source_row)")
-    dates = cur.execute("""
+    stage.execute("CREATE OR REPLACE TEMP VIEW valid AS SELECT * FROM staged SEMI JOIN kept USING (source_row)")
+    dates = stage.execute("""
         SELECT min(received_at), greatest(max(received_at), max(finished_at), max(returned_at))
         FROM valid""").fetchone()
     period_start = export.period_start or (dates[0].date() if dates[0] else None)
@@ -477,11 +515,15 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
                  json.dumps(export.mapping, ensure_ascii=False), period_start, period_end,
                  data_as_of, rows_read, rejected, uploaded_at, is_sample, carried,
                  json.dumps(warnings, ensure_ascii=False) if warnings else None])
-    cur.execute(f"INSERT INTO rejected_rows SELECT {upload_id}, * FROM problems")
+    cur.execute(f"INSERT INTO rejected_rows SELECT {upload_id}, * FROM {_from_stage(cur, stage, 'problems')}")
     cur.execute(f"""
         INSERT INTO dossier_versions
-        SELECT {upload_id}, source_row, hash({fields}), {fields}, {carried} FROM valid""")
-    cur.execute("DROP VIEW valid; DROP TABLE kept; DROP TABLE staged")
+        SELECT {upload_id}, source_row, hash({fields}), {fields}, {carried}
+        FROM {_from_stage(cur, stage, 'valid', f"source_row, {fields}")}""")
+    if stage is not cur:
+        cur.unregister("staged_problems")
+        cur.unregister("staged_valid")
+    stage.execute("DROP VIEW valid; DROP TABLE kept; DROP TABLE staged; DROP TABLE problems")
     report("write", 0.5)
     # This upload's rows are read back from dossier_versions: no second copy of a big file.
     cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS "
@@ -503,7 +545,7 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
     unchanged = total - added - updated
     cur.execute("UPDATE uploads SET added = ?, updated = ?, unchanged = ? WHERE upload_id = ?",
                 [added, updated, unchanged, upload_id])
-    cur.execute("DROP VIEW incoming; DROP TABLE previous; DROP TABLE problems")
+    cur.execute("DROP VIEW incoming; DROP TABLE previous")
     message = (f"Đã nạp «{export.file_name}»: {format_number(rows_read)} dòng hồ sơ, "
                f"{format_number(added)} hồ sơ mới, {format_number(updated)} cập nhật, "
                f"{format_number(unchanged)} không đổi, {format_number(rejected)} dòng lỗi bị bỏ qua"
