@@ -1,4 +1,4 @@
-"""Streamlit glue shared by dashboard.py and every page: the one connection, cached queries,
+"""Streamlit glue shared by dashboard.py and every page: the shared database, cached queries,
 the sidebar choices, access rights and the way errors are shown.
 
 Not a page itself: `st.navigation` in dashboard.py lists the pages explicitly.
