@@ -103,7 +103,7 @@ def main() -> None:
         return
     page = st.navigation(all_pages())
     st.html(common.VIETNAMESE_CSS)
-    common.connection()
+    common.database()
     sidebar_filters()
     freshness_notices()
     sidebar_access()
@@ -115,10 +115,15 @@ def main() -> None:
 async def warm_up(_app):
     """Server start-up hook: before the server takes its first visitor, run the app once in a hidden
     session (the way Streamlit's script health check does), so that visitor finds everything
-    imported, opened and cached. A failing run changes nothing: the visitor then sees the error."""
+    imported, opened and cached. A failing run changes nothing: the visitor then sees the error.
+    Then the inbox watcher starts: files copied into the inbox load like uploads (cchc_metrics.inbox)."""
     from streamlit.runtime import Runtime
+
+    from cchc_metrics import db, inbox
     await Runtime.instance().does_script_run_without_error()
+    watcher = inbox.InboxWatcher(db.SharedDatabase.for_path(), db.inbox_folder()).start()
     yield
+    watcher.stop()
 
 
 if __name__ == "__main__":  # a visit: Streamlit runs this file as __main__

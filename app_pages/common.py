@@ -1,4 +1,4 @@
-"""Streamlit glue shared by dashboard.py and every page: the one connection, cached queries,
+"""Streamlit glue shared by dashboard.py and every page: the shared database, cached queries,
 the sidebar choices, access rights and the way errors are shown.
 
 Not a page itself: `st.navigation` in dashboard.py lists the pages explicitly.
@@ -135,27 +135,31 @@ ROLE_KEY = "signed_in_role"
 
 
 @st.cache_resource(show_spinner="Đang mở cơ sở dữ liệu (lần đầu sẽ nạp dữ liệu mẫu, mất khoảng 10 giây)…")
-def _connection_for(path: str):
-    """One DuckDB connection per server process and database file; loads the sample data on a fresh one."""
-    con = db.connect(path)
-    if not app_services.has_uploads(con):
-        ingest.load_sample_data(con)
-    return con
+def _database_for(path: str) -> db.SharedDatabase:
+    """One shared database per server process and file (opened when used, let go when idle, so
+    CLI commands can run meanwhile); loads the sample data on a fresh one."""
+    database = db.SharedDatabase.for_path(path)
+    with database.use() as con:
+        if not app_services.has_uploads(con):
+            ingest.load_sample_data(con)
+    return database
 
 
-def connection():
-    return _connection_for(str(db.resolve_db_path()))
+def database() -> db.SharedDatabase:
+    return _database_for(str(db.resolve_db_path()))
 
 
 def data_version() -> tuple:
-    return app_services.data_version(connection())
+    with database().use() as con:
+        return app_services.data_version(con)
 
 
 @st.cache_data(show_spinner=False, max_entries=300, ttl=3600)
 def _cached_call(version: tuple, target: str, args: tuple, kwargs: tuple) -> Any:
     module_name, func_name = target.rsplit(".", 1)
     func = getattr(importlib.import_module(module_name), func_name)
-    return func(connection().cursor(), *args, **dict(kwargs))
+    with database().use() as con:
+        return func(con.cursor(), *args, **dict(kwargs))
 
 
 def cached(func: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -165,8 +169,12 @@ def cached(func: Callable, *args: Any, **kwargs: Any) -> Any:
 
 
 def run(func: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Call a core function that changes data (upload, undo, save) on its own cursor."""
-    return func(connection().cursor(), *args, **kwargs)
+    """Call a core function that changes data (upload, undo, save) on its own cursor, as the
+    process's one writer (the inbox watcher waits meanwhile, and the other way round)."""
+    with database().use() as con:
+        cursor = con.cursor()
+        with db.writing(cursor):
+            return func(cursor, *args, **kwargs)
 
 
 @dataclass(frozen=True)

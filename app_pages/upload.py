@@ -195,6 +195,17 @@ def history_section(may_edit: bool) -> None:
         st.rerun()
 
 
+def sample_section() -> None:
+    """With no dossier in force: the bundled sample can be loaded again, for a demonstration (the
+    next upload of the department's own data takes it out again)."""
+    st.caption("Cơ sở dữ liệu chưa có hồ sơ nào. Có thể nạp lại dữ liệu mẫu đi kèm phần mềm để trình "
+               "diễn; dữ liệu mẫu sẽ tự gỡ khi tải tệp đầu tiên của đơn vị.")
+    if st.button("Nạp dữ liệu mẫu để trình diễn", icon=":material/science:", key="load_sample"):
+        results = common.run(ingest.load_sample_data)
+        st.session_state[MESSAGES_KEY] = [("success", f"Đã nạp dữ liệu mẫu ({format_number(len(results))} tệp).")]
+        st.rerun()
+
+
 st.title("Tải dữ liệu")
 for kind, message in st.session_state.pop(MESSAGES_KEY, []):
     show = {"success": st.success, "info": st.info, "warning": st.warning}.get(kind, st.error)
@@ -206,4 +217,6 @@ with common.user_errors():
     may_edit = common.require_editor("tải dữ liệu lên hoặc hoàn tác")
     if may_edit:
         upload_section()
+        if freshness["dossier_count"] == 0:
+            sample_section()
     history_section(may_edit)

@@ -241,6 +241,7 @@ def late_officer_choices(shares: pd.DataFrame) -> dict[str, tuple[str, str]]:
 # ---- Tải dữ liệu (an `ingest.list_uploads` frame) -----------------------------------------------
 
 STATUS_SAMPLE_VI = "Dữ liệu mẫu"
+STATUS_SAMPLE_RETIRED_VI = "Dữ liệu mẫu (đã gỡ)"
 STATUS_ACTIVE_VI = "Đang dùng"
 STATUS_UNDONE_VI = "Đã hoàn tác lúc "
 
@@ -255,9 +256,10 @@ def still_missing(missing_required: list[str], default_unit: str | None) -> list
 
 
 def upload_status_labels(uploads: pd.DataFrame) -> list[str]:
-    """The "Tình trạng" of each upload, in order: sample data, in use, or undone at when."""
+    """The "Tình trạng" of each upload, in order: sample data (or sample taken out, by the first
+    upload of the department's own data), in use, or undone at when."""
     return [(STATUS_SAMPLE_VI if sample else STATUS_ACTIVE_VI) if is_missing(undone)
-            else STATUS_UNDONE_VI + format_datetime(undone)
+            else STATUS_SAMPLE_RETIRED_VI if sample else STATUS_UNDONE_VI + format_datetime(undone)
             for undone, sample in zip(uploads["undone_at"], uploads["is_sample"])]
 
 

@@ -2,6 +2,10 @@
 
 Each sub-command parses its arguments here and calls the core; messages for people are Vietnamese,
 machine output (json / csv) keeps stable English keys. Input errors exit 1 with the message on stderr.
+
+Every command opens the database for itself only (the reading ones read-only) and waits up to
+db.WAIT_SECONDS while another process holds it: the dashboard lets go of the file when idle, so
+these commands also work while it runs (scheduled loads can instead copy files into the inbox).
 """
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from .db import connect
+from .db import WAIT_SECONDS, connect
 from .errors import CchcError
 from .formatting import format_date, format_number, is_missing
 from .schema import FIELD_BY_NAME
@@ -109,7 +113,7 @@ def _cmd_ingest(args) -> int:
         except (OSError, ValueError) as exc:
             raise CchcError(f"Không đọc được tệp ánh xạ cột «{args.mapping}» (cần JSON dạng "
                             f"{{\"dossier_id\": \"Số biên nhận\", ...}}): {exc}") from exc
-    con = None if args.preview else connect(args.db)
+    con = None if args.preview else connect(args.db, wait_seconds=WAIT_SECONDS)
     failed = 0
     for name in args.files:
         path = Path(name)
@@ -165,9 +169,8 @@ def preview_report(data: bytes, file_name: str, mapping: dict | None, unit: str 
 
 def _cmd_uploads(args) -> int:
     """The upload history as an aligned text table, newest first."""
-    con = connect(args.db)
-    uploads = list_uploads(con)
-    con.close()
+    with _open_existing_db(args) as con:
+        uploads = list_uploads(con)
     if uploads.empty:
         print("Chưa có lần tải dữ liệu nào.")
         return 0
@@ -190,22 +193,22 @@ def _cmd_uploads(args) -> int:
 
 
 def _cmd_undo(args) -> int:
-    con = connect(args.db)
-    result = undo_upload(con, args.upload_id)
-    con.close()
+    with connect(args.db, wait_seconds=WAIT_SECONDS) as con:
+        result = undo_upload(con, args.upload_id)
     print(result.message_vi)
     return 0
 
 
 def _open_existing_db(args):
-    """A read-only connection to --db; a missing file is an input error, not a new empty database."""
-    from .db import connect, resolve_db_path
+    """A read-only connection to --db (waiting while another process writes to it); a missing file
+    is an input error, not a new empty database."""
+    from .db import resolve_db_path
 
     path = resolve_db_path(args.db)
     if not path.exists():
         raise CchcError(f"Không tìm thấy cơ sở dữ liệu «{path}». Hãy nạp dữ liệu trước "
                         "(python -m cchc_metrics ingest TỆP) hoặc chỉ đúng tệp bằng --db.")
-    return connect(path, read_only=True)
+    return connect(path, read_only=True, wait_seconds=WAIT_SECONDS)
 
 
 def _records(frame) -> list[dict]:
@@ -340,9 +343,19 @@ def _cmd_hash_password(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import duckdb
+
+    from .db import resolve_db_path, storage_error
+
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
     except CchcError as exc:
         print(str(exc), file=sys.stderr)
+        return 1
+    except duckdb.Error as exc:     # a damaged block met while reading, a full disk on closing
+        problem = storage_error(exc, resolve_db_path(getattr(args, "db", None)))
+        if problem is None:
+            raise
+        print(str(problem), file=sys.stderr)
         return 1

@@ -11,19 +11,31 @@ Tables:
 - `setting_overrides`, `calendar_overrides`: user changes to targets, rules, manual values and the
   working-day calendar (the shipped files stay the defaults).
 
-DuckDB allows one writing process per file; a second one gets `DatabaseBusyError` with a
-Vietnamese message instead of an IOException.
+Connection model. DuckDB lets one process open a file read-write, or many processes open it
+read-only, never both. So nobody holds the file longer than they use it:
+- the dashboard server opens it through `SharedDatabase`: on first use, shared by every session
+  and the inbox watcher, closed again after IDLE_SECONDS without use;
+- CLI commands open it for the command only (read-only for the reading ones); `connect(...,
+  wait_seconds=)` retries while another process holds it, then says who to wait for
+  (`DatabaseBusyError`);
+- inside one process every write takes `writing(con)`: one lock per database file, so two uploads
+  never interleave (each would otherwise see only its own snapshot and both add a dossier).
+A file that cannot be written or read (read-only folder, full disk, damaged file) gives
+`StorageError` with a Vietnamese message that says what to do; the file itself is never touched.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import threading
+import time
 from pathlib import Path
 
 import duckdb
 
 from .coverage import carried_fields, carried_mask
-from .errors import DatabaseBusyError
+from .errors import DatabaseBusyError, StorageError
 from .schema import DOSSIER_FIELDS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +55,7 @@ CREATE TABLE IF NOT EXISTS uploads (
     mapping VARCHAR,              -- JSON: canonical field -> source header
     period_start DATE,
     period_end DATE,
-    data_as_of TIMESTAMP,         -- orders versions of a dossier: newest data wins
+    data_as_of TIMESTAMP,         -- the file's data up to (title period end, else latest date); not a precedence
     rows_read BIGINT,
     added BIGINT,
     updated BIGINT,
@@ -67,7 +79,8 @@ CREATE TABLE IF NOT EXISTS dossiers (
     source_row INTEGER NOT NULL,
     row_hash UBIGINT NOT NULL,
     {_DOSSIER_COLUMNS},
-    fields_carried UINTEGER
+    fields_carried UINTEGER,
+    PRIMARY KEY (dossier_id)
 );
 CREATE TABLE IF NOT EXISTS rejected_rows (
     upload_id BIGINT NOT NULL,
@@ -102,34 +115,216 @@ def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
     return Path(chosen)
 
 
+IDLE_SECONDS = 3.0      # the server lets go of the file after this long without use
+WAIT_SECONDS = 30.0     # how long an opener waits for another process to let go of the file
+_RETRY_SECONDS = 0.2
+
+_BUSY_VI = ("Cơ sở dữ liệu «{path}» đang được một chương trình khác dùng (thường là ứng dụng CCHC "
+            "Dashboard đang nạp tệp, hoặc một lệnh khác đang chạy) và chưa rảnh sau {seconds:g} giây. "
+            "Hãy thử lại sau ít phút; để nạp tệp tự động khi ứng dụng đang chạy, hãy chép tệp vào thư "
+            "mục «{inbox}».")
+_READ_ONLY_VI = ("Không ghi được vào cơ sở dữ liệu «{path}»: thư mục hoặc tệp chỉ cho đọc. Dữ liệu đã "
+                 "lưu không thay đổi và vẫn xem được. Hãy cấp quyền ghi cho thư mục «{folder}» (hoặc chỉ "
+                 "nơi khác bằng biến CCHC_DB) rồi khởi động lại ứng dụng.")
+_DISK_FULL_VI = ("Không ghi được vào cơ sở dữ liệu «{path}»: ổ đĩa đã đầy (hoặc tệp vượt giới hạn dung "
+                 "lượng). Thao tác này chưa được thực hiện, dữ liệu đã lưu không thay đổi. Hãy giải phóng "
+                 "dung lượng ổ đĩa rồi làm lại.")
+_DAMAGED_VI = ("Tệp cơ sở dữ liệu «{path}» bị hỏng, không đọc được. Đừng xóa tệp này. Hãy khôi phục "
+               "tệp từ bản sao lưu gần nhất; nếu không có, hãy đổi tên tệp hỏng (giữ lại để kiểm tra), "
+               "khởi động lại ứng dụng rồi nạp lại các tệp xuất từ phần mềm Một cửa.")
+
+
+def inbox_folder(db_path: str | os.PathLike | None = None) -> Path:
+    """Where the server picks up files to load: $CCHC_INBOX, else inbox/ beside the database."""
+    chosen = os.environ.get("CCHC_INBOX")
+    return Path(chosen) if chosen else resolve_db_path(db_path).parent / "inbox"
+
+
+def storage_error(exc: BaseException, path: str | os.PathLike) -> StorageError | None:
+    """The Vietnamese StorageError for a DuckDB error caused by the storage, else None."""
+    text = str(exc).lower()
+    if any(s in text for s in ("no space left", "file too large", "disk quota")):
+        template = _DISK_FULL_VI
+    elif any(s in text for s in ("permission denied", "read-only file system", "read-only mode",
+                                 "attached in read-only")):
+        template = _READ_ONLY_VI
+    elif "not a valid duckdb database" in text or "corrupt database" in text:
+        template = _DAMAGED_VI
+    else:
+        return None
+    path = Path(path)
+    return StorageError(template.format(path=path, folder=path.parent))
+
+
+def _is_busy(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
-            threads: int = 2, memory_limit: str = "4GiB") -> duckdb.DuckDBPyConnection:
+            threads: int = 2, memory_limit: str = "4GiB",
+            wait_seconds: float = 0.0) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the database and make sure the schema exists.
 
-    Hold one connection per process and run each query on `con.cursor()`: duckdb 2.0 refuses
-    concurrent calls on one connection. Give the memory limit in GiB / MiB: ingest lowers it for
-    a load and sets back the value DuckDB shows, which is exact only in those units.
+    Run each query on `con.cursor()`: duckdb 2.0 refuses concurrent calls on one connection. While
+    another process holds the file, retry for up to `wait_seconds`, then DatabaseBusyError. The
+    memory limit is set here once for the connection's life, never per operation (the setting is
+    global to the database: a change by one session would apply to every other one).
     """
     db_path = resolve_db_path(path)
+    deadline = time.monotonic() + wait_seconds
     if not read_only:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(db_path), read_only=read_only,
-                             config={"threads": threads, "memory_limit": memory_limit})
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise DatabaseBusyError(
-                f"Cơ sở dữ liệu «{db_path}» đang được một chương trình khác mở (thường là ứng dụng "
-                "CCHC Dashboard đang chạy). Hãy tải tệp qua trang «Tải dữ liệu» của ứng dụng, hoặc "
-                "tắt ứng dụng rồi chạy lại lệnh này.") from exc
-        raise
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:              # the folder cannot be created
+            raise StorageError(_READ_ONLY_VI.format(path=db_path, folder=db_path.parent)) from exc
+    while True:
+        try:
+            con = duckdb.connect(str(db_path), read_only=read_only,
+                                 config={"threads": threads, "memory_limit": memory_limit})
+            break
+        except duckdb.Error as exc:
+            if _is_busy(exc) and time.monotonic() < deadline:
+                time.sleep(_RETRY_SECONDS)
+                continue
+            if _is_busy(exc):
+                raise DatabaseBusyError(_BUSY_VI.format(path=db_path, seconds=wait_seconds,
+                                                        inbox=inbox_folder(db_path))) from exc
+            raise storage_error(exc, db_path) or exc
     if not read_only:
-        con.execute(SCHEMA_SQL)
-        _add_fields_carried(con)
-        con.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS warnings VARCHAR")
+        try:
+            con.execute(SCHEMA_SQL)
+            _add_fields_carried(con)
+            con.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS warnings VARCHAR")
+            _add_dossier_key(con)
+        except duckdb.Error as exc:
+            con.close()
+            raise storage_error(exc, db_path) or exc
     return con
 
 
+def is_read_only(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.cursor().execute(
+        "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+
+
+def database_file(con: duckdb.DuckDBPyConnection) -> str:
+    path = con.cursor().execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    return str(Path(path).resolve()) if path else ":memory:"
+
+
+_WRITE_LOCKS: dict[str, threading.RLock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def writing(con: duckdb.DuckDBPyConnection):
+    """Hold this process's one write lock of the connection's database file while changing it.
+
+    DuckDB transactions run on snapshots: two uploads at once would each add a dossier the other
+    is adding too. One writer at a time (re-entrant: a write may call another) rules that out."""
+    path = database_file(con)
+    if is_read_only(con):
+        raise StorageError(_READ_ONLY_VI.format(path=path, folder=Path(path).parent))
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.setdefault(path, threading.RLock())
+    with lock:
+        yield
+
+
+class SharedDatabase:
+    """The server's access to the database file: opened on first use, shared by every session and
+    the inbox watcher, closed after `idle_seconds` without use, so that CLI commands can open the
+    file between visits. A folder that cannot be written is opened read-only: pages still show the
+    data, writes say why they cannot be done."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *, idle_seconds: float = IDLE_SECONDS,
+                 wait_seconds: float = WAIT_SECONDS):
+        self.path = resolve_db_path(path)
+        self.idle_seconds = idle_seconds
+        self.wait_seconds = wait_seconds
+        self._state = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._users = 0
+        self._closer: threading.Timer | None = None
+
+    _shared: dict[Path, SharedDatabase] = {}
+    _shared_guard = threading.Lock()
+
+    @classmethod
+    def for_path(cls, path: str | os.PathLike | None = None) -> SharedDatabase:
+        """The process's one SharedDatabase of this file (the pages and the inbox watcher share it)."""
+        key = resolve_db_path(path).resolve()
+        with cls._shared_guard:
+            return cls._shared.setdefault(key, cls(key))
+
+    @property
+    def is_open(self) -> bool:
+        return self._con is not None
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        try:
+            return connect(self.path, wait_seconds=self.wait_seconds)
+        except StorageError:
+            if not self.path.exists():
+                raise
+            return connect(self.path, read_only=True, wait_seconds=self.wait_seconds)
+
+    @contextlib.contextmanager
+    def use(self):
+        """The open connection for the duration of the block (query on `con.cursor()`)."""
+        with self._state:
+            if self._closer is not None:
+                self._closer.cancel()
+                self._closer = None
+            if self._con is None:
+                self._con = self._open()
+            self._users += 1
+            con = self._con
+        try:
+            yield con
+        except duckdb.Error as exc:
+            raise storage_error(exc, self.path) or exc
+        finally:
+            with self._state:
+                self._users -= 1
+                if self._users == 0:
+                    self._closer = threading.Timer(self.idle_seconds, self._close_if_idle)
+                    self._closer.daemon = True
+                    self._closer.start()
+
+    def _close_if_idle(self) -> None:
+        with self._state:
+            if self._users == 0 and self._con is not None:
+                self._con.close()
+                self._con = None
+
+    def close(self) -> None:
+        with self._state:
+            if self._closer is not None:
+                self._closer.cancel()
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+
+def _add_dossier_key(con: duckdb.DuckDBPyConnection) -> None:
+    """Databases made before `dossiers` had its key: merge any dossier stored twice (two uploads
+    at the same moment could do that) from its versions, then add the key."""
+    cur = con.cursor()
+    has_key = cur.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'dossiers' "
+                          "AND constraint_type = 'PRIMARY KEY'").fetchone()[0]
+    if has_key:
+        return
+    from .ingest.store import rebuild_dossiers     # store imports this module
+
+    cur.execute("BEGIN TRANSACTION")
+    cur.execute("CREATE OR REPLACE TEMP TABLE doubled AS "
+                "SELECT dossier_id FROM dossiers GROUP BY dossier_id HAVING count(*) > 1")
+    rebuild_dossiers(cur, "doubled")
+    cur.execute("DROP TABLE doubled")
+    cur.execute("COMMIT")
+    cur.execute("ALTER TABLE dossiers ADD PRIMARY KEY (dossier_id)")
 def _add_fields_carried(con: duckdb.DuckDBPyConnection) -> None:
     """Databases made before uploads recorded the fields their file carried: add the column and
     fill it from each upload's mapping (the fields its columns were mapped to)."""

@@ -48,3 +48,8 @@ class IngestError(CchcError):
 
 class DatabaseBusyError(CchcError):
     """Another process holds the DuckDB file."""
+
+
+class StorageError(CchcError):
+    """The database file cannot be written or read (read-only folder, full disk, damaged file);
+    nothing was changed."""

@@ -110,13 +110,14 @@ def test_upload_then_undo_changes_and_restores_the_counts(app):
     app.button(key="upload_confirm").click().run()
     assert_clean(app)
     assert app.success, "the upload reports what it loaded"
-    assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "15.224"
+    # The first upload of the department's own data took the sample out: its 3 dossiers are left.
+    assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "3"
     assert app.dataframe[0].value["Tệp"].iloc[0] == "moi.xlsx"
 
     assert app.selectbox(key="undo_choice").value == app.dataframe[0].value["Lần tải"].astype(int).max()
     app.button(key="undo_confirm").click().run()
     assert_clean(app)
-    assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == SAMPLE_DOSSIERS
+    assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "0"   # the sample stays out
 
 
 def test_editing_a_target_changes_the_score(app, tmp_path):
@@ -199,7 +200,7 @@ def test_correcting_the_mapping_and_saving_it_as_a_profile(app, tmp_path):
     assert profiles.get_profile(db.connect(tmp_path / "cchc.duckdb"), "Phần mềm X")["received_at"] == "Cột A"
     app.button(key="upload_confirm").click().run()
     assert_clean(app)
-    assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "15.224"
+    assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "3"     # the sample is taken out
 
 
 def id_less_register() -> bytes:
@@ -239,7 +240,7 @@ def test_the_upload_page_says_what_a_file_can_feed_and_warns(app):
     assert not any("chưa chọn đơn vị cho cả tệp" in w.value for w in app.warning)
     app.button(key="upload_confirm").click().run()
     assert_clean(app)
-    assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "15.225"
+    assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "4"     # the sample is taken out
     after = [w.value for w in app.warning]
     assert any(w.startswith("«so\\-theo\\-doi\\.xlsx»\\: Tệp không có cột mã hồ sơ") for w in after), after
     newest = int(app.dataframe[0].value["Lần tải"].max())   # the warnings are listed under the history

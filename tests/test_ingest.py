@@ -10,6 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import duckdb
 import pytest
 import xlsxwriter
 
@@ -262,7 +263,6 @@ def test_a_big_sheet_over_the_row_limit_is_refused_while_read(con, tmp_path, mon
     monkeypatch.setattr(limits, "PIECED_SHEET_BYTES", 4000)
     monkeypatch.setattr(limits, "PIECE_XML_BYTES", 1500)
     monkeypatch.setattr(limits, "MAX_ROWS", 60)
-    monkeypatch.setattr(store, "LOW_MEMORY_FILE_BYTES", 0)   # loaded under the lowered limit, set back
     with pytest.raises(IngestError, match="vượt giới hạn 60 dòng"):
         ingest_file(con, data, "big.xlsx")
     assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 0
@@ -270,23 +270,37 @@ def test_a_big_sheet_over_the_row_limit_is_refused_while_read(con, tmp_path, mon
     assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "4.0 GiB"
 
 
-def test_a_load_out_of_memory_under_the_lowered_limit_is_done_again(con, tmp_path, monkeypatch):
+def test_a_load_never_changes_the_memory_limit_other_sessions_run_under(con, tmp_path):
+    # DuckDB's memory limit is global to the database: a load that lowered it for its own sake
+    # made every other session's queries run under it meanwhile (and, with two loads at once,
+    # could leave it lowered for good). At every stage of a load another cursor sees 4 GiB.
     data = pieced_export(tmp_path / "big.xlsx")
-    monkeypatch.setattr(store, "STAGE_MEMORY_LIMIT", "1MiB")
-    monkeypatch.setattr(store, "WRITE_MEMORY_LIMIT", "1MiB")
-    real_load, limits_used = store._load, []
-    monkeypatch.setattr(store, "_load", lambda *a, **k: limits_used.append(k["limits"]) or real_load(*a, **k))
-    monkeypatch.setattr(store, "LOW_MEMORY_FILE_BYTES", len(data))      # this file: no lowered limit
-    first = ingest_file(con, data, "big.xlsx", skip_invalid=True)
-    assert limits_used == [(None, None)]
-    monkeypatch.setattr(store, "LOW_MEMORY_FILE_BYTES", len(data) - 1)  # a bigger one: lowered
-    undo_upload(con, first.upload_id)
-    limits_used.clear()
-    result = ingest_file(con, data, "big.xlsx", skip_invalid=True)
-    assert limits_used == [("1MiB", "1MiB"), (None, None)]
+    seen = set()
+    watcher = con.cursor()
+    result = ingest_file(con, data, "big.xlsx", skip_invalid=True, progress=lambda stage, fraction:
+                         seen.add(watcher.execute("SELECT current_setting('memory_limit')").fetchone()[0]))
     assert (result.rows_read, result.added, result.rejected) == (80, 78, 1)
-    assert con.execute("SELECT count(*) FROM uploads WHERE undone_at IS NULL").fetchone()[0] == 1
-    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "4.0 GiB"
+    assert seen == {"4.0 GiB"}
+
+
+def test_a_big_file_staged_in_its_own_capped_instance_stores_the_same(con, tmp_path, monkeypatch):
+    # Over SEPARATE_STAGING_FILE_BYTES a file is staged and checked in a DuckDB instance of its own
+    # (capped at 128 MiB, spilling beyond) and its rows copied in as Arrow: same rows, same hashes.
+    data = pieced_export(tmp_path / "big.xlsx")
+    same_connection = ingest_file(con, data, "big.xlsx", skip_invalid=True)
+    expected = [{k: v for k, v in r.items() if k != "upload_id"} for r in table_rows(con, "dossiers")]
+    undo_upload(con, same_connection.upload_id)
+    staging_limits = []
+    real_connect = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: staging_limits.append(k["config"]["memory_limit"])
+                        or real_connect(*a, **k))
+    monkeypatch.setattr(store, "SEPARATE_STAGING_FILE_BYTES", 0)
+    separate = ingest_file(con, data, "big.xlsx", skip_invalid=True)
+    assert staging_limits == ["128MiB"]
+    assert (separate.rows_read, separate.added, separate.rejected) == (80, 78, 1)
+    assert [{k: v for k, v in r.items() if k != "upload_id"} for r in table_rows(con, "dossiers")] == expected
+    assert rejected_rows(con, separate.upload_id).equals(rejected_rows(con, same_connection.upload_id))
+    assert rejected_rows(con, separate.upload_id)["source_row"].tolist() == [50]
 
 
 def test_a_later_file_without_a_column_keeps_what_an_earlier_file_gave(con, tmp_path, january):

@@ -1,10 +1,11 @@
 """Storing an export in DuckDB: validate, version, and keep `dossiers` at the newest data.
 
-One transaction per upload. The rows of an upload go to `dossier_versions`; `dossiers` is then
-rebuilt for the dossier ids the upload touched: the winning version of a dossier comes from the
-upload with the newest data (`uploads.data_as_of`: the period end in the file's title, else the
-latest date in it), ties going to the later upload. Uploads in any order therefore end in the
-same state, and undo (delete an upload's versions, rebuild) restores the state before it.
+One transaction per upload, one upload at a time (`db.writing`). The rows of an upload go to
+`dossier_versions`; `dossiers` is then rebuilt for the dossier ids the upload touched: the winning
+version of a dossier is the one that shows it furthest along by its own dates (`rebuild_dossiers`),
+never by a file's title period. Overlapping exports in any order therefore end in the same state,
+and undo (delete an upload's versions, rebuild) restores the state before it. The first upload of
+the department's own data takes the bundled sample out in its transaction.
 
 Rules worth knowing:
 - a row with no readable date and no dossier id (or an "id" without digits, or one starting like a
@@ -22,10 +23,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import hashlib
 import itertools
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -35,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..coverage import ALL_FIELD_BITS, FIELD_BITS, Feed, carried_fields, carried_mask
-from ..db import PROJECT_ROOT
+from ..db import PROJECT_ROOT, database_file, storage_error, writing
 from ..errors import IngestError, RowProblem
 from ..formatting import format_cell_text, format_number
 from ..schema import DOSSIER_FIELDS, FIELD_BY_NAME
@@ -52,14 +54,14 @@ SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 SAMPLE_SUFFIXES = (".xlsx", ".xls", ".csv")
 MAX_PROBLEMS_KEPT = 1000
 STAGE_BATCH_ROWS = 150_000
-# DuckDB's share of memory while a file is read (1M rows stage ~270 MB), then written (re-
-# uploading a million known dossiers needs more than 128 MiB). A load that runs out under them
-# is done again under the connection's own limit.
+# A file over this size (~300,000 rows) is staged and checked in a DuckDB instance of its own, whose
+# memory is capped at STAGE_MEMORY_LIMIT (it spills to a temporary folder beyond): DuckDB counts
+# only its own memory, not the reader's working alongside, and its memory limit is global to an
+# instance, so lowering the database's would cap every other session's queries too. A smaller
+# file peaks far under 1 GB anyway and is staged in the database's own connection (no copy).
+SEPARATE_STAGING_FILE_BYTES = 32 * 2**20
 STAGE_MEMORY_LIMIT = "128MiB"
-WRITE_MEMORY_LIMIT = "256MiB"
-# Only files over this size (~300,000 rows) load under those limits: a smaller load peaks far under
-# 1 GB anyway, and spilling would cost it time (~0.07 s of a 100,000-row load).
-LOW_MEMORY_FILE_BYTES = 32 * 2**20
+SAMPLE_RETIRED_VI = "Đã gỡ dữ liệu mẫu: từ nay chỉ tính dữ liệu của đơn vị."
 
 # First words of totals and signature lines that may sit in the dossier-id column.
 SUMMARY_PREFIXES = ("tong", "cong", "ghi chu", "nguoi lap", "thu truong", "giam doc", "xac nhan", "ky")
@@ -152,26 +154,36 @@ def ingest_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *,
     report = progress or (lambda stage, fraction: None)
     sha256 = hashlib.sha256(data).hexdigest()
     cur = con.cursor()
-    earlier = cur.execute(
-        "SELECT upload_id, uploaded_at FROM uploads WHERE sha256 = ? AND undone_at IS NULL "
-        "ORDER BY upload_id LIMIT 1", [sha256]).fetchone()
-    if earlier:
-        return _already_loaded(cur, earlier[0], file_name)
-    load = functools.partial(_load, cur, data, file_name, sha256, mapping=mapping,
-                             skip_invalid=skip_invalid, default_unit=default_unit, report=report,
-                             is_sample=is_sample)
-    if len(data) <= LOW_MEMORY_FILE_BYTES:
-        return load(limits=(None, None))
+    with writing(cur):
+        earlier = cur.execute(
+            "SELECT upload_id, uploaded_at FROM uploads WHERE sha256 = ? AND undone_at IS NULL "
+            "ORDER BY upload_id LIMIT 1", [sha256]).fetchone()
+        if earlier:
+            return _already_loaded(cur, earlier[0], file_name)
+        return _load(cur, data, file_name, sha256, mapping=mapping, skip_invalid=skip_invalid,
+                     default_unit=default_unit, report=report, is_sample=is_sample)
+
+
+@contextlib.contextmanager
+def _transaction(cur):
+    """BEGIN ... COMMIT, rolled back on any failure. A storage failure (full disk, read-only file)
+    becomes its Vietnamese StorageError; a COMMIT that failed leaves no transaction to roll back,
+    and that second error must not hide the first."""
+    cur.execute("BEGIN TRANSACTION")
     try:
-        return load(limits=(STAGE_MEMORY_LIMIT, WRITE_MEMORY_LIMIT))
-    except duckdb.OutOfMemoryException:     # too tight for this file: again with the usual limit
-        return load(limits=(None, None))
+        yield
+        cur.execute("COMMIT")
+    except BaseException as exc:
+        with contextlib.suppress(duckdb.Error):
+            cur.execute("ROLLBACK")
+        if isinstance(exc, duckdb.Error):
+            raise storage_error(exc, database_file(cur)) or exc
+        raise
 
 
 def _load(cur, data: bytes, file_name: str, sha256: str, *, mapping, skip_invalid, default_unit,
-          report: Progress, is_sample: bool, limits: tuple[str | None, str | None]) -> UploadResult:
-    """ingest_file after the duplicate check: read, then stage and write in one transaction,
-    with DuckDB's memory limit lowered to `limits` (staging, writing) where given."""
+          report: Progress, is_sample: bool) -> UploadResult:
+    """ingest_file after the duplicate check: read, then stage and write in one transaction."""
     report("read", 0.0)
     export = read_export(data, file_name, mapping=mapping)
     default_unit = (default_unit or "").strip() or None
@@ -185,56 +197,87 @@ def _load(cur, data: bytes, file_name: str, sha256: str, *, mapping, skip_invali
             + "".join(f" {note}" for note in export.column_notes), file_name)
     report("read", 1.0)
 
-    stage_limit, write_limit = limits
-    with _memory_limit(cur, write_limit):
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            report("validate", 0.0)
-            if stage_limit:
-                cur.execute(f"SET memory_limit = '{stage_limit}'")
-            _stage(cur, export, default_unit)
-            if stage_limit:
-                cur.execute(f"SET memory_limit = '{write_limit}'")
-            problems, problem_count, problem_rows = _problems(cur, export, default_unit)
-            if problems and not skip_invalid:
-                raise IngestError(
-                    f"có {format_number(problem_count)} lỗi ở {format_number(problem_rows)} dòng nên "
-                    "tệp chưa được nạp. Hãy sửa các ô dưới đây trong tệp rồi tải lại, hoặc chọn «bỏ "
-                    "qua dòng lỗi» để nạp các dòng hợp lệ.", file_name, problems)
-            rows_read = cur.execute("SELECT count(*) FROM staged WHERE is_dossier").fetchone()[0]
-            if rows_read == 0:
-                raise IngestError("không có dòng hồ sơ nào dưới dòng tiêu đề. Hãy kiểm tra lại tệp "
-                                  "xuất.", file_name)
-            report("validate", 1.0)
-            report("write", 0.0)
-            carried = carried_mask(carried_fields(export.mapping, default_unit=bool(default_unit)))
-            warnings = (explain.file_warnings(export.mapping, default_unit) + export.column_notes
-                        + _blank_cell_warnings(cur, export, default_unit))
-            result = _write(cur, export, sha256, len(data), is_sample, rows_read, problem_rows,
-                            carried, report, warnings)
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
+    with _staging(cur, len(data)) as stage, _transaction(cur):
+        report("validate", 0.0)
+        _stage(stage, export, default_unit)
+        problems, problem_count, problem_rows = _problems(stage, export, default_unit)
+        if problems and not skip_invalid:
+            raise IngestError(
+                f"có {format_number(problem_count)} lỗi ở {format_number(problem_rows)} dòng nên "
+                "tệp chưa được nạp. Hãy sửa các ô dưới đây trong tệp rồi tải lại, hoặc chọn «bỏ "
+                "qua dòng lỗi» để nạp các dòng hợp lệ.", file_name, problems)
+        rows_read = stage.execute("SELECT count(*) FROM staged WHERE is_dossier").fetchone()[0]
+        if rows_read == 0:
+            raise IngestError("không có dòng hồ sơ nào dưới dòng tiêu đề. Hãy kiểm tra lại tệp "
+                              "xuất.", file_name)
+        report("validate", 1.0)
+        report("write", 0.0)
+        carried = carried_mask(carried_fields(export.mapping, default_unit=bool(default_unit)))
+        warnings = (explain.file_warnings(export.mapping, default_unit) + export.column_notes
+                    + _blank_cell_warnings(stage, export, default_unit))
+        retired = 0 if is_sample else _retire_sample(cur)
+        result = _write(cur, stage, export, sha256, len(data), is_sample, rows_read, problem_rows,
+                        carried, report, warnings)
+        if retired:
+            result.message_vi += " " + SAMPLE_RETIRED_VI
     report("write", 1.0)
     return result
 
 
 @contextlib.contextmanager
-def _memory_limit(cur, limit: str | None):
-    """DuckDB's memory limit lowered while a file is loaded: DuckDB keeps what it stages in
-    memory up to its limit, which the reader working alongside does not count, so a lower
-    limit makes it spill to disk instead. The setting is global: it is set back after (use it
-    outside the transaction: an aborted one refuses SET)."""
-    if limit is None:
-        yield
+def _staging(cur, size: int):
+    """The cursor a file is staged and checked on: the database's own, or for a file over
+    SEPARATE_STAGING_FILE_BYTES a fresh in-memory DuckDB capped at STAGE_MEMORY_LIMIT."""
+    if size <= SEPARATE_STAGING_FILE_BYTES:
+        yield cur
         return
-    before = cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    cur.execute(f"SET memory_limit = '{limit}'")
+    spill = tempfile.mkdtemp(prefix="cchc-stage-")
+    stage = duckdb.connect(":memory:", config={"memory_limit": STAGE_MEMORY_LIMIT, "threads": 2,
+                                               "temp_directory": spill})
     try:
-        yield
+        yield stage
     finally:
-        cur.execute(f"SET memory_limit = '{before}'")
+        stage.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _from_stage(cur, stage, relation: str, columns: str = "*") -> str:
+    """The name under which `cur` reads `columns` of a relation of the staging cursor: the relation
+    itself when staging shares the connection, else a stream of Arrow batches from the staging
+    instance (read once)."""
+    if stage is cur:
+        return relation
+    stage.complete()        # a result read with fetchone() stays open and would block the reader
+    cur.register(f"staged_{relation}", stage.sql(f"SELECT {columns} FROM {relation}").to_arrow_reader())
+    return f"staged_{relation}"
+
+
+def _retire_sample(cur) -> int:
+    """The first upload of the department's own data takes the bundled sample out, in its own
+    transaction: the sample's versions go, their dossiers are rebuilt from what remains (nothing,
+    unless a real file shares an id), its uploads are marked undone. Returns how many uploads."""
+    samples = [r[0] for r in cur.execute(
+        "SELECT upload_id FROM uploads WHERE is_sample AND undone_at IS NULL").fetchall()]
+    if samples:
+        _take_out(cur, samples)
+    return len(samples)
+
+
+def _take_out(cur, upload_ids: list[int]) -> tuple[int, int]:
+    """Remove these uploads' versions, rebuild their dossiers, mark them undone (inside the
+    caller's transaction); returns (dossiers removed, dossiers back to an earlier version)."""
+    ids = ", ".join(str(int(i)) for i in upload_ids)
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE touched AS
+                    SELECT DISTINCT dossier_id FROM dossier_versions WHERE upload_id IN ({ids})""")
+    cur.execute(f"DELETE FROM dossier_versions WHERE upload_id IN ({ids})")
+    rebuild_dossiers(cur, "touched")
+    removed, restored = cur.execute("""
+        SELECT count(*) FILTER (WHERE d.dossier_id IS NULL), count(d.dossier_id)
+        FROM touched t LEFT JOIN dossiers d USING (dossier_id)""").fetchone()
+    cur.execute(f"UPDATE uploads SET undone_at = ? WHERE upload_id IN ({ids})",
+                [dt.datetime.now().replace(microsecond=0)])
+    cur.execute("DROP TABLE touched")
+    return removed, restored
 
 
 def _already_loaded(cur, upload_id: int, file_name: str) -> UploadResult:
@@ -442,18 +485,19 @@ def _problems(cur, export: RawExport, default_unit: str | None):
     return [RowProblem(*row) for row in first], count, rows
 
 
-def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows_read: int,
+def _write(cur, stage, export: RawExport, sha256: str, size: int, is_sample: bool, rows_read: int,
            rejected: int, carried: int, report: Progress, warnings: list[str]) -> UploadResult:
+    """Store the checked rows (`staged`, `problems` on the staging cursor) as one upload."""
     upload_id = cur.execute("SELECT nextval('upload_id_seq')").fetchone()[0]
     fields = ", ".join(FIELD_NAMES)
     # Valid dossier rows; the later row wins for an id listed twice.
-    cur.execute("""
+    stage.execute("""
         CREATE OR REPLACE TEMP TABLE kept AS
         SELECT max(source_row) AS source_row FROM staged
         WHERE is_dossier AND source_row NOT IN (SELECT source_row FROM problems)
         GROUP BY dossier_id""")
-    cur.execute("CREATE OR REPLACE TEMP VIEW valid AS SELECT * FROM staged SEMI JOIN kept USING (source_row)")
-    dates = cur.execute("""
+    stage.execute("CREATE OR REPLACE TEMP VIEW valid AS SELECT * FROM staged SEMI JOIN kept USING (source_row)")
+    dates = stage.execute("""
         SELECT min(received_at), greatest(max(received_at), max(finished_at), max(returned_at))
         FROM valid""").fetchone()
     period_start = export.period_start or (dates[0].date() if dates[0] else None)
@@ -471,11 +515,15 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
                  json.dumps(export.mapping, ensure_ascii=False), period_start, period_end,
                  data_as_of, rows_read, rejected, uploaded_at, is_sample, carried,
                  json.dumps(warnings, ensure_ascii=False) if warnings else None])
-    cur.execute(f"INSERT INTO rejected_rows SELECT {upload_id}, * FROM problems")
+    cur.execute(f"INSERT INTO rejected_rows SELECT {upload_id}, * FROM {_from_stage(cur, stage, 'problems')}")
     cur.execute(f"""
         INSERT INTO dossier_versions
-        SELECT {upload_id}, source_row, hash({fields}), {fields}, {carried} FROM valid""")
-    cur.execute("DROP VIEW valid; DROP TABLE kept; DROP TABLE staged")
+        SELECT {upload_id}, source_row, hash({fields}), {fields}, {carried}
+        FROM {_from_stage(cur, stage, 'valid', f"source_row, {fields}")}""")
+    if stage is not cur:
+        cur.unregister("staged_problems")
+        cur.unregister("staged_valid")
+    stage.execute("DROP VIEW valid; DROP TABLE kept; DROP TABLE staged; DROP TABLE problems")
     report("write", 0.5)
     # This upload's rows are read back from dossier_versions: no second copy of a big file.
     cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS "
@@ -486,7 +534,7 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
         CREATE OR REPLACE TEMP TABLE previous AS
         SELECT d.dossier_id, d.row_hash FROM dossiers d SEMI JOIN incoming i USING (dossier_id)""")
     cur.execute("INSERT INTO dossiers SELECT * FROM incoming ANTI JOIN previous USING (dossier_id)")
-    _rebuild(cur, "previous")
+    rebuild_dossiers(cur, "previous")
     added, updated, total = cur.execute("""
         SELECT count(*) FILTER (WHERE p.dossier_id IS NULL),
                count(*) FILTER (WHERE p.dossier_id IS NOT NULL AND d.upload_id = ?
@@ -497,7 +545,7 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
     unchanged = total - added - updated
     cur.execute("UPDATE uploads SET added = ?, updated = ?, unchanged = ? WHERE upload_id = ?",
                 [added, updated, unchanged, upload_id])
-    cur.execute("DROP VIEW incoming; DROP TABLE previous; DROP TABLE problems")
+    cur.execute("DROP VIEW incoming; DROP TABLE previous")
     message = (f"Đã nạp «{export.file_name}»: {format_number(rows_read)} dòng hồ sơ, "
                f"{format_number(added)} hồ sơ mới, {format_number(updated)} cập nhật, "
                f"{format_number(unchanged)} không đổi, {format_number(rejected)} dòng lỗi bị bỏ qua"
@@ -508,14 +556,24 @@ def _write(cur, export: RawExport, sha256: str, size: int, is_sample: bool, rows
                         uploaded_at, message, warnings)
 
 
-def _rebuild(cur, touched: str) -> None:
+# How far along a version shows its dossier: received, then finished, then returned. Read from the
+# dates (status texts differ per vendor); a date a file does not carry is NULL, so it never counts.
+PROGRESS_STEP_SQL = ("CASE WHEN v.returned_at IS NOT NULL THEN 2 WHEN v.finished_at IS NOT NULL "
+                     "THEN 1 ELSE 0 END")
+LATEST_EVENT_SQL = "greatest(v.received_at, v.finished_at, v.returned_at)"
+
+
+def rebuild_dossiers(cur, touched: str) -> None:
     """Replace the `dossiers` rows of the ids in table `touched` by their merged versions.
 
-    Versions are ranked newest data first (`uploads.data_as_of`, then the later upload). Each
-    field comes from the best-ranked version whose file carried that field, so a later register
-    without a due-date column does not erase the due dates an earlier export gave (nothing is
-    lost); a field no version carried comes from the best-ranked version. The merged row carries
-    every field any version carried, and its hash is that of the merged content."""
+    A dossier's versions are ranked by its own progress: the version that records a later step
+    (PROGRESS_STEP_SQL) wins, then the one with the later latest event, then the later upload.
+    Never by a file's title period or its other rows: a typo year in the title, or a year-to-date
+    export titled to 31/12, must not outrank a later export's resolutions. Each field comes from
+    the best-ranked version whose file carried that field, so a later register without a
+    due-date column does not erase the due dates an earlier export gave (nothing is lost); a
+    field no version carried comes from the best-ranked version. The merged row carries every
+    field any version carried, and its hash is that of the merged content."""
     merged = ",\n".join(
         f"CASE WHEN bool_or(carried & {bit} <> 0) "
         f"THEN arg_min_null({name}, rank) FILTER (WHERE carried & {bit} <> 0) "
@@ -527,8 +585,10 @@ def _rebuild(cur, touched: str) -> None:
         WITH ranked AS (
             SELECT v.*, coalesce(v.fields_carried, {ALL_FIELD_BITS}) AS carried,
                    row_number() OVER (PARTITION BY v.dossier_id
-                                      ORDER BY u.data_as_of DESC NULLS LAST, v.upload_id DESC) AS rank
-            FROM dossier_versions v JOIN uploads u USING (upload_id)
+                                      ORDER BY {PROGRESS_STEP_SQL} DESC,
+                                               {LATEST_EVENT_SQL} DESC NULLS LAST,
+                                               v.upload_id DESC) AS rank
+            FROM dossier_versions v
             WHERE v.dossier_id IN (SELECT dossier_id FROM {touched})),
         merged AS (
             SELECT arg_min(upload_id, rank) AS upload_id, arg_min(source_row, rank) AS source_row,
@@ -556,23 +616,8 @@ def undo_upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> UndoResult:
     if undone_at is not None:
         raise IngestError(f"lần tải số {upload_id} đã được hoàn tác lúc {undone_at:%H:%M %d/%m/%Y}.",
                           file_name)
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        cur.execute("""CREATE OR REPLACE TEMP TABLE touched AS
-                       SELECT DISTINCT dossier_id FROM dossier_versions WHERE upload_id = ?""",
-                    [upload_id])
-        cur.execute("DELETE FROM dossier_versions WHERE upload_id = ?", [upload_id])
-        _rebuild(cur, "touched")
-        removed, restored = cur.execute("""
-            SELECT count(*) FILTER (WHERE d.dossier_id IS NULL), count(d.dossier_id)
-            FROM touched t LEFT JOIN dossiers d USING (dossier_id)""").fetchone()
-        cur.execute("UPDATE uploads SET undone_at = ? WHERE upload_id = ?",
-                    [dt.datetime.now().replace(microsecond=0), upload_id])
-        cur.execute("DROP TABLE touched")
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
+    with writing(cur), _transaction(cur):
+        removed, restored = _take_out(cur, [upload_id])
     message = (f"Đã hoàn tác lần tải số {upload_id} («{file_name}»): bỏ {format_number(removed)} hồ sơ chỉ có "
                f"trong tệp này, {format_number(restored)} hồ sơ trở về phiên bản trước.")
     return UndoResult(upload_id, file_name, removed, restored, message)
@@ -586,6 +631,7 @@ def rejected_rows(con: duckdb.DuckDBPyConnection, upload_id: int) -> pd.DataFram
 
 
 def load_sample_data(con: duckdb.DuckDBPyConnection, sample_dir: Path = SAMPLE_DIR) -> list[UploadResult]:
-    """Load every export in sample_data/ (marked is_sample), oldest file name first."""
+    """Load every export in sample_data/ (marked is_sample), oldest file name first: on a fresh
+    database, or again for a demonstration (the page offers it when no dossier is in force)."""
     files = sorted(p for p in sample_dir.iterdir() if p.suffix.lower() in SAMPLE_SUFFIXES)
     return [ingest_file(con, p.read_bytes(), p.name, is_sample=True) for p in files]
