@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
+from . import wording
 from .charts import status_for
 from .formatting import (NO_DATA, NO_DATA_SHORT, format_date, format_datetime, format_points, is_missing,
                          no_data_text)
@@ -351,7 +352,7 @@ CRITERION_RESULT_COLUMNS = [
 
 GAP_COLUMNS = [
     *CRITERION_RESULT_COLUMNS,
-    _Column("Còn thiếu (hồ sơ)", "int"),
+    _Column("Còn thiếu", "text", max_width=18),
     _Column("Điểm", "points", missing=NO_DATA),
     _Column("Điểm tối đa", "points"),
     _Column("Điểm bị mất", "points"),
@@ -404,7 +405,7 @@ def _gap_rows(rows: pd.DataFrame) -> list[list[_Cell]]:
         table.append([
             _Cell(row.code), _Cell(row.name), _Cell(ratio, status), _Cell(row.numerator),
             _Cell(row.denominator), _Cell(row.target), _Cell(row.gap_pp, status),
-            _Cell(getattr(row, "needed_more", None)), _Cell(row.points),
+            _Cell(row.gap_vi), _Cell(row.points),
             _Cell(row.max_points), _Cell(row.points_lost), _Cell(row.projected_points),
             _Cell(advice_text(row)),
         ])
@@ -573,7 +574,7 @@ def build_giao_ban_workbook(report, unit_scores: pd.DataFrame, due_soon: pd.Data
 
     _write_table(workbook, styles, GAP_SHEET,
                  titles(f"BẢNG CHÊNH LỆCH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {report.year}"),
-                 GAP_COLUMNS, _gap_rows(report.rows), total=_gap_total(report),
+                 GAP_COLUMNS, _gap_rows(wording.worded(report.rows)), total=_gap_total(report),
                  empty_message="Chưa có tiêu chí nào được chấm điểm.")
     _write_table(workbook, styles, UNIT_SHEET,
                  titles(f"KẾT QUẢ THEO ĐƠN VỊ NĂM {report.year}"),

@@ -7,6 +7,7 @@ without Chromium still gets the report: the chart is then b"" and both files say
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import charts, metrics, scoring, watchlist
+from . import charts, metrics, scoring, watchlist, wording
 from .statistics_table import ReportPeriod, last_full_period, statistics_table
 
 LOG = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ def gather(con, framework_key: str, year: int, *, as_of: dt.date | None = None,
     if as_of is None:
         as_of = (latest.date() if isinstance(latest, dt.datetime) else latest) or dt.date.today()
     report = scoring.score_year(con, framework_key, year, as_of=as_of, units=units)
+    report = dataclasses.replace(report, rows=wording.with_wording(
+        report.rows, wording.criterion_nouns(con, framework_key, year)))
     unit_scores = scoring.score_by_unit(con, framework_key, year, units=units)
     period = period or last_full_period(DEFAULT_PERIOD_KIND, as_of)
     return GiaoBan(

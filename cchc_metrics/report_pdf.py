@@ -16,6 +16,7 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from . import wording
 from .errors import CchcError
 from .export import advice_text, png_size, statistics_header_groups, STATISTICS_NOTES
 from .formatting import (NO_DATA_SHORT, format_date, format_datetime, format_number, format_percent,
@@ -138,7 +139,7 @@ def _gap_section(pdf: _Report, content, title_lines) -> None:
     headings = ["Mã tiêu chí", "Tiêu chí", "Kết quả", "Chỉ tiêu", "Còn thiếu", "Điểm / tối đa",
                 "Điểm bị mất", "Điểm dự kiến cuối năm", "Cần làm gì để đạt (đơn vị chịu trách nhiệm)"]
     rows, fills = [], []
-    for row in report.rows.itertuples(index=False):
+    for row in wording.worded(report.rows).itertuples(index=False):
         status = status_for(row.ratio, row.target)
         fill = None if status == "none" else status
         if row.rule == "manual_points":
@@ -148,25 +149,12 @@ def _gap_section(pdf: _Report, content, title_lines) -> None:
         else:
             result = f"{format_percent(row.ratio)}\n({_count(row.numerator)} / {_count(row.denominator)})"
         rows.append([row.code, row.name, result, format_percent(row.target, missing=NO_DATA_SHORT),
-                     shortfall_text(row), f"{format_points(row.points)} / {format_points(row.max_points)}",
+                     row.gap_vi, f"{format_points(row.points)} / {format_points(row.max_points)}",
                      format_points(row.points_lost, missing=NO_DATA_SHORT),
                      format_points(row.projected_points, missing=NO_DATA_SHORT), advice_text(row) or ""])
         fills.append([None, None, fill, None, fill, None, None, None, None])
     _table(pdf, headings, rows, [22, 58, 30, 17, 30, 22, 15, 18, 61],
            numeric=[False, False, True, True, False, True, True, True, False], fills=fills)
-
-
-def shortfall_text(row) -> str:
-    """The gap in dossiers when scoring counted them, else in percentage points (one vocabulary:
-    never "điểm %" beside score points)."""
-    if is_missing(row.gap_pp):
-        return NO_DATA_SHORT
-    if float(row.gap_pp) <= 0:
-        return "đạt chỉ tiêu"
-    needed = getattr(row, "needed_more", None)
-    if not is_missing(needed) and needed > 0:
-        return f"còn thiếu {format_number(needed)} hồ sơ"
-    return f"còn thiếu {format_number(row.gap_pp, 2)} điểm phần trăm"
 
 
 def _chart_section(pdf: _Report, content, title_lines) -> None:

@@ -79,6 +79,11 @@ def with_wording(rows: pd.DataFrame, nouns: dict[str, Nouns]) -> pd.DataFrame:
         fraction_vi=[fraction_vi(r, n) for r, n in zip(records, chosen)])
 
 
+def worded(rows: pd.DataFrame) -> pd.DataFrame:
+    """`rows` as they are when `with_wording` already ran on them (giao_ban.gather does, with the
+    framework's nouns), else with dossier nouns: the workbook and the PDF say gaps one way."""
+    return rows if "gap_vi" in rows.columns else with_wording(rows, {})
+
 
 def with_unit_missing(by_unit: pd.DataFrame) -> pd.DataFrame:
     """A `scoring.score_by_unit` frame with `missing`: the dossiers each unit lacks to reach the

@@ -89,21 +89,22 @@ def test_sheet_names_and_title_block(workbook):
     assert ws["A3"].value == "Bộ tiêu chí: Chỉ số CCHC cấp sở"
     assert ws["A4"].value == ("Kỳ đánh giá: 15/12/2025 – 14/12/2026. Số liệu đến ngày 20/11/2026. "
                               "Lập lúc 23/11/2026 07:05.")
-    # One vocabulary: the gap in percentage points and in dossiers, never "điểm %" beside score points.
+    # One vocabulary: the gap in percentage points and in what the criterion counts, never "điểm %"
+    # beside score points.
     assert [c.value for c in ws[6]] == [
         "Mã tiêu chí", "Tiêu chí", "Giá trị", "Tử số", "Mẫu số", "Chỉ tiêu", "Còn thiếu (điểm phần trăm)",
-        "Còn thiếu (hồ sơ)", "Điểm", "Điểm tối đa", "Điểm bị mất", "Điểm dự kiến cuối năm",
+        "Còn thiếu", "Điểm", "Điểm tối đa", "Điểm bị mất", "Điểm dự kiến cuối năm",
         "Cần làm gì để đạt (đơn vị chịu trách nhiệm)"]
 
 
 def test_gap_table_values_and_number_formats(workbook):
     ws = workbook["Bảng chênh lệch"]
     assert [c.value for c in ws[7]] == [
-        "II.2.4.2.1", LONG_NAME, 0.9984, 14673, 14697, 1, 0.16, 24, 4.5, 5, 0.5, 4.5,
+        "II.2.4.2.1", LONG_NAME, 0.9984, 14673, 14697, 1, 0.16, "còn thiếu 24 hồ sơ", 4.5, 5, 0.5, 4.5,
         "Giải quyết đúng hạn thêm 24 hồ sơ\nĐơn vị: Văn phòng Sở"]
     # Vietnamese-tagged formats: LibreOffice prints 14.697 and 99,84% whatever its locale.
     assert [ws.cell(7, col).number_format for col in range(3, 13)] == [
-        "[$-42A]0.00%", "[$-42A]#,##0", "[$-42A]#,##0", "[$-42A]0.00%", "[$-42A]0.00", "[$-42A]#,##0",
+        "[$-42A]0.00%", "[$-42A]#,##0", "[$-42A]#,##0", "[$-42A]0.00%", "[$-42A]0.00", "General",
         "[$-42A]0.00", "[$-42A]0.00", "[$-42A]0.00", "[$-42A]0.00"]
     assert ws["M9"].value is None  # met, nothing to do
 
@@ -111,7 +112,8 @@ def test_gap_table_values_and_number_formats(workbook):
 def test_missing_values_are_not_zero(workbook):
     ws = workbook["Bảng chênh lệch"]
     assert [c.value for c in ws[10]][:11] == [
-        "II.6.4.2", "Hài lòng xử lý PAKN", "chưa có dữ liệu", "–", "–", "–", "–", "–", "chưa có dữ liệu", 1, "–"]
+        "II.6.4.2", "Hài lòng xử lý PAKN", "chưa có dữ liệu", "–", "–", "–", "–", "chưa có dữ liệu",
+        "chưa có dữ liệu", 1, "–"]
     assert ws["C10"].data_type == "s"
     # What to do for a criterion without points: its reason (none given here), not an empty cell.
     assert ws["M10"].value == "Chưa có dữ liệu" and ws["M7"].value.startswith("Giải quyết đúng hạn thêm 24 hồ sơ")
