@@ -116,7 +116,7 @@ if __name__ == "__main__":  # a visit: Streamlit runs this file as __main__
     try:
         main()
     except CchcError as err:
-        st.error(str(err), icon=":material/error:")
+        st.error(app_services.escape_markdown(str(err)), icon=":material/error:")  # may quote file text
     except Exception:
         common.LOG.exception("Unexpected error in the dashboard")
         st.error(common.APOLOGY, icon=":material/sentiment_dissatisfied:")

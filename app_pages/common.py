@@ -173,7 +173,8 @@ class Filters:
 
     @property
     def units_label(self) -> str:
-        return "tất cả đơn vị" if not self.units else ", ".join(self.units)
+        """The chosen units for a Markdown caption: names come from data, so they are escaped."""
+        return "tất cả đơn vị" if not self.units else app_services.escape_markdown(", ".join(self.units))
 
 
 def filters() -> Filters:

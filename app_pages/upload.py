@@ -104,9 +104,10 @@ def load_files(files, settings: dict[str, tuple], skip_invalid: bool) -> list[tu
     """Ingest each file with its own progress bar; returns (kind, message) per file."""
     outcomes = []
     for file in files:
-        bar = st.progress(0.0, text=f"{file.name}: {app_services.upload_progress('read', 0.0)[1]}…")
+        shown_name = app_services.escape_markdown(file.name)  # progress texts are Markdown
+        bar = st.progress(0.0, text=f"{shown_name}: {app_services.upload_progress('read', 0.0)[1]}…")
 
-        def progress(stage: str, fraction: float, bar=bar, name=file.name) -> None:
+        def progress(stage: str, fraction: float, bar=bar, name=shown_name) -> None:
             overall, label = app_services.upload_progress(stage, fraction)
             bar.progress(overall, text=f"{name}: {label}…")
 
@@ -114,7 +115,7 @@ def load_files(files, settings: dict[str, tuple], skip_invalid: bool) -> list[tu
             mapping, default_unit = settings[file.name]
             result = common.run(ingest.ingest_file, file.getvalue(), file.name, mapping=mapping,
                                 default_unit=default_unit, skip_invalid=skip_invalid, progress=progress)
-            bar.progress(1.0, text=f"{file.name}: xong")
+            bar.progress(1.0, text=f"{shown_name}: xong")
             outcomes.append(("success" if result.status == "loaded" else "info", result.message_vi))
             outcomes += [("warning", f"«{file.name}»: {warning}") for warning in result.warnings]
         except CchcError as err:

@@ -102,3 +102,20 @@ def test_bullet_chart_shows_why_a_ratio_is_unknown_instead_of_an_empty_bar():
     assert "Chưa có dữ liệu — tệp tải lên không có cột «Ngày hẹn trả» &lt;x&gt;" in html
     assert html.count("background:" + charts.STATUS_COLOURS["none"]) == 0   # no grey bar at 0%
     assert html.count("width:50.0%") == 1
+
+
+def test_unit_names_are_shown_as_text_not_plotly_html():
+    """A unit named like a link keeps its real name as the bar's value (clicks hand it back) but is
+    drawn and hovered escaped, so Plotly makes no link of it."""
+    hostile = '<a href="http://evil.example">Phòng</a>'
+    rows = pd.DataFrame({"unit": [hostile], "ratio": [0.5], "numerator": [1], "denominator": [2]})
+    bar = charts.unit_bars(rows, 0.5, "Tỷ lệ").data[0]
+    shown = '&lt;a href="http://evil.example"&gt;Phòng&lt;/a&gt;'
+    assert list(bar.y) == [hostile]
+    assert list(bar.hovertext) == [shown]
+    assert "%{y}" not in bar.hovertemplate
+    layout = charts.unit_bars(rows, 0.5, "Tỷ lệ").layout.yaxis
+    assert list(layout.tickvals) == [hostile] and list(layout.ticktext) == [shown]
+    heat = charts.gap_heatmap(pd.DataFrame({"unit": [hostile], "code": ["I.1"], "name": ["Tiêu chí"],
+                                            "ratio": [0.4], "target": [0.5]})).data[0]
+    assert list(heat.y) == [shown]

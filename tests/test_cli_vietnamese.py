@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 import pytest
 
 from cchc_metrics.cli import main
-
-
-def write_csv(path, rows):
-    """A UTF-8 CSV export: unlike a workbook it can hold "=…" as text and control characters."""
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
+from conftest import write_csv  # a CSV, unlike a workbook, holds "=…" as text and control characters
 
 
 def run(argv, capsys) -> tuple[int, str, str]:
