@@ -113,7 +113,9 @@ def test_upload_then_undo_changes_and_restores_the_counts(app):
     assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "15.224"
     assert app.dataframe[0].value["Tệp"].iloc[0] == "moi.xlsx"
 
-    assert app.selectbox(key="undo_choice").value == app.dataframe[0].value["Lần tải"].astype(int).max()
+    newest = app.dataframe[0].value["Lần tải"].astype(int).max()
+    assert app.selectbox(key=f"undo_choice_{newest}").value == newest
+    app.button(key="undo_request").click().run()
     app.button(key="undo_confirm").click().run()
     assert_clean(app)
     assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == SAMPLE_DOSSIERS
