@@ -229,7 +229,7 @@ def test_the_upload_page_says_what_a_file_can_feed_and_warns(app):
     assert "- :green[✓] **Tỷ lệ giải quyết đúng hạn** — cột «Ngày trả kết quả», «Ngày hẹn trả»" in shown
     assert "- :red[✗] **Tỷ lệ hồ sơ trực tuyến** — tệp không có cột «Hình thức nộp \\(kênh nộp\\)»" in shown
     captions = " ".join(c.value for c in app.caption)
-    assert "Cột không dùng: «TT», «\\!\\[x\\]\\(http\\://127\\.0\\.0\\.1\\:9/x\\.png\\)»." in captions
+    assert "Cột không dùng: «TT», «\\!\\[x\\]\\(http\u2060\\://127\\.0\\.0\\.1\\:9/x\\.png\\)»." in captions
     assert "![x]" not in shown + captions, "data text never reaches Markdown unescaped"
     warnings = [w.value for w in app.warning]
     assert any(w.startswith("Tệp không có cột mã hồ sơ\\: mã hồ sơ được tạo từ ngày giờ tiếp nhận") for w in warnings)
