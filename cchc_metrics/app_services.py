@@ -14,7 +14,8 @@ import pandas as pd
 
 from . import frameworks, periods
 from .db import resolve_db_path
-from .formatting import NO_DATA_LABEL, format_datetime, format_editable_number, is_missing, no_data_text
+from .formatting import (NO_DATA_LABEL, csv_safe_frame, format_datetime, format_editable_number, is_missing,
+                         no_data_text)
 from .rules import RULE_LABELS_VI
 
 
@@ -108,8 +109,9 @@ def table_to_xlsx(frame: pd.DataFrame, sheet_name: str) -> bytes:
 
 
 def table_to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a BOM so that Excel opens the Vietnamese text correctly."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with a BOM so that Excel opens the Vietnamese text correctly; a cell Excel would run as
+    a formula gets a leading "'" (formatting.csv_safe_cell)."""
+    return csv_safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
 
 def giao_ban_workbook(con: duckdb.DuckDBPyConnection, framework_key: str, year: int,

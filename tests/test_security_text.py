@@ -33,3 +33,21 @@ def test_terminal_text_drops_escape_sequences_and_control_characters():
 def test_plotly_text_escapes_its_html_subset():
     assert plotly_text('<a href="http://evil.example">x</a> & <b>') == \
         '&lt;a href="http://evil.example"&gt;x&lt;/a&gt; &amp; &lt;b&gt;'
+
+
+def test_due_soon_csv_download_neutralises_formulas_and_keeps_negative_days():
+    """The «Tải CSV» bytes of the due-soon list as the page shows it (display_table formats numbers)."""
+    import csv
+    import io
+
+    from cchc_metrics.app_services import table_to_csv
+    from cchc_metrics.formatting import display_table
+
+    due = pd.DataFrame({"working_days_left": [-3, 2], "procedure_name": ['=HYPERLINK("http://evil.example")', "@x"],
+                        "unit": ["+Phòng", "Văn phòng Sở"]})
+    shown = display_table(due, {"working_days_left": ("Ngày làm việc còn lại", "int"),
+                                "procedure_name": ("Thủ tục", "text"), "unit": ("Đơn vị", "text")})
+    rows = list(csv.reader(io.StringIO(table_to_csv(shown).decode("utf-8-sig"))))
+    assert rows == [["Ngày làm việc còn lại", "Thủ tục", "Đơn vị"],
+                    ["-3", "'=HYPERLINK(\"http://evil.example\")", "'+Phòng"],
+                    ["2", "'@x", "Văn phòng Sở"]]
