@@ -3,12 +3,15 @@ sign-in lockout cannot be dodged or aimed with X-Forwarded-For, and a signed-in 
 refresh through an HttpOnly cookie."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from app_server import is_local, launch_chromium, running_app, wait_until_idle
 from cchc_metrics import auth, db, ingest
 from test_hostile_names import HTML, IMAGE, LINK, hostile_export
+from test_undo_preview import export
 
 SLUGS = ["", "units", "trends", "due_soon", "officers", "upload", "targets", "export"]
 PASSWORD = "mat-khau-xem"
@@ -117,4 +120,43 @@ def test_forwarded_for_from_a_trusted_proxy_names_the_client_and_cannot_be_aimed
         assert LOCKED in answers[-1]
         assert LOCKED in guess(browser, base_url, PASSWORD, "10.0.0.7")      # the attacker is locked out
         assert LOCKED not in guess(browser, base_url, PASSWORD, "10.0.0.99")  # the victim signs in
+        browser.close()
+
+
+def test_undo_box_offers_the_newest_upload_after_each_load_and_asks_first(tmp_path):
+    """In the browser, which keeps a widget's value across reruns: after loading two files the
+    undo box shows the second (#15), not a choice left over from before."""
+    path = tmp_path / "cchc.duckdb"
+    con = db.connect(path)
+    ingest.load_sample_data(con)  # uploads 1-13
+    con.close()
+    first, second = tmp_path / "moi-1.xlsx", tmp_path / "moi-2.xlsx"
+    first.write_bytes(export(["MOI-1", "MOI-2"]))
+    second.write_bytes(export(["MOI-2", "MOI-3"], unit="Phòng 2"))
+    with running_app(path, tmp_path / "server.log") as base_url, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(f"{base_url}/upload")
+        undo_box = page.get_by_role("combobox", name="Hoàn tác một lần tải (dữ liệu trở về đúng như trước lần tải đó)")
+        expect(undo_box).to_have_value(re.compile("^#13 – "), timeout=30_000)
+        undo_box.click()  # an older choice in the box before loading
+        page.keyboard.type("#12 –")
+        page.keyboard.press("Enter")
+        expect(undo_box).to_have_value(re.compile("^#12 – "))
+        for number, source in ((14, first), (15, second)):
+            page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(source)
+            confirm = page.get_by_role("button", name="Nạp 1 tệp vào cơ sở dữ liệu")
+            expect(confirm).to_be_enabled(timeout=30_000)
+            wait_until_idle(page)
+            confirm.click()
+            expect(page.get_by_test_id("stAlertContentSuccess").first).to_be_visible(timeout=30_000)
+            expect(undo_box).to_have_value(re.compile(f"^#{number} – {source.name}"), timeout=30_000)
+        page.get_by_role("button", name="Hoàn tác…").click()
+        question = page.get_by_test_id("stAlertContentWarning").filter(has_text="Hoàn tác lần tải số 15")
+        expect(question).to_contain_text("tệp «moi-2.xlsx», tải lúc", timeout=30_000)
+        expect(question).to_contain_text("Sẽ bỏ 1 hồ sơ chỉ có trong tệp này và đưa 1 hồ sơ về phiên bản")
+        page.get_by_role("button", name="Xác nhận hoàn tác").click()
+        expect(page.get_by_test_id("stAlertContentSuccess").first).to_contain_text(
+            "Đã hoàn tác lần tải số 15", timeout=30_000)
+        expect(undo_box).to_have_value(re.compile("^#14 – moi-1.xlsx"))
         browser.close()
