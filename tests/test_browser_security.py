@@ -10,7 +10,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from app_server import is_local, launch_chromium, running_app, wait_until_idle
 from cchc_metrics import auth, db, ingest
-from test_hostile_names import HTML, IMAGE, LINK, hostile_export
+from test_hostile_names import ANCHOR, HTML, IMAGE, LINK, hostile_export
 from test_undo_preview import export
 
 SLUGS = ["", "units", "trends", "due_soon", "officers", "upload", "targets", "export"]
@@ -48,7 +48,7 @@ def test_hostile_names_are_text_and_no_request_leaves_the_machine(hostile_db, tm
             shown.append(page.get_by_test_id("stMain").inner_text().replace("\u2060", ""))  # invisible joiners
         browser.close()
     text = "\n".join(shown)
-    for name in (IMAGE, LINK, HTML):
+    for name in (IMAGE, LINK, HTML, ANCHOR):
         assert name in text, name  # shown as typed
     assert elsewhere == [] and dialogs == []
 

@@ -18,17 +18,18 @@ LINK = "[Đăng nhập lại](http://evil.example)"
 HTML = "<img src=x onerror=alert(1)>"
 BOLD = "**bold**"
 MATH = "$x$"
-HOSTILE = (IMAGE, LINK, HTML, BOLD, MATH)
+ANCHOR = '<a href="http://evil.example/a">Phòng A</a>'  # Plotly draws <a href> in labels as a link
+HOSTILE = (IMAGE, LINK, HTML, BOLD, MATH, ANCHOR)
 HOSTILE_FILE = f"{HTML} {BOLD} {MATH}.csv"  # a file name cannot hold "/", so no URL here
 
 
 def hostile_export(path: Path) -> Path:
-    """Three units named like an image, a link and HTML; officers, procedures and fields likewise.
+    """Four units named like an image, a link and HTML; officers, procedures and fields likewise.
     Each unit has one on-time and one late dossier, so each loses points and can be named as the
     unit responsible."""
     rows = [["Mã hồ sơ", "Tên thủ tục", "Lĩnh vực", "Đơn vị xử lý", "Cán bộ xử lý", "Ngày tiếp nhận",
              "Ngày hẹn trả", "Ngày có kết quả", "Hình thức nộp"]]
-    for number, unit in enumerate((IMAGE, LINK, HTML)):
+    for number, unit in enumerate((IMAGE, LINK, HTML, ANCHOR)):
         rows.append([f"HS-{number}-A", MATH, LINK, unit, BOLD, "01/03/2023", "10/03/2023", "05/03/2023",
                      "Trực tiếp"])
         rows.append([f"HS-{number}-B", IMAGE, HTML, unit, HTML, "01/03/2023", "10/03/2023", "20/03/2023",
@@ -93,7 +94,7 @@ def test_hostile_names_are_plain_text_on_every_page(hostile_app):
         texts = markdown_texts(at)
         assert_plain(texts)
         seen += texts
-    at.sidebar.multiselect(key="filter_units").set_value([IMAGE, LINK, HTML]).run()
+    at.sidebar.multiselect(key="filter_units").set_value([IMAGE, LINK, HTML, ANCHOR]).run()
     for page in ("overview", "due_soon", "officers", "export"):
         at.switch_page(f"app_pages/{page}.py").run()
         assert not at.exception, (page, [e.value for e in at.exception])
@@ -101,7 +102,7 @@ def test_hostile_names_are_plain_text_on_every_page(hostile_app):
         assert_plain(texts)
         seen += texts
     shown = "\n".join(visible(t) for t in seen)
-    for name in (IMAGE, LINK, HTML):  # unit names appear, as typed
+    for name in (IMAGE, LINK, HTML, ANCHOR):  # unit names appear, as typed
         assert name in shown, name
 
 
