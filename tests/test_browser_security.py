@@ -141,7 +141,7 @@ def test_undo_box_offers_the_newest_upload_after_each_load_and_asks_first(tmp_pa
         expect(undo_box).to_have_value(re.compile("^#13 – "), timeout=30_000)
         undo_box.click()  # an older choice in the box before loading
         page.keyboard.type("#12 –")
-        page.keyboard.press("Enter")
+        page.get_by_role("option", name=re.compile("^#12 – ")).click()
         expect(undo_box).to_have_value(re.compile("^#12 – "))
         for number, source in ((14, first), (15, second)):
             page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(source)
