@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 
 import streamlit as st
 
-from cchc_metrics import app_services, frameworks, metrics
+from cchc_metrics import app_services, auth, frameworks, metrics
 from cchc_metrics.errors import CchcError
 from cchc_metrics.formatting import format_date, format_datetime, format_number
 from app_pages import common
@@ -97,9 +98,12 @@ def all_pages() -> dict[str, list]:
 
 def main() -> None:
     config = common.access_config()
+    if not config.is_open:
+        common.remember_role()
     if not config.is_open and not common.role() and config.viewer_required:
         st.navigation([st.Page(sign_in_page, title="Đăng nhập", icon=":material/login:")]).run()
         st.html(common.browser_script(), unsafe_allow_javascript=True)  # "Nhấn Enter để gửi" under the box
+        common.sync_session_cookie()
         return
     page = st.navigation(all_pages())
     st.html(common.VIETNAMESE_CSS)
@@ -107,6 +111,8 @@ def main() -> None:
     sidebar_filters()
     freshness_notices()
     sidebar_access()
+    with st.sidebar:
+        common.sync_session_cookie()  # before the page, which may stop the run early
     page.run()
     st.sidebar.html(common.browser_script(), unsafe_allow_javascript=True)
 
@@ -127,15 +133,17 @@ async def warm_up(_app):
 
 
 if __name__ == "__main__":  # a visit: Streamlit runs this file as __main__
-    st.set_page_config(page_title="CCHC Dashboard", page_icon=":material/monitoring:", layout="wide")
+    # An emoji icon is drawn by the browser itself; a ":material/…:" icon is fetched from fonts.gstatic.com.
+    st.set_page_config(page_title="CCHC Dashboard", page_icon="📊", layout="wide")
     try:
         main()
     except CchcError as err:
-        st.error(str(err), icon=":material/error:")
+        st.error(app_services.escape_markdown(str(err)), icon=":material/error:")  # may quote file text
     except Exception:
         common.LOG.exception("Unexpected error in the dashboard")
         st.error(common.APOLOGY, icon=":material/sentiment_dissatisfied:")
 else:  # `streamlit run dashboard.py` imports this file to find the server app. The import comes before
     # Streamlit's runtime exists, so Streamlit logs "No runtime found, using MemoryCacheStorageManager"
     # once while checking app_pages.common's cache settings; the caches themselves are made later.
-    app = st.App(__file__, lifespan=warm_up)
+    common.trust_forwarded_for_only_from(auth.trusted_proxies(os.environ))
+    app = st.App(__file__, lifespan=warm_up, routes=common.session_routes())

@@ -186,7 +186,8 @@ class Filters:
 
     @property
     def units_label(self) -> str:
-        return "tất cả đơn vị" if not self.units else ", ".join(self.units)
+        """The chosen units for a Markdown caption: names come from data, so they are escaped."""
+        return "tất cả đơn vị" if not self.units else app_services.escape_markdown(", ".join(self.units))
 
 
 def filters() -> Filters:
@@ -295,15 +296,19 @@ def require_editor(action_vi: str) -> bool:
 
 
 def sign_in_form(form_key: str, label: str) -> None:
-    """Password box; on success stores the role in the session and reruns."""
+    """Password box; on success stores the role in the session, has the browser keep a signed token
+    (see remember_role) and reruns."""
     with st.form(form_key, clear_on_submit=True, border=False):
         password = st.text_input(label, type="password")
         submitted = st.form_submit_button("Đăng nhập", type="primary")
     if submitted:
-        client_key = st.context.ip_address or "local"
-        result = auth.sign_in(access_config(), login_throttle(), password, client_key, time.monotonic())
+        config = access_config()
+        result = auth.sign_in(config, login_throttle(), password, auth.client_key(st.context.ip_address),
+                              time.monotonic())
         if result.role:
             st.session_state[ROLE_KEY] = result.role
+            st.session_state[TOKEN_KEY] = session_tokens().issue(config, result.role, time.time())
+            st.session_state[COOKIE_ACTION_KEY] = "set"
             st.rerun()
         st.error(result.message_vi)
 
@@ -311,4 +316,99 @@ def sign_in_form(form_key: str, label: str) -> None:
 def sign_out_button() -> None:
     if st.button("Đăng xuất", key="sign_out"):
         st.session_state.pop(ROLE_KEY, None)
+        session_tokens().revoke(st.session_state.pop(TOKEN_KEY, None))
+        st.session_state[COOKIE_ACTION_KEY] = "clear"
         st.rerun()
+
+
+# ---- staying signed in across a refresh -----------------------------------------------------------
+
+TOKEN_KEY = "session_token"
+COOKIE_ACTION_KEY = "session_cookie_action"
+SESSION_PATH = "/_cchc/session"
+_PROCESS_SECRET = os.urandom(32)  # used when no CCHC_SESSION_SECRET is set: a restart signs everyone out
+
+
+@functools.cache
+def _tokens_for(secret: bytes) -> auth.SessionTokens:
+    return auth.SessionTokens(secret)
+
+
+def session_tokens() -> auth.SessionTokens:
+    """One token signer (and revocation list) per server process and secret."""
+    return _tokens_for(auth.session_secret(os.environ, _secrets()) or _PROCESS_SECRET)
+
+
+def remember_role() -> None:
+    """At the start of every run: a session without a role takes the one its cookie's token grants
+    (a refresh opens a new session; the cookie came with it)."""
+    if ROLE_KEY in st.session_state:
+        return
+    token = st.context.cookies.get(auth.SESSION_COOKIE)
+    granted = session_tokens().verify(access_config(), token, time.time()) if token else None
+    if granted:
+        st.session_state[ROLE_KEY] = granted
+        st.session_state[TOKEN_KEY] = token
+
+
+def sync_session_cookie() -> None:
+    """At the end of a run after signing in or out: the browser asks the server (session_cookie_route)
+    to set or clear the HttpOnly cookie, which only the server can do; the page script never keeps it."""
+    action = st.session_state.pop(COOKIE_ACTION_KEY, None)
+    if action == "set":
+        call = f"fetch({json.dumps(SESSION_PATH)}, {{method: 'POST', body: {json.dumps(st.session_state.get(TOKEN_KEY))}, credentials: 'same-origin'}})"
+    elif action == "clear":
+        call = f"fetch({json.dumps(SESSION_PATH)}, {{method: 'DELETE', credentials: 'same-origin'}})"
+    else:
+        return
+    st.html(f"<script>{call};</script>", unsafe_allow_javascript=True)
+
+
+async def session_cookie_route(request):
+    """POST a token: set it as an HttpOnly, SameSite=Strict cookie until it expires (only a token this
+    server signed is accepted); DELETE: clear the cookie. Requests from another site are refused."""
+    from starlette.responses import Response
+
+    origin = request.headers.get("origin")
+    if origin and origin.split("://", 1)[-1] != request.headers.get("host"):
+        return Response(status_code=403)
+    response = Response(status_code=204)
+    if request.method == "DELETE":
+        response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+        return response
+    token = (await request.body())[:1024].decode("utf-8", "replace")
+    now = time.time()
+    if session_tokens().verify(access_config(), token, now) is None:
+        return Response(status_code=403)
+    response.set_cookie(auth.SESSION_COOKIE, token, max_age=int(token.split(".")[2]) - int(now), path="/",
+                        httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    return response
+
+
+def session_routes() -> list:
+    from starlette.routing import Route
+
+    return [Route(SESSION_PATH, session_cookie_route, methods=["POST", "DELETE"])]
+
+
+# ---- whose address counts -------------------------------------------------------------------------
+
+def trust_forwarded_for_only_from(proxies: list[str]) -> None:
+    """Make the server honour X-Forwarded-For only from `proxies` (CCHC_TRUSTED_PROXIES).
+
+    Streamlit's server, uvicorn, replaces a connection's address by that header's when the
+    connection comes from a host it trusts, by default 127.0.0.1 and ::1: anyone on this machine,
+    or behind a proxy that passes the header on, could then choose the address their failed
+    sign-ins are counted on. uvicorn reads its trusted hosts before it imports this app and wraps
+    the app after; this runs in between (dashboard.py's import) and hands it `proxies` instead
+    (none: the header is never honoured)."""
+    import uvicorn.config
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    trusted = ",".join(proxies)  # "" trusts no host
+
+    class ConfiguredProxyHeaders(ProxyHeadersMiddleware):
+        def __init__(self, app, trusted_hosts=None):
+            super().__init__(app, trusted_hosts=trusted)
+
+    uvicorn.config.ProxyHeadersMiddleware = ConfiguredProxyHeaders

@@ -7,12 +7,14 @@ from cchc_metrics import app_services, ingest, metrics, profiles
 from cchc_metrics.errors import CchcError
 from cchc_metrics.formatting import NO_DATA_SHORT, display_table, format_number, styled_table
 from cchc_metrics.schema import DOSSIER_FIELDS, FIELD_BY_NAME
+from cchc_metrics.undo_preview import newest_in_force, undo_preview
 from app_pages import common
 
 UNUSED = "(không dùng)"
 MESSAGES_KEY = "upload_messages"
 ROUND_KEY = "upload_round"
 UNDO_KEY = "undo_choice"
+UNDO_PENDING_KEY = "undo_pending"
 HISTORY_COLUMNS = {
     "upload_id": ("Lần tải", "int"), "file_name": ("Tệp", "text"), "status": ("Tình trạng", "text"),
     "uploaded_at": ("Thời điểm tải", "datetime"), "period_start": ("Từ ngày", "date"),
@@ -109,9 +111,10 @@ def load_files(files, settings: dict[str, tuple], skip_invalid: bool) -> list[tu
     """Ingest each file with its own progress bar; returns (kind, message) per file."""
     outcomes = []
     for file in files:
-        bar = st.progress(0.0, text=f"{file.name}: {app_services.upload_progress('read', 0.0)[1]}…")
+        shown_name = app_services.escape_markdown(file.name)  # progress texts are Markdown
+        bar = st.progress(0.0, text=f"{shown_name}: {app_services.upload_progress('read', 0.0)[1]}…")
 
-        def progress(stage: str, fraction: float, bar=bar, name=file.name) -> None:
+        def progress(stage: str, fraction: float, bar=bar, name=shown_name) -> None:
             overall, label = app_services.upload_progress(stage, fraction)
             bar.progress(overall, text=f"{name}: {label}…")
 
@@ -119,7 +122,7 @@ def load_files(files, settings: dict[str, tuple], skip_invalid: bool) -> list[tu
             mapping, default_unit = settings[file.name]
             result = common.run(ingest.ingest_file, file.getvalue(), file.name, mapping=mapping,
                                 default_unit=default_unit, skip_invalid=skip_invalid, progress=progress)
-            bar.progress(1.0, text=f"{file.name}: xong")
+            bar.progress(1.0, text=f"{shown_name}: xong")
             outcomes.append(("success" if result.status == "loaded" else "info", result.message_vi))
             outcomes += [("warning", f"«{file.name}»: {warning}") for warning in result.warnings]
         except CchcError as err:
@@ -155,7 +158,7 @@ def upload_section() -> None:
                  icon=":material/database_upload:", key="upload_confirm"):
         st.session_state[MESSAGES_KEY] = load_files(ready, settings, skip_invalid)
         st.session_state[ROUND_KEY] = upload_round + 1
-        st.session_state.pop(UNDO_KEY, None)  # offer the newest upload for undo
+        st.session_state.pop(UNDO_PENDING_KEY, None)  # a new upload voids an undo awaiting confirmation
         st.rerun()
 
 
@@ -186,12 +189,33 @@ def history_section(may_edit: bool) -> None:
     labels = app_services.undo_choices(uploads)
     if not may_edit or not labels:
         return
+    undo_box(labels, newest_in_force(uploads))
+
+
+def undo_box(labels: dict[int, str], newest: int) -> None:
+    """Pick an upload (the newest still in force first), see what undoing it changes, confirm."""
+    pending = st.session_state.get(UNDO_PENDING_KEY)
+    if pending is not None and pending in labels:
+        preview = common.cached(undo_preview, pending)
+        st.warning(app_services.escape_markdown(preview.message_vi) + "  \nBạn có chắc muốn hoàn tác?",
+                   icon=":material/undo:")
+        confirm, cancel = st.columns([1, 4])
+        if confirm.button("Xác nhận hoàn tác", type="primary", key="undo_confirm"):
+            st.session_state.pop(UNDO_PENDING_KEY, None)
+            result = common.run(ingest.undo_upload, pending)
+            st.session_state[MESSAGES_KEY] = [("success", result.message_vi)]
+            st.rerun()
+        if cancel.button("Thôi, không hoàn tác", key="undo_cancel"):
+            st.session_state.pop(UNDO_PENDING_KEY, None)
+            st.rerun()
+        return
     choice_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
+    # One widget per newest upload: a browser still holding an older choice cannot carry it over.
     upload_id = choice_column.selectbox("Hoàn tác một lần tải (dữ liệu trở về đúng như trước lần tải đó)",
-                                        list(labels), format_func=labels.get, key=UNDO_KEY)
-    if button_column.button("Hoàn tác", icon=":material/undo:", key="undo_confirm"):
-        result = common.run(ingest.undo_upload, upload_id)
-        st.session_state[MESSAGES_KEY] = [("success", result.message_vi)]
+                                        list(labels), index=list(labels).index(newest),
+                                        format_func=labels.get, key=f"{UNDO_KEY}_{newest}")
+    if button_column.button("Hoàn tác…", icon=":material/undo:", key="undo_request"):
+        st.session_state[UNDO_PENDING_KEY] = upload_id
         st.rerun()
 
 

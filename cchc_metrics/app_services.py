@@ -14,7 +14,8 @@ import pandas as pd
 
 from . import frameworks, periods
 from .db import resolve_db_path
-from .formatting import NO_DATA_LABEL, format_datetime, format_editable_number, is_missing, no_data_text
+from .formatting import (NO_DATA_LABEL, csv_safe_frame, format_datetime, format_editable_number, is_missing,
+                         no_data_text)
 from .rules import RULE_LABELS_VI
 
 
@@ -121,8 +122,9 @@ def table_to_xlsx(frame: pd.DataFrame, sheet_name: str) -> bytes:
 
 
 def table_to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a BOM so that Excel opens the Vietnamese text correctly."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with a BOM so that Excel opens the Vietnamese text correctly; a cell Excel would run as
+    a formula gets a leading "'" (formatting.csv_safe_cell)."""
+    return csv_safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
 
 FILE_FORMATS_VI = {"xlsx": "Excel (.xlsx)", "xls": "Excel cũ (.xls)", "csv": "CSV",
@@ -299,12 +301,19 @@ NO_DATA_LABEL_VI = NO_DATA_LABEL
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
 
 
+# Streamlit's Markdown (GitHub style) turns bare "http://…", "www.…" and "name@host" into links even
+# when every character is escaped; an invisible word joiner inside the trigger stops that.
+_AUTOLINK_TRIGGER = re.compile(r"(?i)(https?|ftp|www)(?=[:.])|(?=@)")
+WORD_JOINER = "\u2060"
+
+
 def escape_markdown(text) -> str:
     """Text from a file (headers, unit names, file and sheet names, messages quoting them) made
     inert for st.markdown / st.caption / st.warning / st.metric labels: every Markdown, LaTeX and
-    directive character backslash-escaped, so "![x](http://…)" shows as typed and fetches
-    nothing; lines kept apart."""
+    directive character backslash-escaped and bare web addresses kept from becoming links, so
+    "![x](http://…)" shows as typed, links nowhere and fetches nothing; lines kept apart."""
     text = "" if is_missing(text) else str(text)
+    text = _AUTOLINK_TRIGGER.sub(lambda m: (m[1] or "") + WORD_JOINER, text)
     return "  \n".join(_MARKDOWN_SPECIAL.sub(r"\\\1", line) for line in text.splitlines())
 
 

@@ -11,6 +11,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import ipaddress
 import math
 import secrets as token_source
 import threading
@@ -28,9 +29,12 @@ SALT_BYTES = 16
 
 EDITOR_ENV = "CCHC_EDITOR_PASSWORD_HASH"
 VIEWER_ENV = "CCHC_VIEWER_PASSWORD_HASH"
+TRUSTED_PROXIES_ENV = "CCHC_TRUSTED_PROXIES"
+SESSION_SECRET_ENV = "CCHC_SESSION_SECRET"
 SECRETS_SECTION = "auth"
 EDITOR_SECRET = "editor_password_hash"
 VIEWER_SECRET = "viewer_password_hash"
+SESSION_SECRET = "session_secret"
 
 Role = Literal["editor", "viewer"]
 
@@ -230,3 +234,109 @@ def sign_in(config: AccessConfig, throttle: LoginThrottle, password: str, client
         return SignInResult(None, _wait_message(locked))
     left = throttle.failures_left(client_key, now)
     return SignInResult(None, f"Mật khẩu không đúng. Còn {left} lần thử.")
+
+
+# ---- Whose address counts: X-Forwarded-For only from a configured proxy ---------------------------
+
+def trusted_proxies(environ: Mapping) -> list[str]:
+    """The reverse proxies (IP addresses or networks, comma-separated in CCHC_TRUSTED_PROXIES) whose
+    X-Forwarded-For header names the real client. Unset means none: the address sign-in failures
+    are counted on is always the connection's own. "*" (trust everyone) is refused, since then any
+    client could pick the address it is counted on."""
+    raw = str(environ.get(TRUSTED_PROXIES_ENV) or "")
+    proxies = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            network = ipaddress.ip_network(item, strict=False)
+            proxies.append(str(network) if "/" in item else str(network.network_address))
+            if network.version == 4:  # a dual-stack server sees an IPv4 peer as ::ffff:a.b.c.d
+                mapped = ipaddress.ip_network(f"::ffff:{network.network_address}/{96 + network.prefixlen}")
+                proxies.append(str(mapped) if "/" in item else str(mapped.network_address))
+        except ValueError:
+            raise CchcError(f"«{TRUSTED_PROXIES_ENV}» chứa «{item}», không phải địa chỉ IP hay dải mạng. "
+                            "Hãy ghi địa chỉ IP của reverse proxy, ví dụ 127.0.0.1 hoặc 10.0.0.0/24, "
+                            "cách nhau bởi dấu phẩy; để trống nếu không dùng proxy.") from None
+    return proxies
+
+
+def client_key(ip_address: str | None) -> str:
+    """What failed sign-ins are counted on: the client's address as the server established it, one
+    key per address however it is written (::ffff:10.0.0.7 is 10.0.0.7); this machine is "local"."""
+    try:
+        address = ipaddress.ip_address(ip_address or "")
+    except ValueError:
+        return ip_address or "local"
+    address = getattr(address, "ipv4_mapped", None) or address
+    return "local" if address.is_loopback else str(address)
+
+
+# ---- Staying signed in across a page refresh: a signed, expiring token ----------------------------
+
+SESSION_COOKIE = "cchc_session"
+SESSION_HOURS = 8  # one working day; after that the password is asked again
+_TOKEN_VERSION = "v1"
+
+
+class SessionTokens:
+    """Tokens "v1.<role>.<expires>.<nonce>.<signature>" kept in a cookie so a refresh keeps the role.
+
+    The signature is an HMAC-SHA256 with a key derived from the server secret and the role's current
+    password hash: changing a password, or the secret, voids every token issued before. Signing out
+    revokes the token in this process. `now` is Unix time in seconds.
+    """
+
+    def __init__(self, secret: bytes, lifetime_seconds: float = SESSION_HOURS * 3600):
+        self._secret = secret
+        self.lifetime_seconds = lifetime_seconds
+        self._revoked: set[str] = set()
+        self._lock = threading.Lock()
+
+    def _signature(self, config: AccessConfig, role: str, payload: str) -> str | None:
+        password_hash = config.editor_hash if role == "editor" else config.viewer_hash
+        if role not in ("editor", "viewer") or password_hash is None:
+            return None
+        key = hmac.new(self._secret, f"{role}:{password_hash}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(hmac.new(key, payload.encode(), hashlib.sha256).digest()).decode().rstrip("=")
+
+    def issue(self, config: AccessConfig, role: Role, now: float) -> str:
+        payload = f"{_TOKEN_VERSION}.{role}.{int(now + self.lifetime_seconds)}.{token_source.token_urlsafe(12)}"
+        signature = self._signature(config, role, payload)
+        if signature is None:
+            raise ValueError(f"no password is set for role {role!r}")
+        return f"{payload}.{signature}"
+
+    def verify(self, config: AccessConfig, token: str | None, now: float) -> Role | None:
+        """The role a token grants now, or None (malformed, forged, expired, revoked, or its
+        password changed)."""
+        parts = token.split(".") if isinstance(token, str) and len(token) < 512 else []
+        if len(parts) != 5 or parts[0] != _TOKEN_VERSION or not parts[2].isdigit():
+            return None
+        payload, signature = ".".join(parts[:4]), parts[4]
+        expected = self._signature(config, parts[1], payload)
+        if expected is None or not hmac.compare_digest(expected, signature):
+            return None
+        with self._lock:
+            if int(parts[2]) <= now or parts[3] in self._revoked:
+                return None
+        return parts[1]  # type: ignore[return-value]
+
+    def revoke(self, token: str | None) -> None:
+        parts = token.split(".") if isinstance(token, str) else []
+        if len(parts) == 5:
+            with self._lock:
+                self._revoked.add(parts[3])
+
+
+def session_secret(environ: Mapping, secrets: Mapping | None = None) -> bytes | None:
+    """CCHC_SESSION_SECRET (or [auth] session_secret); None when unset (the app then makes one per
+    server process, so a restart signs everybody out)."""
+    value = environ.get(SESSION_SECRET_ENV) or _secret_value(secrets, SESSION_SECRET)
+    value = str(value).strip() if value is not None else ""
+    if not value:
+        return None
+    if len(value) < 16:
+        raise CchcError(f"«{SESSION_SECRET_ENV}» (hoặc [auth] {SESSION_SECRET}) quá ngắn: cần ít nhất 16 ký tự "
+                        "ngẫu nhiên, ví dụ tạo bằng: python -c \"import secrets; print(secrets.token_urlsafe(32))\"")
+    return value.encode("utf-8")

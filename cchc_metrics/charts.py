@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .formatting import (PERCENTAGE_POINTS, format_fraction, format_gap_pp, format_number, format_percent,
-                         is_missing)
+                         is_missing, plotly_text)
 
 MET_COLOUR = "#2e7d32"
 CLOSE_COLOUR = "#f0a202"
@@ -150,18 +150,21 @@ def unit_bars(rows: pd.DataFrame, target: float | None, title: str) -> go.Figure
     detail = ([format_fraction(n, d) for n, d in zip(data["numerator"], data["denominator"])]
               if has_counts else [""] * len(data))
     fig = _new_figure(title, 110 + 44 * len(data))
+    # Plotly reads labels as HTML: unit names are shown escaped, while the bars keep the real
+    # names as values (a click on a bar hands back the real name).
+    shown_units = [plotly_text(u) for u in data["unit"]]
     fig.add_bar(
         y=list(data["unit"]), x=[_percent(v) for v in data["ratio"]], orientation="h",
         marker_color=colours, text=[format_percent(v) for v in data["ratio"]], textposition="outside",
-        customdata=detail, showlegend=False,
-        hovertemplate="<b>%{y}</b><br>%{text}<br>%{customdata}<extra></extra>",
+        customdata=detail, hovertext=shown_units, showlegend=False,
+        hovertemplate="<b>%{hovertext}</b><br>%{text}<br>%{customdata}<extra></extra>",
     )
     if not is_missing(target):
         fig.add_vline(x=float(target) * 100, line=dict(color=TARGET_COLOUR, width=2, dash="dash"),
                       annotation_text=f"Chỉ tiêu {format_percent(target)}",
                       annotation_position="top")
     fig.update_xaxes(range=[0, 115], ticksuffix="%", title=None)
-    fig.update_yaxes(title=None)
+    fig.update_yaxes(title=None, tickmode="array", tickvals=list(data["unit"]), ticktext=shown_units)
     return fig
 
 
@@ -184,7 +187,7 @@ def gap_heatmap(rows: pd.DataFrame, title: str = "Chênh lệch so với chỉ t
             for row in grid.to_numpy()]
     fig = _new_figure(title, 170 + 46 * len(grid.index))
     fig.add_heatmap(
-        z=grid.to_numpy(), x=list(grid.columns), y=list(grid.index), text=text,
+        z=grid.to_numpy(), x=list(grid.columns), y=[plotly_text(u) for u in grid.index], text=text,
         customdata=[[names[code] for code in grid.columns] for _ in grid.index],
         texttemplate="%{text}", zmin=-limit, zmax=limit,
         colorscale=[[0, MISSED_COLOUR], [close_from, MISSED_COLOUR], [close_from, CLOSE_COLOUR],

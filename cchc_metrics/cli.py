@@ -10,16 +10,105 @@ these commands also work while it runs (scheduled loads can instead copy files i
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
+import re
 import sys
 from pathlib import Path
 
 from .db import WAIT_SECONDS, connect
 from .errors import CchcError
-from .formatting import format_date, format_number, is_missing
+from .formatting import csv_safe_frame, format_date, format_number, is_missing, terminal_text
 from .schema import FIELD_BY_NAME
 from .ingest import ingest_file, list_uploads, preview_export, undo_upload
 from .ingest.explain import feed_line_vi
+
+
+# ---- Vietnamese argument parsing ------------------------------------------------------------------
+
+# argparse's English error texts (Python 3.11) and their Vietnamese wording; matched whole.
+_ARGPARSE_ERRORS_VI = (
+    (r"the following arguments are required: (.+)", r"thiếu tham số bắt buộc: \1"),
+    (r"unrecognized arguments: (.+)", r"không hiểu tham số: \1"),
+    (r"invalid choice: (.+) \(choose from (.+)\)", r"giá trị \1 không hợp lệ (chọn một trong: \2)"),
+    (r"invalid int value: (.+)", r"\1 không phải là số nguyên"),
+    (r"invalid float value: (.+)", r"\1 không phải là số"),
+    (r"invalid (\w+) value: (.+)", r"giá trị \2 không hợp lệ"),
+    (r"expected one argument", "cần đúng một giá trị"),
+    (r"expected at least one argument", "cần ít nhất một giá trị"),
+    (r"expected at most one argument", "cần nhiều nhất một giá trị"),
+    (r"ambiguous option: (\S+) could match (.+)", r"tùy chọn \1 không rõ: có thể là \2"),
+    (r"ignored explicit argument (.+)", r"tùy chọn này không nhận giá trị \1"),
+    (r"not allowed with argument (.+)", r"không dùng được cùng với \1"),
+    (r"one of the arguments (.+) is required", r"cần một trong các tham số \1"),
+)
+
+
+def _argparse_error_vi(message: str) -> str:
+    """argparse's English message in Vietnamese ("argument --year: invalid int value: 'x'" ->
+    "tham số --year: 'x' không phải là số nguyên"); a message not listed is kept as it is."""
+    prefix = ""
+    if match := re.fullmatch(r"argument (\S+?): (.+)", message, flags=re.S):
+        prefix, message = f"tham số {match[1]}: ", match[2]
+    for english, vietnamese in _ARGPARSE_ERRORS_VI:
+        if re.fullmatch(english, message, flags=re.S):
+            return prefix + re.sub(english, vietnamese, message, flags=re.S)
+    return prefix + message
+
+
+class _VietnameseHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "Cách dùng: " if prefix is None else prefix)
+
+
+class VietnameseArgumentParser(argparse.ArgumentParser):
+    """ArgumentParser whose usage, help headings and errors read in Vietnamese; errors exit 2."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _VietnameseHelpFormatter)
+        add_help = kwargs.pop("add_help", True)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "tham số"
+        self._optionals.title = "tùy chọn"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help="hiện hướng dẫn này rồi thoát")
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"Lỗi: {_argparse_error_vi(message)}\nXem hướng dẫn: {self.prog} --help\n")
+
+
+def os_error_vi(exc: OSError) -> str:
+    """Why the system refused a file, in Vietnamese (Python gives the English strerror)."""
+    reasons = {errno.ENOENT: "không tìm thấy tệp hoặc thư mục", errno.EACCES: "không có quyền truy cập",
+               errno.EPERM: "không được phép thao tác", errno.EISDIR: "đây là một thư mục, không phải tệp",
+               errno.ENOTDIR: "một phần của đường dẫn không phải thư mục", errno.ENOSPC: "ổ đĩa đã đầy",
+               errno.EROFS: "ổ đĩa hoặc thư mục chỉ cho phép đọc", errno.ENAMETOOLONG: "tên tệp quá dài",
+               errno.EMFILE: "mở quá nhiều tệp cùng lúc", errno.EIO: "lỗi đọc/ghi ổ đĩa"}
+    reason = reasons.get(exc.errno, f"lỗi hệ thống số {exc.errno}" if exc.errno else "lỗi hệ thống")
+    return f"«{exc.filename}»: {reason}" if exc.filename else reason
+
+
+def mapping_file(path: str) -> dict[str, str]:
+    """`--mapping FILE`: a JSON object {canonical field: column header}; anything else is refused
+    here, so argparse reports it (exit 2) before any file is read or the database opened."""
+    example = "{\"dossier_id\": \"Số biên nhận\", \"received_at\": \"Ngày nhận\"}"
+    try:
+        mapping = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"không đọc được tệp ánh xạ cột: {os_error_vi(exc)}") from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(
+            f"tệp ánh xạ cột «{path}» không phải JSON hợp lệ (cần dạng {example})") from exc
+    if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                for k, v in mapping.items()):
+        kind = {list: "một danh sách", str: "một chuỗi chữ"}.get(type(mapping), "không phải bảng ánh xạ")
+        raise argparse.ArgumentTypeError(
+            f"tệp ánh xạ cột «{path}» là {kind}; cần một đối tượng JSON ghép trường chuẩn với tiêu đề "
+            f"cột, ví dụ {example}")
+    return mapping
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -27,14 +116,15 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cchc_metrics",
-                                     description="CCHC Dashboard: nạp dữ liệu và tính chỉ số.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = VietnameseArgumentParser(prog="python -m cchc_metrics",
+                                      description="CCHC Dashboard: nạp dữ liệu và tính chỉ số.")
+    sub = parser.add_subparsers(dest="command", required=True, title="lệnh", metavar="LỆNH")
 
     # --- ingest engineer: ingest, uploads, undo -------------------------------------------
     p = sub.add_parser("ingest", help="nạp tệp xuất từ hệ thống một cửa")
     _add_db(p)
-    p.add_argument("--mapping", help="tệp JSON ánh xạ cột (trường chuẩn -> tiêu đề cột trong tệp)")
+    p.add_argument("--mapping", type=mapping_file, metavar="FILE",
+                   help="tệp JSON ánh xạ cột (trường chuẩn -> tiêu đề cột trong tệp)")
     p.add_argument("--skip-invalid", action="store_true", help="nạp các dòng hợp lệ, giữ dòng lỗi để xem lại")
     p.add_argument("--unit", help="đơn vị xử lý cho tệp không có cột đơn vị (không chọn: «(chưa rõ đơn vị)»)")
     p.add_argument("--preview", action="store_true",
@@ -106,13 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_ingest(args) -> int:
     """Load each file in its own transaction; a failed file leaves the database as it was."""
-    mapping = None
-    if args.mapping:
-        try:
-            mapping = json.loads(Path(args.mapping).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise CchcError(f"Không đọc được tệp ánh xạ cột «{args.mapping}» (cần JSON dạng "
-                            f"{{\"dossier_id\": \"Số biên nhận\", ...}}): {exc}") from exc
+    mapping = args.mapping  # already read and checked by mapping_file
     con = None if args.preview else connect(args.db, wait_seconds=WAIT_SECONDS)
     failed = 0
     for name in args.files:
@@ -120,7 +204,7 @@ def _cmd_ingest(args) -> int:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            print(f"Không mở được tệp «{name}»: {exc.strerror}.", file=sys.stderr)
+            print(f"Không mở được tệp: {os_error_vi(exc)}.", file=sys.stderr)
             failed += 1
             continue
         try:
@@ -227,8 +311,8 @@ def _records(frame) -> list[dict]:
 
 def _print_rows(header: dict, frame, fmt: str) -> None:
     """json: one object, `header` plus "rows" (NaN/NaT -> null, dates ISO); csv: the rows only."""
-    if fmt == "csv":
-        frame.to_csv(sys.stdout, index=False)
+    if fmt == "csv":  # cells a spreadsheet would run as formulas get a leading "'"
+        csv_safe_frame(frame).to_csv(sys.stdout, index=False)
         return
     json.dump({**header, "rows": _records(frame)}, sys.stdout, ensure_ascii=False, indent=1)
     print()
@@ -342,20 +426,48 @@ def _cmd_hash_password(args) -> int:
     return 0
 
 
+class _TerminalSafe:
+    """A text stream that drops escape sequences and control characters (see terminal_text) from
+    everything written: names from files cannot recolour, move or retitle the user's terminal."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(terminal_text(text))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _terminal_safe_output():
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _TerminalSafe(sys.stdout), _TerminalSafe(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 def main(argv: list[str] | None = None) -> int:
     import duckdb
 
     from .db import resolve_db_path, storage_error
 
-    args = build_parser().parse_args(argv)
-    try:
-        return args.handler(args)
-    except CchcError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    except duckdb.Error as exc:     # a damaged block met while reading, a full disk on closing
-        problem = storage_error(exc, resolve_db_path(getattr(args, "db", None)))
-        if problem is None:
-            raise
-        print(str(problem), file=sys.stderr)
-        return 1
+    with _terminal_safe_output():
+        args = build_parser().parse_args(argv)
+        try:
+            return args.handler(args)
+        except CchcError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        except duckdb.Error as exc:     # a damaged block met while reading, a full disk on closing
+            problem = storage_error(exc, resolve_db_path(getattr(args, "db", None)))
+            if problem is None:
+                raise
+            print(str(problem), file=sys.stderr)
+            return 1
+        except OSError as exc:
+            print(f"Lỗi khi đọc hoặc ghi tệp: {os_error_vi(exc)}.", file=sys.stderr)
+            return 1

@@ -181,3 +181,46 @@ def styled_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]]):
         else:
             formatters[label] = lambda v, f=_FORMATTERS[kind]: f(v, missing=NO_DATA_SHORT)
     return kept.style.format(formatters)
+
+
+# ---- Data text leaving the app: spreadsheets, terminals, Plotly -----------------------------------
+
+# OWASP "CSV Injection": a cell starting with one of these is read as a formula by Excel/LibreOffice.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_NEGATIVE_NUMBER = re.compile(r"-\d[\d.,]*")
+
+
+def csv_safe_cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula ("=HYPERLINK(…)", "@SUM(…)", "-2+3") gets a
+    leading "'" as OWASP advises. A negative number written as text ("-3", "-1.234,5") cannot run and
+    stays a number; non-text values are returned unchanged."""
+    if (isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+            and not _NEGATIVE_NUMBER.fullmatch(value)):
+        return "'" + value
+    return value
+
+
+def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` with every text cell (and column name) passed through csv_safe_cell."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = [csv_safe_cell(v) for v in safe[column]]
+    safe.columns = [csv_safe_cell(c) for c in safe.columns]
+    return safe
+
+
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_text(text: Any) -> str:
+    """Text from a file (file, unit, sheet names) made safe to print in a terminal: escape sequences
+    (colours, cursor moves, window titles) and other control characters removed; tabs and newlines kept."""
+    return _CONTROL.sub("", "" if is_missing(text) else str(text))
+
+
+def plotly_text(text: Any) -> str:
+    """Text from data made inert for Plotly labels, which read a subset of HTML (<a href>, <b>, <br>):
+    & < > escaped as entities, so Plotly shows them as typed."""
+    text = "" if is_missing(text) else str(text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

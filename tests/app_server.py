@@ -26,6 +26,14 @@ IDLE_SCRIPT = """() => {
 }"""
 
 
+def is_local(url: str) -> bool:
+    """True for a request the page makes to this machine's server (or to no host: data:, blob:)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob", "about") or parts.hostname == "127.0.0.1"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -114,7 +114,9 @@ def test_upload_then_undo_changes_and_restores_the_counts(app):
     assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "3"
     assert app.dataframe[0].value["Tệp"].iloc[0] == "moi.xlsx"
 
-    assert app.selectbox(key="undo_choice").value == app.dataframe[0].value["Lần tải"].astype(int).max()
+    newest = app.dataframe[0].value["Lần tải"].astype(int).max()
+    assert app.selectbox(key=f"undo_choice_{newest}").value == newest
+    app.button(key="undo_request").click().run()
     app.button(key="undo_confirm").click().run()
     assert_clean(app)
     assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "0"   # the sample stays out
@@ -228,7 +230,7 @@ def test_the_upload_page_says_what_a_file_can_feed_and_warns(app):
     assert "- :green[✓] **Tỷ lệ giải quyết đúng hạn** — cột «Ngày trả kết quả», «Ngày hẹn trả»" in shown
     assert "- :red[✗] **Tỷ lệ hồ sơ trực tuyến** — tệp không có cột «Hình thức nộp \\(kênh nộp\\)»" in shown
     captions = " ".join(c.value for c in app.caption)
-    assert "Cột không dùng: «TT», «\\!\\[x\\]\\(http\\://127\\.0\\.0\\.1\\:9/x\\.png\\)»." in captions
+    assert "Cột không dùng: «TT», «\\!\\[x\\]\\(http\u2060\\://127\\.0\\.0\\.1\\:9/x\\.png\\)»." in captions
     assert "![x]" not in shown + captions, "data text never reaches Markdown unescaped"
     warnings = [w.value for w in app.warning]
     assert any(w.startswith("Tệp không có cột mã hồ sơ\\: mã hồ sơ được tạo từ ngày giờ tiếp nhận") for w in warnings)

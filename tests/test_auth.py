@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from cchc_metrics import cli
+from cchc_metrics import auth, cli
 from cchc_metrics.auth import (
     AccessConfig,
     LoginThrottle,
@@ -199,3 +199,57 @@ def test_cli_hash_password_as_a_module():
     done = subprocess.run([sys.executable, "-m", "cchc_metrics", "hash-password"], input="s3cret\n",
                           capture_output=True, text=True, check=True, timeout=60)
     assert verify_password("s3cret", done.stdout.strip())
+
+
+# ---- whose address counts, and staying signed in ---------------------------------------------------
+
+def test_trusted_proxies_default_to_none_and_add_the_dual_stack_form():
+    assert auth.trusted_proxies({}) == []
+    assert auth.trusted_proxies({auth.TRUSTED_PROXIES_ENV: " 10.0.0.5 , 192.168.1.0/24,::1"}) == [
+        "10.0.0.5", "::ffff:a00:5", "192.168.1.0/24", "::ffff:c0a8:100/120", "::1"]
+
+
+@pytest.mark.parametrize("value", ["*", "proxy.local", "10.0.0.300"])
+def test_trusted_proxies_refuse_anything_but_addresses(value):
+    with pytest.raises(CchcError, match="CCHC_TRUSTED_PROXIES"):
+        auth.trusted_proxies({auth.TRUSTED_PROXIES_ENV: value})
+
+
+def test_client_key_is_one_key_per_address():
+    assert [auth.client_key(a) for a in (None, "127.0.0.1", "::1", "::ffff:127.0.0.1")] == ["local"] * 4
+    assert auth.client_key("::ffff:10.0.0.7") == auth.client_key("10.0.0.7") == "10.0.0.7"
+
+
+EDITOR_CONFIG = auth.AccessConfig(editor_hash=auth.hash_password("bien-tap", iterations=1000),
+                                  viewer_hash=auth.hash_password("xem", iterations=1000))
+
+
+def test_session_token_grants_its_role_until_it_expires():
+    tokens = auth.SessionTokens(b"k" * 32, lifetime_seconds=3600)
+    token = tokens.issue(EDITOR_CONFIG, "editor", now=1_000_000)
+    assert tokens.verify(EDITOR_CONFIG, token, now=1_000_000 + 3599) == "editor"
+    assert tokens.verify(EDITOR_CONFIG, token, now=1_000_000 + 3600) is None  # expired at 1 h
+    viewer = tokens.issue(EDITOR_CONFIG, "viewer", now=1_000_000)
+    assert tokens.verify(EDITOR_CONFIG, viewer, now=1_000_001) == "viewer"
+
+
+def test_session_token_cannot_be_forged_or_outlive_its_password_or_a_sign_out():
+    tokens = auth.SessionTokens(b"k" * 32)
+    token = tokens.issue(EDITOR_CONFIG, "viewer", now=0)
+    version, role, expires, nonce, signature = token.split(".")
+    assert tokens.verify(EDITOR_CONFIG, ".".join([version, "editor", expires, nonce, signature]), now=1) is None
+    assert tokens.verify(EDITOR_CONFIG, ".".join([version, role, "9" * 12, nonce, signature]), now=1) is None
+    assert auth.SessionTokens(b"x" * 32).verify(EDITOR_CONFIG, token, now=1) is None  # another secret
+    changed = auth.AccessConfig(editor_hash=EDITOR_CONFIG.editor_hash,
+                                viewer_hash=auth.hash_password("xem-moi", iterations=1000))
+    assert tokens.verify(changed, token, now=1) is None  # the viewer password changed
+    assert tokens.verify(EDITOR_CONFIG, "rác", now=1) is None
+    tokens.revoke(token)
+    assert tokens.verify(EDITOR_CONFIG, token, now=1) is None
+
+
+def test_session_secret_from_environment_must_be_long_enough():
+    assert auth.session_secret({}) is None
+    assert auth.session_secret({auth.SESSION_SECRET_ENV: "a" * 16}) == b"a" * 16
+    with pytest.raises(CchcError, match="quá ngắn"):
+        auth.session_secret({auth.SESSION_SECRET_ENV: "ngan"})

@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from app_server import PROJECT_ROOT, full_page_screenshot, launch_chromium, running_app, wait_until_idle
+from app_server import (PROJECT_ROOT, full_page_screenshot, is_local, launch_chromium, running_app,
+                        wait_until_idle)
 from cchc_metrics import db, export, ingest
 
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
@@ -68,6 +69,8 @@ def test_pages_upload_and_download_in_chromium(sample_db, tmp_path):
     with running_app(sample_db, tmp_path / "server.log") as base_url, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+        elsewhere = []  # offline offices: no request may leave this machine, on any page
+        page.on("request", lambda request: None if is_local(request.url) else elsewhere.append(request.url))
         sidebar = page.get_by_test_id("stSidebar")
 
         open_page(page, base_url, "")
@@ -150,6 +153,7 @@ def test_pages_upload_and_download_in_chromium(sample_db, tmp_path):
             "Lỗi: Không nhận loại tệp này: hãy chọn tệp .xlsx, .xls, .csv, .htm hoặc .xml.")
         browser.close()
 
+    assert elsewhere == []
     assert saved.suffix == ".xlsx"
     workbook = openpyxl.load_workbook(saved)
     assert workbook.sheetnames == [export.GAP_SHEET, export.UNIT_SHEET, export.DUE_SOON_SHEET,

@@ -122,3 +122,20 @@ def test_trend_chart_keeps_a_zero_based_axis_for_low_results():
     monthly = pd.DataFrame({"month": ["2023-01"], "numerator": [21], "denominator": [100], "ratio": [0.21]})
     fig = charts.trend_chart(monthly, 0.5, "Trực tuyến")
     assert fig.layout.yaxis.rangemode == "tozero" and fig.layout.yaxis.range is None
+
+
+def test_unit_names_are_shown_as_text_not_plotly_html():
+    """A unit named like a link keeps its real name as the bar's value (clicks hand it back) but is
+    drawn and hovered escaped, so Plotly makes no link of it."""
+    hostile = '<a href="http://evil.example">Phòng</a>'
+    rows = pd.DataFrame({"unit": [hostile], "ratio": [0.5], "numerator": [1], "denominator": [2]})
+    bar = charts.unit_bars(rows, 0.5, "Tỷ lệ").data[0]
+    shown = '&lt;a href="http://evil.example"&gt;Phòng&lt;/a&gt;'
+    assert list(bar.y) == [hostile]
+    assert list(bar.hovertext) == [shown]
+    assert "%{y}" not in bar.hovertemplate
+    layout = charts.unit_bars(rows, 0.5, "Tỷ lệ").layout.yaxis
+    assert list(layout.tickvals) == [hostile] and list(layout.ticktext) == [shown]
+    heat = charts.gap_heatmap(pd.DataFrame({"unit": [hostile], "code": ["I.1"], "name": ["Tiêu chí"],
+                                            "ratio": [0.4], "target": [0.5]})).data[0]
+    assert list(heat.y) == [shown]

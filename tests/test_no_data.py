@@ -397,7 +397,7 @@ def test_giao_ban_workbook_gives_the_reason_and_the_unknown_points(no_due):
 
 def test_helpers_for_pages():
     assert app_services.no_data_text(None) == "Chưa có dữ liệu"
-    assert app_services.escape_markdown("![x](http://a)") == "\\!\\[x\\]\\(http\\://a\\)"
+    assert app_services.escape_markdown("![x](http://a)") == "\\!\\[x\\]\\(http\u2060\\://a\\)"
     frame = pd.DataFrame({"ratio": [0.5, float("nan"), float("nan")],
                           "no_data_reason_vi": [None, NO_DUE, None]})
     assert app_services.no_data_notes(frame) == [None, f"Chưa có dữ liệu — {NO_DUE}", "Chưa có dữ liệu"]

@@ -213,7 +213,8 @@ def test_cli_preview_load_warnings_and_history(tmp_path, capsys):
 def test_escape_markdown_makes_file_text_inert():
     from cchc_metrics.app_services import escape_markdown
 
-    assert escape_markdown("![x](http://a.b/c.png)") == r"\!\[x\]\(http\://a\.b/c\.png\)"
+    # a word joiner (U+2060) after "http" keeps the bare address from becoming a link
+    assert escape_markdown("![x](http://a.b/c.png)") == "\\!\\[x\\]\\(http\u2060\\://a\\.b/c\\.png\\)"
     assert escape_markdown("$x$ :red[đỏ] *in đậm* <b>") == r"\$x\$ \:red\[đỏ\] \*in đậm\* \<b\>"
     assert escape_markdown("dòng 1\n- dòng 2") == "dòng 1  \n\\- dòng 2"
 
