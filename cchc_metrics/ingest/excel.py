@@ -17,6 +17,7 @@ import pyarrow as pa
 from isal import isal_zlib
 
 from . import excel_pieces, limits
+from .extent import ExtentScan, FarCellsError, check_extent
 from .grid import Grid, check_rows, top_rows
 from ..errors import IngestError
 
@@ -35,6 +36,8 @@ def read_excel_grids(data: bytes, file_name: str, file_format: str):
     for index, name in enumerate(names[:limits.MAX_SHEETS_TRIED]):
         path = _sheet_path(zf, index) if zf else None
         rest, columns = None, {}
+        if zf and path is None:     # its relationship points at no part of the file (outside xl/)
+            raise _corrupt(file_name, file_format)
         try:
             sheet_bytes = zf.getinfo(path).file_size if path else 0
             if sheet_bytes > limits.PIECED_SHEET_BYTES:
@@ -45,14 +48,28 @@ def read_excel_grids(data: bytes, file_name: str, file_format: str):
                         break
             else:
                 first_row = _first_row_in(_xml_head(zf, path)) if path else _first_row_xls(data, index)
-                if reader is None:
-                    reader = _open_excel(data, file_name, file_format)[0]
+                with ThreadPoolExecutor(1) as measuring:  # alongside the opening (both release the GIL)
+                    extent = measuring.submit(_sheet_extent, data, zf, path) if path else None
+                    if reader is None:
+                        reader = _open_excel(data, file_name, file_format)[0]
+                    if extent is not None:
+                        check_extent(extent.result())
                 pieces = [_load_piece(reader, index, first_row)]
-        except fastexcel.FastExcelError as exc:
+        except (fastexcel.FastExcelError, zipfile.BadZipFile) as exc:   # BadZipFile: CRC, local header
             raise _corrupt(file_name, file_format) from exc
+        except FarCellsError as exc:
+            raise IngestError(f"trang «{name}» {exc}", file_name) from exc
         table, row_numbers = _join_pieces(pieces)
         check_rows(table.num_rows, name, file_name)
         yield Grid(table, row_numbers, sheet=name, top=top_rows(table), rest=rest, columns=columns)
+
+
+def _sheet_extent(data: bytes, zf: zipfile.ZipFile, path: str):
+    """The rows and columns a sheet's cells name (extent.py), its XML inflated a block at a time."""
+    scan = ExtentScan()
+    for block in excel_pieces.member_blocks(data, zf, path):
+        scan.feed(block)
+    return scan.finish()
 
 
 def _open_excel(data: bytes, file_name: str, file_format: str):
@@ -150,6 +167,8 @@ def _stream_pieces(data: bytes, zf: zipfile.ZipFile, path: str, index: int, colu
                 del table                   # the consumer holds it now
         except (fastexcel.FastExcelError, zipfile.BadZipFile, isal_zlib.error) as exc:
             raise _corrupt(file_name, "xlsx") from exc
+        except FarCellsError as exc:
+            raise IngestError(f"trang «{sheet}» {exc}", file_name) from exc
         finally:
             stop.set()
             slots.release(limits.READ_THREADS + 1)

@@ -37,7 +37,7 @@ def detect_format(data: bytes, file_name: str) -> str:
         _check_zip(data, file_name)
         return "xlsx"
     head = data[:4096]
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
         raise IngestError("đây không phải tệp Excel (.xlsx, .xls) hay CSV. Hãy xuất dữ liệu từ hệ "
                           "thống một cửa ra Excel rồi tải tệp đó lên.", file_name)
     return _markup_format(head, file_name) or "csv"
@@ -46,7 +46,9 @@ def detect_format(data: bytes, file_name: str) -> str:
 def _markup_format(head: bytes, file_name: str) -> str | None:
     """"html" (a web page's table saved with an Excel name) or "xml2003" (Excel 2003 XML) from the
     first bytes after an optional BOM and whitespace; None for anything else (read as CSV)."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        head = head[:len(head) // 4 * 4].decode("utf-32", "replace").encode("utf-8", "replace")
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
         head = head.decode("utf-16", "replace").encode("utf-8", "replace")
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
     if not text.startswith(b"<"):
