@@ -5,6 +5,7 @@ import io
 import os
 import queue
 import re
+import struct
 import tempfile
 import threading
 import zipfile
@@ -13,11 +14,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import fastexcel
 import numpy as np
+import olefile
 import pyarrow as pa
 from isal import isal_zlib
 
 from . import excel_pieces, limits
-from .extent import ExtentScan, FarCellsError, check_extent
+from .extent import ExtentScan, FarCellsError, biff_extents, check_extent
 from .grid import Grid, check_rows, top_rows
 from ..errors import IngestError
 
@@ -25,6 +27,8 @@ from ..errors import IngestError
 def read_excel_grids(data: bytes, file_name: str, file_format: str):
     """Yield a text grid per sheet (first sheets first), loaded lazily one at a time."""
     zf = zipfile.ZipFile(io.BytesIO(data)) if file_format == "xlsx" else None
+    if file_format == "xls":
+        _check_xls_extents(data, file_name)
     # A workbook whose first sheet is read in pieces is not opened whole: opening parses the
     # shared strings, which every piece parses again anyway.
     names = _big_first_sheet_names(zf) if zf else None
@@ -70,6 +74,22 @@ def _sheet_extent(data: bytes, zf: zipfile.ZipFile, path: str):
     for block in excel_pieces.member_blocks(data, zf, path):
         scan.feed(block)
     return scan.finish()
+
+
+def _check_xls_extents(data: bytes, file_name: str) -> None:
+    """Refuse an .xls whose sheets declare or name cells far beyond their content: calamine sizes
+    every sheet's grid by them as soon as the workbook is opened."""
+    try:
+        with olefile.OleFileIO(data) as ole:
+            name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+            stream = ole.openstream(name).read() if name else b""
+    except (OSError, ValueError, struct.error) as exc:    # olefile: not a readable OLE2 container
+        raise _corrupt(file_name, "xls") from exc
+    for number, extent in enumerate(biff_extents(stream), 1):
+        try:
+            check_extent(extent)
+        except FarCellsError as exc:
+            raise IngestError(f"trang thứ {number} {exc}", file_name) from exc
 
 
 def _open_excel(data: bytes, file_name: str, file_format: str):

@@ -16,6 +16,7 @@ calamine does (the next row, the next column).
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,12 +42,13 @@ _UNUSUAL_REF = r'([^A-Z1-9]|[A-Z]{4}|[A-Z]*0|[A-Z]*[0-9]{8}|[A-Z]*[0-9]+[^"0-9]|
 
 @dataclass
 class Extent:
-    """First and last row, last column (1-based) named by a sheet's cells; its XML size."""
+    """First and last row, last column (1-based) named by a sheet's cells; the bytes of XML (or
+    BIFF records) that name them."""
 
     first_row: int = 0
     last_row: int = 0
     last_column: int = 0
-    xml_bytes: int = 0
+    content_bytes: int = 0
 
     def grid_cells(self) -> int:
         """Cells a grid reader allocates for this sheet (column A onwards, to be safe)."""
@@ -67,7 +69,7 @@ class ExtentScan:
         self._column = 0
 
     def feed(self, block: bytes) -> None:
-        self.extent.xml_bytes += len(block)
+        self.extent.content_bytes += len(block)
         block = memoryview(block)
         start = bytes(block[:4096]).find(b"<") if self._carry else 0
         if start < 0:                       # a tag longer than 4 KB: only ever in a hostile file
@@ -115,11 +117,10 @@ class ExtentScan:
             self._widen(self._row, self._column)
 
     def _widen(self, row: int, column: int) -> None:
-        extent = self.extent
         if row:
-            extent.first_row = min(extent.first_row or row, row)
-            extent.last_row = max(extent.last_row, row)
-        extent.last_column = max(extent.last_column, column)
+            _widen(self.extent, row, column)
+        else:
+            self.extent.last_column = max(self.extent.last_column, column)
 
 
 def _unusual(text: bytes, first_row: int, last_row: int, last_column: int) -> bool:
@@ -188,7 +189,7 @@ def column_letters(number: int) -> str:
 def check_extent(extent: Extent) -> None:
     """Raise FarCellsError when the grid a reader would allocate is beyond the limits or far
     larger than the sheet's XML could fill (limits.XML_BYTES_PER_GRID_CELL)."""
-    allowed = max(limits.MIN_GRID_CELLS, extent.xml_bytes // limits.XML_BYTES_PER_GRID_CELL)
+    allowed = max(limits.MIN_GRID_CELLS, extent.content_bytes // limits.XML_BYTES_PER_GRID_CELL)
     column = (column_letters(extent.last_column) if extent.last_column <= limits.EXCEL_MAX_COLUMN
               else f"sau cột {column_letters(limits.EXCEL_MAX_COLUMN)} (cột cuối của Excel)")
     where = f"ô xa nhất ở dòng {format_number(extent.last_row)}, cột {column}"
@@ -201,3 +202,52 @@ def check_extent(extent: Extent) -> None:
     if extent.grid_cells() > allowed:
         raise FarCellsError(f"có ô nằm cách xa vùng dữ liệu ({where}), nên bảng tính khai báo lớn hơn "
                             "rất nhiều so với nội dung thật." + fix)
+
+
+# Legacy .xls (BIFF): calamine reads every sheet of the workbook when it is opened, sizing each
+# grid from the sheet's DIMENSIONS record and the row and column of its cell records (16 bits
+# each, so up to 65,536 x 65,536 cells from one 14-byte record).
+_BIFF_SHEET_START, _BIFF_GLOBALS, _BIFF_END, _BIFF_DIMENSIONS = 0x0809, 0x0005, 0x000A, 0x0200
+_BIFF_CELLS = {0x0006, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E}   # row, column first
+_BIFF_MULTIPLE = {0x00BD, 0x00BE}     # MULRK, MULBLANK: row, first column, ..., last column
+
+
+def biff_extents(stream: bytes) -> list[Extent]:
+    """The extent of each sheet of a BIFF workbook stream: what its DIMENSIONS record declares
+    and what its cell records name, whichever is larger, and the bytes of its records."""
+    extents, sheet, position = [], None, 0
+    unpack = struct.unpack_from
+    while position + 4 <= len(stream):
+        kind, size = unpack("<HH", stream, position)
+        body, position = position + 4, position + 4 + size
+        if kind == _BIFF_SHEET_START:      # its second field says what follows: 5 = the globals
+            sheet = None if size >= 4 and unpack("<H", stream, body + 2)[0] == _BIFF_GLOBALS else Extent()
+            if sheet is not None:
+                extents.append(sheet)
+            sheet_start = body
+        elif sheet is None:
+            continue
+        elif kind in _BIFF_CELLS and size >= 4:
+            row, column = unpack("<HH", stream, body)
+            _widen(sheet, row + 1, column + 1)
+        elif kind in _BIFF_MULTIPLE and size >= 6:
+            row, _ = unpack("<HH", stream, body)
+            _widen(sheet, row + 1, unpack("<H", stream, body + size - 2)[0] + 1)
+        elif kind == _BIFF_DIMENSIONS and size >= 10:
+            first_row, last_row, first_column, last_column = (
+                unpack("<IIHH", stream, body) if size >= 14 else unpack("<HHHH", stream, body))
+            if last_row and last_column:
+                _widen(sheet, first_row + 1, last_column)
+                _widen(sheet, last_row, last_column)
+        elif kind == _BIFF_END:
+            sheet.content_bytes = position - sheet_start
+            sheet = None
+    if sheet is not None:
+        sheet.content_bytes = len(stream) - sheet_start
+    return extents
+
+
+def _widen(extent: Extent, row: int, column: int) -> None:
+    extent.first_row = min(extent.first_row or row, row)
+    extent.last_row = max(extent.last_row, row)
+    extent.last_column = max(extent.last_column, column)
