@@ -57,4 +57,5 @@ def read_csv_grids(data: bytes, file_name: str):
                for i in range(width)}
     table = pa.table(columns)
     # line_num is the physical line a record ends on (records may hold quoted line breaks).
-    return [Grid(table, pa.array(row_numbers, pa.int32()), delimiter=delimiter, top=top_rows(table))]
+    return [Grid(table, pa.array(row_numbers, pa.int32()), delimiter=delimiter, top=top_rows(table),
+                 field_counts=[len(r) for r in rows])]

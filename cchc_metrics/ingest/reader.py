@@ -57,6 +57,9 @@ class RawExport:
     # Why a column that looked like a field was not used (its values, or a vendor profile's rule).
     column_notes: list[str] = field(default_factory=list)
     vendor: str | None = None         # the vendor profile recognised (vendor_profiles.toml name)
+    # CSV rows with fewer fields than the header (a file cut off mid-row): (row number, header of
+    # the first missing field). Their missing cells are unknown, not blank: each is a row error.
+    short_rows: list[tuple[int, str]] = field(default_factory=list)
     # A vendor profile's codes: field -> {source value (lower-case) -> canonical value}, read
     # before the generic vocabulary (store._value_lookups).
     value_codes: dict[str, dict] = field(default_factory=dict)
@@ -177,12 +180,23 @@ def _build_export(grid: Grid, file_name, file_format, found: Header, explicit) -
     # The rest of a big sheet: only the mapped columns (nothing else is stored), read as such.
     mapped = [(grid.table.column_names[j], h) for j, h in enumerate(headers) if h in mapping.values()]
     grid.columns["wanted"] = {int(name[1:]) for name, _ in mapped}
-    return RawExport(file_name=file_name, file_format=file_format, sheet=grid.sheet, headers=headers,
+    return RawExport(short_rows=_short_rows(grid, found, headers),
+                     file_name=file_name, file_format=file_format, sheet=grid.sheet, headers=headers,
                      header_rows=header_rows, mapping=mapping, personal_headers=personal, table=table,
                      period_start=period[0], period_end=period[1], delimiter=grid.delimiter,
                      first_data_row=grid.row_number(data_start) if data_start < grid.table.num_rows else None,
                      more=_more_rows(grid.rest or (), mapped), column_notes=column_notes,
                      vendor=profile.name if profile else None, value_codes=value_codes)
+
+
+def _short_rows(grid: Grid, found: Header, headers: list[str]) -> list[tuple[int, str]]:
+    """Data rows of a CSV with fewer fields than its (last) header row, and the first header they lack."""
+    if grid.field_counts is None:
+        return []
+    width = grid.field_counts[found.index + found.rows - 1]
+    return [(grid.row_number(i), headers[min(count, len(headers) - 1)])
+            for i, count in enumerate(grid.field_counts)
+            if i >= found.data_start and 0 < count < width]
 
 
 def _more_rows(pieces, mapped: list[tuple[str, str]]):
