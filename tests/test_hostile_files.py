@@ -252,3 +252,50 @@ def test_utf32_csv_loads(con):
     assert result.added == 2
     units = con.execute("SELECT DISTINCT unit FROM dossiers").fetchall()
     assert units == [("Văn phòng Sở",)]
+
+
+def sheets_workbook(tmp_path, *sheets: tuple[str, list[list], str]) -> bytes:
+    """A workbook of (title, rows, state) sheets, in order."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows, state in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        sheet.sheet_state = state
+    path = tmp_path / "sheets.xlsx"
+    book.save(path)
+    return path.read_bytes()
+
+
+OLD_COPY = [ROWS[0], ["CU-1", "Chứng thực bản sao", "Văn phòng Sở", "01/01/2020"]]
+
+
+def test_hidden_first_sheet_is_ignored_for_the_visible_data_sheet(con, tmp_path):
+    data = sheets_workbook(tmp_path, ("Bản cũ", OLD_COPY, "hidden"), ("Danh sách", ROWS, "visible"))
+    result = ingest_file(con, data, "an-trang.xlsx")
+    assert result.layout["sheet"] == "Danh sách"
+    assert con.execute("SELECT dossier_id FROM dossiers ORDER BY 1").fetchall() == [("HS-1",), ("HS-2",)]
+
+
+def test_hidden_sheet_in_an_xls_is_ignored(con, tmp_path, to_xls):
+    data = sheets_workbook(tmp_path, ("Bản cũ", OLD_COPY, "veryHidden"), ("Danh sách", ROWS, "visible"))
+    (tmp_path / "an-trang.xlsx").write_bytes(data)
+    result = ingest_file(con, to_xls(tmp_path / "an-trang.xlsx").read_bytes(), "an-trang.xls")
+    assert result.layout["sheet"] == "Danh sách" and result.added == 2
+
+
+def test_two_visible_dossier_lists_are_refused_naming_both(con, tmp_path):
+    second = [ROWS[0], ["HS-9", "Đăng ký khai sinh", "Phòng Tư pháp", "05/03/2024"]]
+    data = sheets_workbook(tmp_path, ("Tháng 3", ROWS, "visible"), ("Tháng 4", second, "visible"))
+    message = refused(con, data, "hai-trang.xlsx")
+    assert "tệp có 2 trang tính đều là danh sách hồ sơ: «Tháng 3», «Tháng 4»" in message
+    assert "lưu mỗi trang thành một tệp riêng" in message
+
+
+def test_a_dossier_list_beside_a_title_sheet_loads(con, tmp_path):
+    data = sheets_workbook(tmp_path, ("Bìa", [["BÁO CÁO HỒ SƠ THÁNG 3/2024"]], "visible"),
+                           ("Danh sách", ROWS, "visible"))
+    assert ingest_file(con, data, "bia.xlsx").added == 2

@@ -37,7 +37,12 @@ def read_excel_grids(data: bytes, file_name: str, file_format: str):
         reader, names = _open_excel(data, file_name, file_format)
     if not names:
         raise IngestError("tệp Excel không có trang tính nào.", file_name)
-    for index, name in enumerate(names[:limits.MAX_SHEETS_TRIED]):
+    try:
+        visible = _visible_sheets(data, zf, len(names))
+    except zipfile.BadZipFile as exc:
+        raise _corrupt(file_name, file_format) from exc
+    for index in visible[:limits.MAX_SHEETS_TRIED]:
+        name = names[index]
         path = _sheet_path(zf, index) if zf else None
         rest, columns = None, {}
         if zf and path is None:     # its relationship points at no part of the file (outside xl/)
@@ -112,6 +117,21 @@ def _big_first_sheet_names(zf: zipfile.ZipFile) -> list[str] | None:
     tags = re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook)
     names = [re.search(r'\bname="([^"]*)"', tag) for tag in tags]
     return [html.unescape(n.group(1)) for n in names] if names and all(names) else None
+
+
+def _visible_sheets(data: bytes, zf: zipfile.ZipFile | None, count: int) -> list[int]:
+    """Indexes of the sheets not hidden, in order (all of them if that cannot be told, or if all
+    are hidden). A hidden sheet holds lookups or an old copy, never the data to load."""
+    if zf is not None:
+        tags = re.findall(r"<(?:\w+:)?sheet\b[^>]*>", zf.read("xl/workbook.xml").decode("utf-8", "replace"))
+        hidden = [bool(re.search(r'\bstate="(?:hidden|veryHidden)"', tag)) for tag in tags]
+    else:
+        import python_calamine
+
+        sheets = python_calamine.CalamineWorkbook.from_object(io.BytesIO(data)).sheets_metadata
+        hidden = [sheet.visible != python_calamine.SheetVisibleEnum.Visible for sheet in sheets]
+    visible = [i for i, is_hidden in enumerate(hidden) if not is_hidden]
+    return visible if len(hidden) == count and visible else list(range(count))
 
 
 def _corrupt(file_name: str, file_format: str) -> IngestError:

@@ -21,7 +21,7 @@ from .spreadsheet_xml import read_spreadsheet_xml_grids
 from ..errors import IngestError
 from ..schema import FIELD_BY_NAME
 
-CONFIDENT_HEADER_SCORE = 4    # fields recognised on a sheet before the next sheets are not tried
+CONFIDENT_HEADER_SCORE = 4    # fields recognised on a sheet that make it a dossier list
 
 REQUIRED_HELP = ("ngày tiếp nhận (bắt buộc); nên có thêm mã hồ sơ, thủ tục (mã hoặc tên thủ tục), "
                  "đơn vị xử lý, ngày hẹn trả, ngày có kết quả hoặc ngày trả kết quả")
@@ -97,7 +97,7 @@ def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> 
         grids = read_spreadsheet_xml_grids(data, file_name)
     else:
         grids = read_excel_grids(data, file_name, file_format)
-    best, seen, tops = None, [], []
+    best, seen, tops, lists = None, [], [], []
     fonts = font_encodings(data, file_format)
     for grid in grids:
         grid = prepare_grid(grid, fonts, file_name)    # legacy TCVN3/VNI text -> Unicode, NFC headers
@@ -106,8 +106,18 @@ def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> 
         found = find_header(grid.top, mapping)
         if found and (best is None or found.score > best[1].score):
             best = (grid, found)
-        if found and found.score >= CONFIDENT_HEADER_SCORE:
-            break
+        if found and found.score >= CONFIDENT_HEADER_SCORE and not summary.is_summary(
+                [display for display, _ in found.cells if display], grid.top[found.data_start:]):
+            lists.append(grid)
+    if len(lists) > 1:          # never silently only the first
+        for grid in lists:
+            if grid.rest is not None:
+                grid.rest.close()
+        raise IngestError(
+            "tệp có " + str(len(lists)) + " trang tính đều là danh sách hồ sơ: "
+            + ", ".join(f"«{grid.sheet}»" for grid in lists) + ". Ứng dụng nạp mỗi lần một danh "
+            "sách: hãy lưu mỗi trang thành một tệp riêng (hoặc xóa trang không cần nạp) rồi tải lên "
+            "từng tệp.", file_name)
     if best is None and not seen:
         raise IngestError("tệp trống, không có ô dữ liệu nào. Hãy xuất lại tệp từ hệ thống một cửa.",
                           file_name)
