@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from cchc_metrics.errors import IngestError
-from cchc_metrics.ingest import ingest_file, preview_export
+from cchc_metrics.ingest import ingest_file
 from cchc_metrics.ingest.boundary import UNEXPECTED_VI
 from cchc_metrics.ingest.extent import ExtentScan
 from conftest import write_xlsx
@@ -120,17 +120,33 @@ def test_reference_ZZZZZZ99999999999_is_a_message_not_a_rust_panic(tmp_path, wor
     assert UNEXPECTED_VI not in preview
 
 
-def test_far_cell_in_a_sheet_read_in_pieces_is_refused(tmp_path, tmp_path_factory):
+def big_sheet(tmp_path, cell: bytes) -> bytes:
+    """401 rows of four columns, `cell` (a row element) put before row 300."""
     rows = [ROWS[0]] + [[f"HS-{i}", "Chứng thực bản sao", "Văn phòng Sở", "01/03/2024"] for i in range(400)]
     data = write_xlsx(tmp_path / "big.xlsx", rows).read_bytes()
+    return rewrite(data, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b'<row r="300">', cell + b'<row r="300">'))
+
+
+def test_far_cell_in_a_sheet_read_in_pieces_is_refused(tmp_path):
     path = tmp_path / "pieces.xlsx"
-    path.write_bytes(rewrite(data, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(
-        b'<row r="300">', b'<row r="299999"><c r="GZ299999" t="inlineStr"><is><t>x</t></is></c></row><row r="300">')))
-    # Pieces of ~4 KB of XML: the far cell (row 299,999, column GZ = 208) lands in one of them.
+    path.write_bytes(big_sheet(tmp_path, b'<row r="299999"><c r="GZ299999" t="inlineStr"><is><t>x</t></is></c></row>'))
+    # Pieces of ~4 KB of XML; the whole sheet is measured before it is cut (GZ = column 208).
     preview, load = read_capped(path, tmp_path, PIECED_SHEET_BYTES=1000, PIECE_XML_BYTES=4096)
-    assert preview == "read"          # the preview reads only the first pieces, not that one
+    assert preview == load
     assert load.startswith("Tệp «pieces.xlsx»: trang «Sheet» có ô ở ngoài 200 cột đầu tiên (ô xa nhất "
                            "ở dòng 299.999, cột GZ)"), load
+
+
+def test_each_piece_of_a_big_sheet_is_measured_on_its_own(tmp_path):
+    path = tmp_path / "piece.xlsx"
+    path.write_bytes(big_sheet(tmp_path, b'<row r="2000"><c r="D2000"><v>1</v></c></row>'))
+    # Whole sheet: rows 1..2,000 x 4 columns = 8,000 cells, allowed (~60 KB of XML / 6 bytes).
+    # The ~4 KB piece holding row 2,000 spans rows ~270..2,000: ~7,000 cells for ~680 allowed.
+    preview, load = read_capped(path, tmp_path, PIECED_SHEET_BYTES=1000, PIECE_XML_BYTES=4096,
+                                MIN_GRID_CELLS=100)
+    assert preview == "read"          # the preview reads only the first pieces, not that one
+    assert load.startswith("Tệp «piece.xlsx»: trang «Sheet» có ô nằm cách xa vùng dữ liệu (ô xa nhất "
+                           "ở dòng 2.000, cột D)"), load
 
 
 def test_far_cells_in_an_xls_are_refused_before_calamine_opens_it(tmp_path, to_xls, workbook):

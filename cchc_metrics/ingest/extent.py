@@ -36,6 +36,7 @@ _ROW_NUMBER = re.compile(rb'<(?:[\w.-]+:)?row\sr="(\d+)"')
 # exactly ' r="', an r attribute after other white space, and a reference other than 1-3 capital
 # letters + 1-7 digits without leading zero. RE2 syntax (no look-ahead); ' r="' rather than
 # '\sr="' and no shared prefix with the tags: three times faster.
+_ANY_TAG = r"<([\w.-]+:)?(c|row)[\s/>]"
 _UNUSUAL_TAG = r'<([\w.-]+:)?(c|row)([>/\t\r\n]| [^r]| r[^=]| r=[^"])|[\t\r\n]r\s*='
 _UNUSUAL_REF = r'([^A-Z1-9]|[A-Z]{4}|[A-Z]*0|[A-Z]*[0-9]{8}|[A-Z]*[0-9]+[^"0-9]|[A-Z]+[^A-Z0-9])'
 
@@ -98,6 +99,8 @@ class ExtentScan:
         # tag) to its last row tag, unless the RE2 pass finds otherwise.
         first = self._row or int(next(iter(_ROW_NUMBER.findall(text[:4096])), 0))
         last = _ROW_NUMBER.findall(text[-4096:])
+        if not (first and last) and not _matches(text, _ANY_TAG):
+            return                          # no row or cell here (shared strings, styles...)
         if self.extent.last_column and first and last and not _unusual(
                 text, first, int(last[-1]), self.extent.last_column):
             self._widen(first, 0)
@@ -129,6 +132,11 @@ def _unusual(text: bytes, first_row: int, last_row: int, last_column: int) -> bo
     below = f"|[A-Z]*({_below(first_row)})\"" if first_row > 1 else ""
     pattern = (f'{_UNUSUAL_TAG}| r="({_UNUSUAL_REF}|({_letters_above(last_column)})[0-9]'
                f'|[A-Z]*({_above(last_row)})"{below})')
+    return _matches(text, pattern)
+
+
+def _matches(text, pattern: str) -> bool:
+    """Whether RE2 finds `pattern` in `text` (bytes or a memoryview, not copied)."""
     offsets = pa.py_buffer(np.array([0, len(text)], np.int64))
     one = pa.LargeBinaryArray.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(text)])
     return pc.match_substring_regex(one, pattern)[0].as_py()
