@@ -8,7 +8,7 @@ first, and a sheet whose grid would be far larger than its XML could fill is ref
 
 Measuring every cell reference in Python costs ~0.5 s per 100,000 rows, so a block of XML is
 first tested in one pass of RE2 (pyarrow, GIL released; ~0.12 s for 100,000 rows of 20 columns,
-done while fastexcel opens the workbook, excel.py): "is there a reference in
+started alongside fastexcel's opening of the workbook, excel.py): "is there a reference in
 an unusual form, a row outside the block's first..last row, or a column beyond the widest seen so
 far?". Only a block where the answer is yes (a hostile file, or a cell to the right of the header)
 is read reference by reference, numbering cells without a reference the way calamine does (the
