@@ -127,12 +127,42 @@ def big_sheet(tmp_path, cell: bytes) -> bytes:
     return rewrite(data, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b'<row r="300">', cell + b'<row r="300">'))
 
 
+def test_second_r_attribute_naming_a_far_cell_is_refused(tmp_path, workbook):
+    # calamine takes the last of two r attributes: r="D2" r="XFD1048576" aborted the process.
+    for name, second in (("hai-r.xlsx", b' r="XFD1048576"'), ("tab-r.xlsx", b'\tr="XFD1048576"')):
+        path = tmp_path / name
+        path.write_bytes(rewrite(workbook, "xl/worksheets/sheet1.xml",
+                                 lambda xml: xml.replace(b'r="D2"', b'r="D2"' + second)))
+        preview, load = read_capped(path, tmp_path)
+        assert preview == load
+        assert "có ô ở ngoài 200 cột đầu tiên (ô xa nhất ở dòng 1.048.576, cột XFD)" in preview
+
+
+def test_far_cell_in_a_hidden_sheet_is_refused_too(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in ROWS:
+        book.active.append(row)
+    hidden = book.create_sheet("Ẩn")
+    hidden["A1"] = "x"
+    hidden.sheet_state = "hidden"
+    book.save(tmp_path / "an.xlsx")
+    data = (tmp_path / "an.xlsx").read_bytes()
+    path = tmp_path / "an-xa.xlsx"
+    # calamine may read any sheet; every one is measured before any is read.
+    path.write_bytes(rewrite(data, "xl/worksheets/sheet2.xml", lambda xml: xml.replace(
+        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')))
+    preview, _ = read_capped(path, tmp_path)
+    assert preview.startswith("Tệp «an-xa.xlsx»: trang «Ẩn» có ô ở ngoài 200 cột đầu tiên"), preview
+
+
 def test_far_cell_in_a_sheet_read_in_pieces_is_refused(tmp_path):
     path = tmp_path / "pieces.xlsx"
     path.write_bytes(big_sheet(tmp_path, b'<row r="299999"><c r="GZ299999" t="inlineStr"><is><t>x</t></is></c></row>'))
-    # Pieces of ~4 KB of XML, each measured before it is read (GZ = column 208).
+    # Pieces of ~4 KB of XML; the whole sheet is measured before it is cut (GZ = column 208).
     preview, load = read_capped(path, tmp_path, PIECED_SHEET_BYTES=1000, PIECE_XML_BYTES=4096)
-    assert preview == "read"          # the preview reads only the first pieces, not that one
+    assert preview == load
     assert load.startswith("Tệp «pieces.xlsx»: trang «Sheet» có ô ở ngoài 200 cột đầu tiên (ô xa nhất "
                            "ở dòng 299.999, cột GZ)"), load
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 from isal import isal_zlib
 
 from . import excel_pieces, limits
-from .extent import ExtentScan, FarCellsError, biff_extents, check_extent
+from .extent import FarCellsError, biff_extents, check_extent
 from .grid import Grid, check_rows, top_rows
 from ..errors import IngestError
 
@@ -57,30 +57,14 @@ def read_excel_grids(data: bytes, file_name: str, file_format: str):
                         break
             else:
                 first_row = _first_row_in(_xml_head(zf, path)) if path else _first_row_xls(data, index)
-                # Measured alongside the opening of the workbook (both release the GIL), checked
-                # before fastexcel sizes a grid by it.
-                with ThreadPoolExecutor(1) as measuring:
-                    extent = measuring.submit(_sheet_extent, data, zf, path) if path else None
-                    if reader is None:
-                        reader = _open_excel(data, file_name, file_format)[0]
-                    if extent is not None:
-                        check_extent(extent.result())
+                if reader is None:
+                    reader = _open_excel(data, file_name, file_format)[0]
                 pieces = [_load_piece(reader, index, first_row)]
         except (fastexcel.FastExcelError, zipfile.BadZipFile) as exc:   # BadZipFile: CRC, local header
             raise _corrupt(file_name, file_format) from exc
-        except FarCellsError as exc:
-            raise IngestError(f"trang «{name}» {exc}", file_name) from exc
         table, row_numbers = _join_pieces(pieces)
         check_rows(table.num_rows, name, file_name)
         yield Grid(table, row_numbers, sheet=name, top=top_rows(table), rest=rest, columns=columns)
-
-
-def _sheet_extent(data: bytes, zf: zipfile.ZipFile, path: str):
-    """The rows and columns a sheet's cells name (extent.py), its XML inflated a block at a time."""
-    scan = ExtentScan()
-    for block in excel_pieces.member_blocks(data, zf, path):
-        scan.feed(block)
-    return scan.finish()
 
 
 def _check_xls_extents(data: bytes, file_name: str) -> None:
@@ -243,6 +227,13 @@ def _sheet_path(zf: zipfile.ZipFile, sheet_index: int) -> str | None:
         return None
     path = target.lstrip("/") if target.startswith("/") else "xl/" + target
     return path if path in zf.namelist() else None
+
+
+def sheet_paths(zf: zipfile.ZipFile) -> list[tuple[str, str | None]]:
+    """(name, zip member) of each sheet, in order, from workbook.xml and its relationships."""
+    workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    names = [re.search(r'\bname="([^"]*)"', tag) for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook)]
+    return [(html.unescape(name.group(1)) if name else "", _sheet_path(zf, i)) for i, name in enumerate(names)]
 
 
 def _xml_head(zf: zipfile.ZipFile, path: str) -> bytes:

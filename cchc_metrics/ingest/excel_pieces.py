@@ -17,7 +17,7 @@ from . import limits
 from .extent import ExtentScan, check_extent
 from .safety import stored_bytes
 
-def member_blocks(data: bytes, zf: zipfile.ZipFile, name: str):
+def _member_blocks(data: bytes, zf: zipfile.ZipFile, name: str):
     """Yield the uncompressed bytes of a zip part a block at a time, a deflated part inflated by
     ISA-L: 2-3x faster than zipfile's zlib on the hundreds of MB of a big sheet."""
     member = zf.getinfo(name)
@@ -51,7 +51,7 @@ def sheet_pieces(data: bytes, zf: zipfile.ZipFile, path: str, folder: str):
             if member != path and (strings is None or member != strings.path):
                 out.writestr(member, zf.read(member))
     template = template.getvalue()
-    blocks = member_blocks(data, zf, path)
+    blocks = _member_blocks(data, zf, path)
     with contextlib.closing(blocks), contextlib.ExitStack() as cleanup:
         if strings is not None:
             cleanup.callback(strings.close)
@@ -171,7 +171,7 @@ class _SharedStrings:
         if path not in zf.namelist():
             return None
         file = open(os.path.join(folder, "sharedStrings.xml"), "w+b")
-        for block in member_blocks(data, zf, path):
+        for block in _member_blocks(data, zf, path):
             file.write(block)
         file.flush()
         if file.tell() == 0:
