@@ -13,7 +13,7 @@ without the 2000-2100 year check the new forms cost nothing: 0.629 / 0.646). An 
 run, wall best: 0.298 s before, 0.304 s after. Text, 1M short NFC strings (wall, quiet run):
 trim/nullif 0.060 s, with the combining-mark check 0.074 s, nfc_normalize on every value 0.457 s.
 In a whole 100,000-row load that SQL check still cost 0.07-0.09 s (seven text columns), so the
-ingest now checks each column's distinct values in Arrow (values.nfc_columns, ~1-7 ms a column)
+ingest now checks each column's distinct values in Arrow (values.normalise_text_columns, ~1-7 ms a column)
 and normalises only a column that holds combining marks.
 TCVN3 -> Unicode of 1M rows x 5 columns (few distinct values): 0.20 s.
 """

@@ -196,6 +196,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
             _add_fields_carried(con)
             con.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS warnings VARCHAR")
             _add_dossier_key(con)
+            _clear_impossible_dates(con)
         except duckdb.Error as exc:
             con.close()
             raise storage_error(exc, db_path) or exc
@@ -342,3 +343,20 @@ def _add_fields_carried(con: duckdb.DuckDBPyConnection) -> None:
             cur.execute(f"UPDATE {table} SET fields_carried = ? WHERE upload_id = ? "
                         "AND fields_carried IS NULL", [mask, upload_id])
     cur.execute("COMMIT")
+
+
+def _clear_impossible_dates(con: duckdb.DuckDBPyConnection) -> None:
+    """Blank the dates no load stores any more (years outside 2000-2100: a finish "99999-03-05"
+    that an older version loaded), in dossiers and in their versions (so undo cannot bring them
+    back). Python cannot hold a year after 9999: one such value made `score` and every page fail,
+    undo included. A count first: nothing is written when nothing is wrong (~1 ms per 100,000 rows)."""
+    from .ingest.values import FIRST_YEAR, LAST_YEAR
+
+    columns = [f.name for f in DOSSIER_FIELDS if f.sql_type == "TIMESTAMP"]
+    outside = {c: f"({c} < TIMESTAMP '{FIRST_YEAR}-01-01' OR {c} >= TIMESTAMP '{LAST_YEAR + 1}-01-01')"
+               for c in columns}
+    cur = con.cursor()
+    for table in ("dossiers", "dossier_versions"):
+        if cur.execute(f"SELECT count(*) FROM {table} WHERE {' OR '.join(outside.values())}").fetchone()[0]:
+            cur.execute(f"UPDATE {table} SET " + ", ".join(
+                f"{c} = CASE WHEN {condition} THEN NULL ELSE {c} END" for c, condition in outside.items()))

@@ -15,7 +15,7 @@ from cchc_metrics.errors import IngestError
 from cchc_metrics.ingest import ingest_file, preview_export, rejected_rows
 from cchc_metrics.ingest.legacy_text import (TCVN3_TO_UNICODE, VNI_TO_UNICODE, detect,
                                              font_encodings, to_unicode)
-from cchc_metrics.ingest.values import nfc_columns, text_sql, timestamp_sql
+from cchc_metrics.ingest.values import normalise_text_columns, text_sql, timestamp_sql
 from conftest import write_csv
 
 T = dt.datetime
@@ -103,7 +103,7 @@ NFC_CASES = [
 
 @pytest.mark.parametrize("text, expected", [c[1:] for c in NFC_CASES], ids=[c[0] for c in NFC_CASES])
 def test_text_is_composed_then_trimmed(duck, text, expected):
-    table = nfc_columns(pa.table({"c": [text, "Văn phòng Sở"]}), ["c"])
+    table = normalise_text_columns(pa.table({"c": [text, "Văn phòng Sở"]}), ["c"])
     cur = duck.cursor()
     cur.register("composed", table)
     got = cur.execute(f"SELECT {text_sql('c')} FROM composed").fetchall()[0][0]

@@ -5,6 +5,7 @@ import io
 import os
 import queue
 import re
+import struct
 import tempfile
 import threading
 import zipfile
@@ -13,10 +14,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import fastexcel
 import numpy as np
+import olefile
 import pyarrow as pa
 from isal import isal_zlib
 
 from . import excel_pieces, limits
+from .extent import FarCellsError, biff_extents, check_extent
 from .grid import Grid, check_rows, top_rows
 from ..errors import IngestError
 
@@ -24,6 +27,8 @@ from ..errors import IngestError
 def read_excel_grids(data: bytes, file_name: str, file_format: str):
     """Yield a text grid per sheet (first sheets first), loaded lazily one at a time."""
     zf = zipfile.ZipFile(io.BytesIO(data)) if file_format == "xlsx" else None
+    if file_format == "xls":
+        _check_xls_extents(data, file_name)
     # A workbook whose first sheet is read in pieces is not opened whole: opening parses the
     # shared strings, which every piece parses again anyway.
     names = _big_first_sheet_names(zf) if zf else None
@@ -32,9 +37,16 @@ def read_excel_grids(data: bytes, file_name: str, file_format: str):
         reader, names = _open_excel(data, file_name, file_format)
     if not names:
         raise IngestError("tệp Excel không có trang tính nào.", file_name)
-    for index, name in enumerate(names[:limits.MAX_SHEETS_TRIED]):
+    try:
+        visible = _visible_sheets(data, zf, len(names))
+    except zipfile.BadZipFile as exc:
+        raise _corrupt(file_name, file_format) from exc
+    for index in visible[:limits.MAX_SHEETS_TRIED]:
+        name = names[index]
         path = _sheet_path(zf, index) if zf else None
         rest, columns = None, {}
+        if zf and path is None:     # its relationship points at no part of the file (outside xl/)
+            raise _corrupt(file_name, file_format)
         try:
             sheet_bytes = zf.getinfo(path).file_size if path else 0
             if sheet_bytes > limits.PIECED_SHEET_BYTES:
@@ -48,11 +60,27 @@ def read_excel_grids(data: bytes, file_name: str, file_format: str):
                 if reader is None:
                     reader = _open_excel(data, file_name, file_format)[0]
                 pieces = [_load_piece(reader, index, first_row)]
-        except fastexcel.FastExcelError as exc:
+        except (fastexcel.FastExcelError, zipfile.BadZipFile) as exc:   # BadZipFile: CRC, local header
             raise _corrupt(file_name, file_format) from exc
         table, row_numbers = _join_pieces(pieces)
         check_rows(table.num_rows, name, file_name)
         yield Grid(table, row_numbers, sheet=name, top=top_rows(table), rest=rest, columns=columns)
+
+
+def _check_xls_extents(data: bytes, file_name: str) -> None:
+    """Refuse an .xls whose sheets declare or name cells far beyond their content: calamine sizes
+    every sheet's grid by them as soon as the workbook is opened."""
+    try:
+        with olefile.OleFileIO(data) as ole:
+            name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+            stream = ole.openstream(name).read() if name else b""
+    except (OSError, ValueError, struct.error) as exc:    # olefile: not a readable OLE2 container
+        raise _corrupt(file_name, "xls") from exc
+    for number, extent in enumerate(biff_extents(stream), 1):
+        try:
+            check_extent(extent)
+        except FarCellsError as exc:
+            raise IngestError(f"trang thứ {number} {exc}", file_name) from exc
 
 
 def _open_excel(data: bytes, file_name: str, file_format: str):
@@ -75,6 +103,21 @@ def _big_first_sheet_names(zf: zipfile.ZipFile) -> list[str] | None:
     tags = re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook)
     names = [re.search(r'\bname="([^"]*)"', tag) for tag in tags]
     return [html.unescape(n.group(1)) for n in names] if names and all(names) else None
+
+
+def _visible_sheets(data: bytes, zf: zipfile.ZipFile | None, count: int) -> list[int]:
+    """Indexes of the sheets not hidden, in order (all of them if that cannot be told, or if all
+    are hidden). A hidden sheet holds lookups or an old copy, never the data to load."""
+    if zf is not None:
+        tags = re.findall(r"<(?:\w+:)?sheet\b[^>]*>", zf.read("xl/workbook.xml").decode("utf-8", "replace"))
+        hidden = [bool(re.search(r'\bstate="(?:hidden|veryHidden)"', tag)) for tag in tags]
+    else:
+        import python_calamine
+
+        sheets = python_calamine.CalamineWorkbook.from_object(io.BytesIO(data)).sheets_metadata
+        hidden = [sheet.visible != python_calamine.SheetVisibleEnum.Visible for sheet in sheets]
+    visible = [i for i, is_hidden in enumerate(hidden) if not is_hidden]
+    return visible if len(hidden) == count and visible else list(range(count))
 
 
 def _corrupt(file_name: str, file_format: str) -> IngestError:
@@ -150,6 +193,8 @@ def _stream_pieces(data: bytes, zf: zipfile.ZipFile, path: str, index: int, colu
                 del table                   # the consumer holds it now
         except (fastexcel.FastExcelError, zipfile.BadZipFile, isal_zlib.error) as exc:
             raise _corrupt(file_name, "xlsx") from exc
+        except FarCellsError as exc:
+            raise IngestError(f"trang «{sheet}» {exc}", file_name) from exc
         finally:
             stop.set()
             slots.release(limits.READ_THREADS + 1)
@@ -182,6 +227,13 @@ def _sheet_path(zf: zipfile.ZipFile, sheet_index: int) -> str | None:
         return None
     path = target.lstrip("/") if target.startswith("/") else "xl/" + target
     return path if path in zf.namelist() else None
+
+
+def sheet_paths(zf: zipfile.ZipFile) -> list[tuple[str, str | None]]:
+    """(name, zip member) of each sheet, in order, from workbook.xml and its relationships."""
+    workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    names = [re.search(r'\bname="([^"]*)"', tag) for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook)]
+    return [(html.unescape(name.group(1)) if name else "", _sheet_path(zf, i)) for i, name in enumerate(names)]
 
 
 def _xml_head(zf: zipfile.ZipFile, path: str) -> bytes:

@@ -14,6 +14,7 @@ import numpy as np
 from isal import isal_zlib
 
 from . import limits
+from .extent import ExtentScan, check_extent
 from .safety import stored_bytes
 
 def _member_blocks(data: bytes, zf: zipfile.ZipFile, name: str):
@@ -83,6 +84,9 @@ def sheet_pieces(data: bytes, zf: zipfile.ZipFile, path: str, folder: str):
                 del buffer[:cut]
             if not rows or rows.isspace():
                 continue
+            scan = ExtentScan()                   # each piece is a grid of its own
+            scan.feed(rows)
+            check_extent(scan.finish())
             piece = os.path.join(folder, f"piece{number}.xlsx")
             with open(piece, "wb") as file:
                 file.write(template)

@@ -25,6 +25,7 @@ class Grid:
     rest: Iterator[tuple[pa.Table, int]] | None = None   # pieces of a big sheet not read yet
     columns: dict = field(default_factory=dict)          # "wanted": columns the rest should read
     legacy_encoding: str | None = None   # "tcvn3" | "vni": `top` and `rest` converted, `table` not yet
+    field_counts: list[int] | None = None  # CSV: fields each row really has (a cut row has fewer)
 
     def row_number(self, index: int) -> int:
         return self.row_numbers[index].as_py()

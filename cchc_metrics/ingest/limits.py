@@ -24,3 +24,11 @@ READ_THREADS = 2
 # ss:Index/ss:MergeAcross/ss:MergeDown; nothing is allocated from a declared value beyond these.
 MAX_COLUMNS = 200
 EXCEL_MAX_ROW = 1_048_576
+EXCEL_MAX_COLUMN = 16_384
+
+# .xlsx sheets (extent.check_extent): a grid reader allocates every cell between the first and
+# last row and column that cells name; refused when that grid is beyond MIN_GRID_CELLS and more
+# cells than the sheet's XML could fill at XML_BYTES_PER_GRID_CELL bytes each (real exports take
+# 35-40 bytes per grid cell; two of twenty columns filled, about 5).
+MIN_GRID_CELLS = 2_000_000
+XML_BYTES_PER_GRID_CELL = 6

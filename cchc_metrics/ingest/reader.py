@@ -21,7 +21,7 @@ from .spreadsheet_xml import read_spreadsheet_xml_grids
 from ..errors import IngestError
 from ..schema import FIELD_BY_NAME
 
-CONFIDENT_HEADER_SCORE = 4    # fields recognised on a sheet before the next sheets are not tried
+CONFIDENT_HEADER_SCORE = 4    # fields recognised on a sheet that make it a dossier list
 
 REQUIRED_HELP = ("ngày tiếp nhận (bắt buộc); nên có thêm mã hồ sơ, thủ tục (mã hoặc tên thủ tục), "
                  "đơn vị xử lý, ngày hẹn trả, ngày có kết quả hoặc ngày trả kết quả")
@@ -57,6 +57,9 @@ class RawExport:
     # Why a column that looked like a field was not used (its values, or a vendor profile's rule).
     column_notes: list[str] = field(default_factory=list)
     vendor: str | None = None         # the vendor profile recognised (vendor_profiles.toml name)
+    # CSV rows with fewer fields than the header (a file cut off mid-row): (row number, header of
+    # the first missing field). Their missing cells are unknown, not blank: each is a row error.
+    short_rows: list[tuple[int, str]] = field(default_factory=list)
     # A vendor profile's codes: field -> {source value (lower-case) -> canonical value}, read
     # before the generic vocabulary (store._value_lookups).
     value_codes: dict[str, dict] = field(default_factory=dict)
@@ -94,7 +97,7 @@ def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> 
         grids = read_spreadsheet_xml_grids(data, file_name)
     else:
         grids = read_excel_grids(data, file_name, file_format)
-    best, seen, tops = None, [], []
+    best, seen, tops, lists = None, [], [], []
     fonts = font_encodings(data, file_format)
     for grid in grids:
         grid = prepare_grid(grid, fonts, file_name)    # legacy TCVN3/VNI text -> Unicode, NFC headers
@@ -103,8 +106,18 @@ def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> 
         found = find_header(grid.top, mapping)
         if found and (best is None or found.score > best[1].score):
             best = (grid, found)
-        if found and found.score >= CONFIDENT_HEADER_SCORE:
-            break
+        if found and found.score >= CONFIDENT_HEADER_SCORE and not summary.is_summary(
+                [display for display, _ in found.cells if display], grid.top[found.data_start:]):
+            lists.append(grid)
+    if len(lists) > 1:          # never silently only the first
+        for grid in lists:
+            if grid.rest is not None:
+                grid.rest.close()
+        raise IngestError(
+            "tệp có " + str(len(lists)) + " trang tính đều là danh sách hồ sơ: "
+            + ", ".join(f"«{grid.sheet}»" for grid in lists) + ". Ứng dụng nạp mỗi lần một danh "
+            "sách: hãy lưu mỗi trang thành một tệp riêng (hoặc xóa trang không cần nạp) rồi tải lên "
+            "từng tệp.", file_name)
     if best is None and not seen:
         raise IngestError("tệp trống, không có ô dữ liệu nào. Hãy xuất lại tệp từ hệ thống một cửa.",
                           file_name)
@@ -177,12 +190,23 @@ def _build_export(grid: Grid, file_name, file_format, found: Header, explicit) -
     # The rest of a big sheet: only the mapped columns (nothing else is stored), read as such.
     mapped = [(grid.table.column_names[j], h) for j, h in enumerate(headers) if h in mapping.values()]
     grid.columns["wanted"] = {int(name[1:]) for name, _ in mapped}
-    return RawExport(file_name=file_name, file_format=file_format, sheet=grid.sheet, headers=headers,
+    return RawExport(short_rows=_short_rows(grid, found, headers),
+                     file_name=file_name, file_format=file_format, sheet=grid.sheet, headers=headers,
                      header_rows=header_rows, mapping=mapping, personal_headers=personal, table=table,
                      period_start=period[0], period_end=period[1], delimiter=grid.delimiter,
                      first_data_row=grid.row_number(data_start) if data_start < grid.table.num_rows else None,
                      more=_more_rows(grid.rest or (), mapped), column_notes=column_notes,
                      vendor=profile.name if profile else None, value_codes=value_codes)
+
+
+def _short_rows(grid: Grid, found: Header, headers: list[str]) -> list[tuple[int, str]]:
+    """Data rows of a CSV with fewer fields than its (last) header row, and the first header they lack."""
+    if grid.field_counts is None:
+        return []
+    width = grid.field_counts[found.index + found.rows - 1]
+    return [(grid.row_number(i), headers[min(count, len(headers) - 1)])
+            for i, count in enumerate(grid.field_counts)
+            if i >= found.data_start and 0 < count < width]
 
 
 def _more_rows(pieces, mapped: list[tuple[str, str]]):

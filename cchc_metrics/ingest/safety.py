@@ -1,15 +1,18 @@
 """The first look at a file: its format from the content, and refusal of empty, oversized,
-encrypted and foreign files and of zip bombs before any parser sees them."""
+encrypted and foreign files, of zip bombs and of .xlsx sheets naming far cells (extent.py) before
+any parser sees them."""
 from __future__ import annotations
 
 import io
 import re
 import struct
 import zipfile
+from collections.abc import Callable
 
 from isal import isal_zlib
 
 from . import limits
+from .extent import ExtentScan, FarCellsError, check_extent
 from ..errors import IngestError
 from ..formatting import format_number
 
@@ -37,7 +40,7 @@ def detect_format(data: bytes, file_name: str) -> str:
         _check_zip(data, file_name)
         return "xlsx"
     head = data[:4096]
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
         raise IngestError("đây không phải tệp Excel (.xlsx, .xls) hay CSV. Hãy xuất dữ liệu từ hệ "
                           "thống một cửa ra Excel rồi tải tệp đó lên.", file_name)
     return _markup_format(head, file_name) or "csv"
@@ -46,7 +49,9 @@ def detect_format(data: bytes, file_name: str) -> str:
 def _markup_format(head: bytes, file_name: str) -> str | None:
     """"html" (a web page's table saved with an Excel name) or "xml2003" (Excel 2003 XML) from the
     first bytes after an optional BOM and whitespace; None for anything else (read as CSV)."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        head = head[:len(head) // 4 * 4].decode("utf-32", "replace").encode("utf-8", "replace")
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
         head = head.decode("utf-16", "replace").encode("utf-8", "replace")
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
     if not text.startswith(b"<"):
@@ -80,7 +85,8 @@ def _check_zip(data: bytes, file_name: str) -> None:
                           "nén bất thường, có thể là tệp độc hại nên đã bị từ chối. Hãy xuất lại tệp "
                           "từ hệ thống một cửa, chia nhỏ theo tháng nếu cần.", file_name)
     for member in members:
-        inflated = _inflated_size(data, member)
+        scan = ExtentScan()
+        inflated = _inflated_size(data, member, scan.feed)
         if inflated is None:
             raise IngestError("tệp Excel bị hỏng hoặc không đầy đủ (có thể tải về bị ngắt giữa chừng). "
                               "Hãy xuất lại tệp từ hệ thống một cửa.", file_name)
@@ -88,20 +94,26 @@ def _check_zip(data: bytes, file_name: str) -> None:
             raise IngestError("tệp Excel khai sai kích thước các phần nén bên trong (giải nén ra lớn hơn "
                               "khai báo), có thể là tệp độc hại nên đã bị từ chối. Hãy xuất lại tệp từ "
                               "hệ thống một cửa.", file_name)
+        try:
+            check_extent(scan.finish())
+        except FarCellsError as exc:
+            raise IngestError(f"trang «{_sheet_name(data, member.filename)}» {exc}", file_name) from exc
 
 
-def _inflated_size(data: bytes, member: zipfile.ZipInfo) -> int | None:
+def _inflated_size(data: bytes, member: zipfile.ZipInfo, see: Callable[[bytes], None]) -> int | None:
     """Bytes a zip part really inflates to, counting no further than one byte past its declared
-    size; None when the part is unreadable (broken header, unknown method, corrupt stream).
+    size; None when the part is unreadable (broken header, unknown method, corrupt stream). `see`
+    is shown the inflated bytes a block at a time (extent.ExtentScan.feed: the cells a sheet names).
 
     The checks above trust the sizes the zip declares, and fastexcel does not: it inflates a part
     to its end whatever the zip says, so a part that lies would unpack to gigabytes. Inflating
-    into nothing (ISA-L: ~30 ms for a 100,000-row export) bounds both time and memory.
+    a block at a time (ISA-L: ~30 ms for a 100,000-row export) bounds both time and memory.
     """
     stream = stored_bytes(data, member)
     if stream is None:
         return None
     if member.compress_type == zipfile.ZIP_STORED:
+        see(stream)
         return len(stream)
     if member.compress_type != zipfile.ZIP_DEFLATED:
         return None
@@ -109,13 +121,23 @@ def _inflated_size(data: bytes, member: zipfile.ZipInfo) -> int | None:
     try:
         for offset in range(0, len(stream), limits.INFLATE_BLOCK):
             # At most one byte past the declared size: enough to know it lies.
-            size += len(inflater.decompress(stream[offset: offset + limits.INFLATE_BLOCK],
-                                            member.file_size - size + 1))
+            block = inflater.decompress(stream[offset: offset + limits.INFLATE_BLOCK],
+                                        member.file_size - size + 1)
+            size += len(block)
             if size > member.file_size:
                 return size
+            see(block)
     except isal_zlib.error:
         return None
     return size if inflater.eof else None
+
+
+def _sheet_name(data: bytes, path: str) -> str:
+    """The name the workbook gives the sheet stored at `path` (the path itself if none does)."""
+    from .excel import sheet_paths            # excel reads parts this module has checked
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return next((name for name, sheet_path in sheet_paths(zf) if sheet_path == path), path)
 
 
 def stored_bytes(data: bytes, member: zipfile.ZipInfo) -> memoryview | None:

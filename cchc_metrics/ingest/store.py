@@ -48,7 +48,7 @@ from .grid import ROW_COLUMN
 from .reader import RawExport, read_export
 from .vendors import coded_sql
 from .values import (FLAG_FIELDS, TEXT_FIELDS, amount_sql, channel_sql, end_of_day_sql, flag_sql,
-                     fold_sql, nfc_columns, sql_ident, sql_literal, text_sql, timestamp_sql)
+                     fold_sql, normalise_text_columns, sql_ident, sql_literal, text_sql, timestamp_sql)
 
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 SAMPLE_SUFFIXES = (".xlsx", ".xls", ".csv")
@@ -323,7 +323,8 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
     The rows come in Arrow pieces (the first rows, then the rest of a big sheet as it is read);
     each piece is parsed into `staged` and let go, so the Arrow rows never pile up."""
     mapped = export.mapping
-    # Text fields in NFC (one unit whatever the file's normalisation); codes, dates, flags trimmed.
+    # Text fields in NFC, single-spaced (normalise_text_columns: one unit whatever the file's
+    # normalisation and spacing), all trimmed.
     raw = ", ".join(f"{text_sql(sql_ident(mapped[n])) if n in mapped else 'CAST(NULL AS VARCHAR)'}"
                     f" AS raw_{n}" for n in FIELD_NAMES)
     raw_view = f"CREATE OR REPLACE TEMP VIEW raw AS SELECT {ROW_COLUMN} AS source_row, {raw} FROM source_rows"
@@ -379,7 +380,7 @@ def _stage(cur, export: RawExport, default_unit: str | None) -> None:
     text_columns = [mapped[n] for n in TEXT_FIELDS if n in mapped]
     with contextlib.closing(export.more) as more:
         for number, table in enumerate(_batches(itertools.chain([first], more))):
-            table = nfc_columns(table, text_columns)
+            table = normalise_text_columns(table, text_columns)
             cur.register("source_rows", table)
             cur.execute(raw_view)
             cur.execute(("CREATE OR REPLACE TEMP TABLE staged AS " if number == 0 else
@@ -464,10 +465,17 @@ def _problem_checks(export: RawExport, default_unit: str | None) -> list[tuple[s
         checks.append((f"raw_{name} IS NOT NULL AND {name} IS NULL", name, date_help))
     for name in FLAG_FIELDS:
         checks.append((f"raw_{name} IS NOT NULL AND {name} IS NULL", name, flag_help))
+    for name, label in (("finished_at", "ngày có kết quả"), ("returned_at", "ngày trả kết quả")):
+        checks.append((f"CAST({name} AS DATE) < CAST(received_at AS DATE)", name,
+                       f"{label} sớm hơn ngày tiếp nhận; hãy kiểm tra lại hai ngày này"))
     checks.append(("bad_has_fee", "has_fee", flag_help + " hoặc số tiền"))
     checks.append(("bad_fee_amount", "fee_amount",
                    "không đọc được số tiền; hãy ghi số (ví dụ 15.000) hoặc Có/Không"))
     return [c for c in checks if c[1] in export.mapping or c[1] in ("dossier_id", "received_at")]
+
+
+SHORT_ROW_VI = ("dòng có ít ô hơn dòng tiêu đề, từ cột này trở đi không có ô nào (tệp bị cắt giữa "
+                "chừng, hoặc thiếu dấu phân cách, thừa dấu ngoặc kép); hãy xuất lại tệp hoặc sửa dòng này")
 
 
 def _problems(cur, export: RawExport, default_unit: str | None):
@@ -478,7 +486,14 @@ def _problems(cur, export: RawExport, default_unit: str | None):
                f" {sql_literal(msg)} AS message "
                f"FROM staged WHERE is_dossier AND ({cond})"
                for cond, col, msg in _problem_checks(export, default_unit)]
+    if export.short_rows:         # a CSV row cut short: its missing cells are unknown, not blank
+        cur.register("short_rows", pa.table({"source_row": [r for r, _ in export.short_rows],
+                                             "column_name": [h for _, h in export.short_rows]}))
+        selects.append(f"SELECT source_row, column_name, '' AS value, {sql_literal(SHORT_ROW_VI)} AS message "
+                       "FROM staged JOIN short_rows USING (source_row) WHERE is_dossier")
     cur.execute("CREATE OR REPLACE TEMP TABLE problems AS " + " UNION ALL ".join(selects))
+    if export.short_rows:
+        cur.unregister("short_rows")
     count, rows = cur.execute("SELECT count(*), count(DISTINCT source_row) FROM problems").fetchone()
     first = cur.execute("SELECT * FROM problems ORDER BY source_row, column_name LIMIT ?",
                         [MAX_PROBLEMS_KEPT]).fetchall()

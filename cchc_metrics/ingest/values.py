@@ -13,6 +13,10 @@ import pyarrow.compute as pc
 from .columns import synonyms
 
 _COMBINING_MARK = "[\u0300-\u036f]"
+# Any white space (RE2): ASCII, no-break and typographic spaces; "odd" is what needs collapsing:
+# two spaces in a row or any white space other than the plain space.
+_SPACE = r"[\s\x{00A0}\x{2000}-\x{200B}\x{202F}\x{205F}\x{3000}]"
+_ODD_SPACE = r"  |[\t\n\r\f\v\x{00A0}\x{2000}-\x{200B}\x{202F}\x{205F}\x{3000}]"
 FLAG_FIELDS = ("digitized", "e_result", "paid_online", "reused_data")
 TEXT_FIELDS = ("dossier_id", "procedure_code", "procedure_name", "field", "unit", "officer", "status")
 
@@ -73,17 +77,24 @@ def text_sql(col: str) -> str:
     return f"nullif(trim({col}), '')"
 
 
-def nfc_columns(table: pa.Table, names: list[str]) -> pa.Table:
-    """The named text columns in Unicode NFC: macOS writes decomposed text ("o" + combining
-    grave), which must equal the composed "ò" or one unit shows up twice. A column is normalised
-    only when one of its distinct values holds a combining mark: the check costs ~1-7 ms per
-    100,000 values, normalising every value in SQL ~40 ms (benchmarks/bench_values.py)."""
+def normalise_text_columns(table: pa.Table, names: list[str]) -> pa.Table:
+    """The named text columns in Unicode NFC, each run of white space one space: macOS writes
+    decomposed text ("o" + combining grave), web pages no-break spaces, people two spaces, and
+    each must equal the plain form or one unit shows up twice. (Leading and trailing spaces go in
+    SQL, text_sql.) A column is changed only when one of its distinct values needs it: the check
+    costs ~1-7 ms per 100,000 values, normalising every value in SQL ~40 ms
+    (benchmarks/bench_values.py)."""
     for name in names:
         column = table.column(name)
-        if pa.types.is_string(column.type) and pc.any(
-                pc.match_substring_regex(pc.unique(column), _COMBINING_MARK)).as_py():
-            table = table.set_column(table.column_names.index(name), name,
-                                     pc.utf8_normalize(column, "NFC"))
+        if not pa.types.is_string(column.type):
+            continue
+        distinct, normalised = pc.unique(column), column
+        if pc.any(pc.match_substring_regex(distinct, _COMBINING_MARK)).as_py():
+            normalised = pc.utf8_normalize(normalised, "NFC")
+        if pc.any(pc.match_substring_regex(distinct, _ODD_SPACE)).as_py():
+            normalised = pc.replace_substring_regex(normalised, _SPACE + "+", " ")
+        if normalised is not column:
+            table = table.set_column(table.column_names.index(name), name, normalised)
     return table
 
 
