@@ -345,16 +345,28 @@ def _add_fields_carried(con: duckdb.DuckDBPyConnection) -> None:
     cur.execute("COMMIT")
 
 
+def _impossible_date_conditions() -> dict[str, str]:
+    """{timestamp column: SQL true when its year is outside what a load stores (2000-2100)}."""
+    from .ingest.values import FIRST_YEAR, LAST_YEAR
+
+    return {f.name: f"({f.name} < TIMESTAMP '{FIRST_YEAR}-01-01' OR {f.name} >= TIMESTAMP '{LAST_YEAR + 1}-01-01')"
+            for f in DOSSIER_FIELDS if f.sql_type == "TIMESTAMP"}
+
+
+def holds_impossible_dates(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether an older version stored a date `connect` blanks when it opens the file for writing
+    (a read-only connection, as the CLI's reading commands use, cannot repair it)."""
+    outside = " OR ".join(_impossible_date_conditions().values())
+    return any(con.cursor().execute(f"SELECT count(*) FROM {table} WHERE {outside}").fetchone()[0]
+               for table in ("dossiers", "dossier_versions"))
+
+
 def _clear_impossible_dates(con: duckdb.DuckDBPyConnection) -> None:
     """Blank the dates no load stores any more (years outside 2000-2100: a finish "99999-03-05"
     that an older version loaded), in dossiers and in their versions (so undo cannot bring them
     back). Python cannot hold a year after 9999: one such value made `score` and every page fail,
     undo included. A count first: nothing is written when nothing is wrong (~1 ms per 100,000 rows)."""
-    from .ingest.values import FIRST_YEAR, LAST_YEAR
-
-    columns = [f.name for f in DOSSIER_FIELDS if f.sql_type == "TIMESTAMP"]
-    outside = {c: f"({c} < TIMESTAMP '{FIRST_YEAR}-01-01' OR {c} >= TIMESTAMP '{LAST_YEAR + 1}-01-01')"
-               for c in columns}
+    outside = _impossible_date_conditions()
     cur = con.cursor()
     for table in ("dossiers", "dossier_versions"):
         if cur.execute(f"SELECT count(*) FROM {table} WHERE {' OR '.join(outside.values())}").fetchone()[0]:

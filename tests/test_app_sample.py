@@ -21,6 +21,7 @@ def test_own_upload_retires_the_sample_and_the_button_brings_it_back(app):
     assert list(history["Tình trạng"]) == ["Đang dùng"] + ["Dữ liệu mẫu (đã gỡ)"] * 13
     assert not app.warning or not app.warning[0].value.startswith("**Dữ liệu mẫu**")
 
+    app.button(key="undo_request").click().run()        # the newest upload in force is preselected
     app.button(key="undo_confirm").click().run()        # own data undone: nothing in force
     assert metric_value(app, DOSSIERS) == "0"
     app.button(key="load_sample").click().run()

@@ -15,7 +15,8 @@ from cchc_metrics import db, export, ingest
 
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
 PAGES = {"": "Tổng quan", "units": "So sánh đơn vị", "trends": "Xu hướng theo tháng",
-         "due_soon": "Hồ sơ sắp đến hạn", "officers": "Cán bộ xử lý hồ sơ", "upload": "Tải dữ liệu",
+         "due_soon": "Hồ sơ sắp đến hạn", "officers": "Cán bộ xử lý hồ sơ",
+         "statistics": "Thống kê tình hình giải quyết TTHC", "upload": "Tải dữ liệu",
          "targets": "Chỉ tiêu & thang điểm", "export": "Xuất báo cáo giao ban"}
 
 

@@ -12,7 +12,7 @@ from cchc_metrics import db, ingest, profiles
 from conftest import write_csv
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
-PAGES = ["overview", "units", "trends", "due_soon", "officers", "upload", "targets", "export"]
+PAGES = ["overview", "units", "trends", "due_soon", "officers", "statistics", "upload", "targets", "export"]
 IMAGE = "![t](http://evil.example/x.png)"
 LINK = "[Đăng nhập lại](http://evil.example)"
 HTML = "<img src=x onerror=alert(1)>"

@@ -122,12 +122,24 @@ def test_database_holding_year_99999_still_scores_and_undo_stays_reachable(datab
     con.close()
 
 
+def test_database_holding_year_99999_scores_from_the_cli_which_opens_it_read_only(database_with_year_99999, capsys):
+    """The reading commands open the file read-only, which cannot repair it: they open it once for
+    writing first. Before, `score` stopped with a traceback (a year Python cannot hold)."""
+    from cchc_metrics.cli import main
+
+    path, _ = database_with_year_99999
+    assert main(["score", "--db", str(path), "--year", "2024"]) == 0
+    assert '"total"' in capsys.readouterr().out
+    with db.connect(path, read_only=True) as con:
+        assert not db.holds_impossible_dates(con)
+
+
 def test_database_holding_year_99999_opens_every_page(database_with_year_99999, monkeypatch):
     path, _ = database_with_year_99999
     monkeypatch.setenv("CCHC_DB", str(path))
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"),
                            default_timeout=30).run()
-    for name in ["overview", "units", "trends", "due_soon", "officers", "upload", "targets", "export"]:
+    for name in ["overview", "units", "trends", "due_soon", "officers", "statistics", "upload", "targets", "export"]:
         at = at.switch_page(f"app_pages/{name}.py").run()
         assert not at.exception, (name, [e.value for e in at.exception])
         assert not at.error, (name, [e.value for e in at.error])
