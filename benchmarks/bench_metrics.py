@@ -37,6 +37,7 @@ from cchc_metrics.metrics import compute_metrics  # noqa: E402
 from cchc_metrics.officers import officer_late_shares  # noqa: E402
 from cchc_metrics.periods import evaluation_period  # noqa: E402
 from cchc_metrics.watchlist import due_soon  # noqa: E402
+from cchc_metrics.statistics_table import report_period, statistics_table  # noqa: E402
 
 # One evaluation year and a bit before it; 20 units, 150 officers, 300 procedures, 8 fields;
 # about 5% open, 2% late, 30% online.
@@ -87,6 +88,7 @@ def run(rows: int, workdir: Path) -> None:
     con.execute(GENERATE_SQL, {"rows": rows, "all_fields": ALL_FIELD_BITS})
     print(f"\n{rows:,} dossiers generated in {time.perf_counter() - t0:.1f} s")
     start, end = evaluation_period(2023)
+    quarter = report_period("quarter", 2023, 3)
     cases = {
         "unit x month (all counts + ratios)": lambda: compute_metrics(con, start, end, by=["unit", "month"]),
         "unit": lambda: compute_metrics(con, start, end, by="unit"),
@@ -94,6 +96,7 @@ def run(rows: int, workdir: Path) -> None:
         "totals": lambda: compute_metrics(con, start, end),
         "officer x unit late shares": lambda: officer_late_shares(con, start, end),
         "watch list (as of 2023-12-14)": lambda: due_soon(con, dt.date(2023, 12, 14)),
+        "statistics table, a quarter by field": lambda: statistics_table(con, quarter.start, quarter.end, "field"),
     }
     for name, fn in cases.items():
         wall, cpu = best_of(fn)
