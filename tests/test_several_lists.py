@@ -129,6 +129,17 @@ def test_a_sheet_named_for_a_csv_is_refused(con, tmp_path):
     assert uploads(con) == 0
 
 
+def test_legacy_xls_with_two_lists_loads_the_chosen_one(con, tmp_path, to_xls):
+    two_lists(tmp_path / "hai-trang.xlsx")
+    data = to_xls(tmp_path / "hai-trang.xlsx").read_bytes()
+    with pytest.raises(SeveralListsError) as caught:
+        ingest_file(con, data, "hai-trang.xls")
+    assert caught.value.sheets == ["Tháng 3", "Tháng 4"]          # the hidden «Bản cũ» stays out
+    result = ingest_file(con, data, "hai-trang.xls", sheet="Tháng 4")
+    assert (result.layout["sheet"], result.added) == ("Tháng 4", 3)
+    assert ids(con) == ["HS-3", "HS-4", "HS-5"]
+
+
 def spreadsheet_xml(*sheets: tuple[str, list[list]]) -> bytes:
     """An Excel 2003 XML workbook, every cell text."""
     def row(cells):
