@@ -4,7 +4,7 @@ import hashlib
 import streamlit as st
 
 from cchc_metrics import app_services, ingest, metrics, profiles
-from cchc_metrics.errors import CchcError
+from cchc_metrics.errors import CchcError, SeveralListsError
 from cchc_metrics.formatting import NO_DATA_SHORT, display_table, format_number, styled_table
 from cchc_metrics.schema import DOSSIER_FIELDS, FIELD_BY_NAME
 from cchc_metrics.undo_preview import newest_in_force, undo_preview
@@ -27,11 +27,25 @@ HISTORY_CONFIG = {label: st.column_config.Column(width=width) for label, width i
     ("Lần tải", 55), ("Tệp", 175), ("Tình trạng", 125), ("Thời điểm tải", 118), ("Từ ngày", 82),
     ("Đến ngày", 82), ("Thêm mới", 68), ("Cập nhật", 66), ("Không đổi", 70), ("Bị loại", 54))}
 UNIT_BOX_LABEL = "Tệp không có cột đơn vị xử lý: nhập tên đơn vị cho cả tệp"
+SHEET_BOX_LABEL = "Tệp có nhiều danh sách hồ sơ: chọn trang tính cần nạp"
 
 
 @st.cache_data(show_spinner="Đang đọc tệp…", max_entries=20)
-def preview(data: bytes, file_name: str, mapping: tuple | None):
-    return ingest.preview_export(data, file_name, mapping=dict(mapping) if mapping else None, rows=10)
+def preview(data: bytes, file_name: str, mapping: tuple | None, sheet: str | None = None):
+    return ingest.preview_export(data, file_name, mapping=dict(mapping) if mapping else None, rows=10,
+                                 sheet=sheet)
+
+
+@st.cache_data(show_spinner=False, max_entries=20)
+def dossier_list_sheets(data: bytes, file_name: str) -> list[str]:
+    """The sheets to choose from when a workbook holds several dossier lists, else []. Cached here
+    because a refusal is not: the file is read once, not on every rerun; a plain file's preview
+    is cached as the one file_settings asks for next."""
+    try:
+        preview(data, file_name, None)
+    except SeveralListsError as several:
+        return several.sheets
+    return []
 
 
 def mapping_selectboxes(file_key: str, headers: list[str], detected: dict[str, str]) -> dict[str, str]:
@@ -81,19 +95,29 @@ def feeds_section(checked, file_key: str) -> str | None:
     return default_unit
 
 
-def file_settings(data: bytes, file_name: str, profile_names: list[str]) -> tuple[dict, str | None] | None:
-    """Detected layout, the mapping to check or correct, what the file can feed, a preview;
-    returns (mapping, default unit) or None while the received-date column is still missing."""
-    file_key = hashlib.sha1(data).hexdigest()[:12]
+def file_settings(data: bytes, file_name: str, profile_names: list[str]
+                  ) -> tuple[dict, str | None, str | None] | None:
+    """The sheet to load when the workbook has several dossier lists, the detected layout, the
+    mapping to check or correct, what the file can feed, a preview; returns (mapping, default unit,
+    sheet) or None while the received-date column is still missing."""
+    digest = hashlib.sha1(data)
+    sheets = dossier_list_sheets(data, file_name)
+    sheet = None
+    if sheets:
+        sheet = st.selectbox(SHEET_BOX_LABEL, sheets, key=f"sheet_{digest.hexdigest()[:12]}")
+        st.caption("Mỗi lần nạp một trang tính. Để nạp trang khác, tải tệp lên lại và chọn trang đó.")
+        digest.update(sheet.encode())     # each sheet has its own column boxes
+    file_key = digest.hexdigest()[:12]
     profile = st.selectbox("Cấu hình cột", ["", *profile_names], key=f"profile_{file_key}",
                            format_func=lambda name: name or "Tự nhận diện cột")
     start = common.cached(profiles.get_profile, profile) if profile else None
-    detected = preview(data, file_name, tuple(sorted(start.items())) if start else None)
+    detected = preview(data, file_name, tuple(sorted(start.items())) if start else None, sheet)
     st.caption(app_services.escape_markdown(
         app_services.describe_layout(detected.layout, detected.period_start, detected.period_end)))
     st.markdown("**Cột trong tệp ứng với thông tin nào** (kiểm tra và sửa nếu cần)")
     mapping = mapping_selectboxes(f"map_{file_key}_{profile}", detected.headers, detected.mapping)
-    checked = detected if mapping == detected.mapping else preview(data, file_name, tuple(sorted(mapping.items())))
+    checked = detected if mapping == detected.mapping else preview(data, file_name, tuple(sorted(mapping.items())),
+                                                                  sheet)
     default_unit = feeds_section(checked, file_key)
     missing = app_services.still_missing(checked.missing_required, default_unit)
     st.markdown("**Các dòng đầu của tệp**")
@@ -104,7 +128,7 @@ def file_settings(data: bytes, file_name: str, profile_names: list[str]) -> tupl
         st.warning(f"Chưa có cột cho: {labels}. Hãy chọn cột tương ứng ở trên thì mới nạp được tệp này.",
                    icon=":material/warning:")
         return None
-    return mapping, default_unit
+    return mapping, default_unit, sheet
 
 
 def load_files(files, settings: dict[str, tuple], skip_invalid: bool) -> list[tuple[str, str]]:
@@ -119,9 +143,10 @@ def load_files(files, settings: dict[str, tuple], skip_invalid: bool) -> list[tu
             bar.progress(overall, text=f"{name}: {label}…")
 
         try:
-            mapping, default_unit = settings[file.name]
+            mapping, default_unit, sheet = settings[file.name]
             result = common.run(ingest.ingest_file, file.getvalue(), file.name, mapping=mapping,
-                                default_unit=default_unit, skip_invalid=skip_invalid, progress=progress)
+                                default_unit=default_unit, skip_invalid=skip_invalid, progress=progress,
+                                sheet=sheet)
             bar.progress(1.0, text=f"{shown_name}: xong")
             outcomes.append(("success" if result.status == "loaded" else "info", result.message_vi))
             outcomes += [("warning", f"«{file.name}»: {warning}") for warning in result.warnings]

@@ -129,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", help="đơn vị xử lý cho tệp không có cột đơn vị (không chọn: «(chưa rõ đơn vị)»)")
     p.add_argument("--preview", action="store_true",
                    help="chỉ xem trước: tệp tính được chỉ số nào, từ cột nào (không nạp, không mở cơ sở dữ liệu)")
+    p.add_argument("--sheet", metavar="TÊN",
+                   help="trang tính cần nạp, khi tệp Excel có nhiều trang là danh sách hồ sơ (áp dụng cho mọi tệp)")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(handler=_cmd_ingest)
 
@@ -209,10 +211,10 @@ def _cmd_ingest(args) -> int:
             continue
         try:
             if args.preview:
-                print("\n".join(preview_report(data, path.name, mapping, args.unit)) + "\n")
+                print("\n".join(preview_report(data, path.name, mapping, args.unit, args.sheet)) + "\n")
                 continue
             result = ingest_file(con, data, path.name, mapping=mapping,
-                                 skip_invalid=args.skip_invalid, default_unit=args.unit)
+                                 skip_invalid=args.skip_invalid, default_unit=args.unit, sheet=args.sheet)
         except CchcError as exc:
             print(str(exc), file=sys.stderr)
             failed += 1
@@ -225,11 +227,12 @@ def _cmd_ingest(args) -> int:
     return 1 if failed else 0
 
 
-def preview_report(data: bytes, file_name: str, mapping: dict | None, unit: str | None) -> list[str]:
+def preview_report(data: bytes, file_name: str, mapping: dict | None, unit: str | None,
+                   sheet: str | None = None) -> list[str]:
     """`ingest --preview`: what a clerk checks before loading a file, one line each."""
     from .app_services import describe_layout
 
-    preview = preview_export(data, file_name, mapping=mapping, rows=0)
+    preview = preview_export(data, file_name, mapping=mapping, rows=0, sheet=sheet)
     lines = [f"«{file_name}»: {describe_layout(preview.layout, preview.period_start, preview.period_end)}",
              "Cột trong tệp ứng với: " + "; ".join(
                  f"{FIELD_BY_NAME[f].label_vi} ← «{h}»" for f, h in preview.mapping.items()) + ".",

@@ -46,6 +46,14 @@ class IngestError(CchcError):
     """The file cannot be loaded; the database was left unchanged."""
 
 
+@dataclass
+class SeveralListsError(IngestError):
+    """The workbook has several visible sheets that are each a dossier list: the user picks the one
+    to load (`sheet=`), never only the first silently. `sheets` names them in workbook order."""
+
+    sheets: list[str] = field(default_factory=list)
+
+
 class DatabaseBusyError(CchcError):
     """Another process holds the DuckDB file."""
 

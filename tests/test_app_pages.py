@@ -205,6 +205,40 @@ def test_correcting_the_mapping_and_saving_it_as_a_profile(app, tmp_path):
     assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "3"     # the sample is taken out
 
 
+def two_dossier_lists() -> bytes:
+    """«Tháng 3» lists TEST-M1, TEST-M2; «Tháng 4» lists TEST-A1, TEST-A2, TEST-A3."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, prefix, count in (("Tháng 3", "TEST-M", 2), ("Tháng 4", "TEST-A", 3)):
+        sheet = book.create_sheet(title)
+        sheet.append(["Mã hồ sơ", "Tên thủ tục", "Đơn vị xử lý", "Ngày tiếp nhận"])
+        for number in range(1, count + 1):
+            sheet.append([f"{prefix}{number}", "Chứng thực bản sao", "Văn phòng Sở",
+                          dt.datetime(2023, 11, number, 8)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_workbook_of_two_lists_asks_which_sheet_and_loads_it(app, tmp_path):
+    open_page(app, "upload")
+    app.file_uploader[0].set_value([("hai-trang.xlsx", two_dossier_lists(), "application/octet-stream")]).run()
+    assert_clean(app)
+    box = next(b for b in app.selectbox if b.label == "Tệp có nhiều danh sách hồ sơ: chọn trang tính cần nạp")
+    assert box.options == ["Tháng 3", "Tháng 4"]
+    box.set_value("Tháng 4").run()
+    assert_clean(app)
+    assert list(app.dataframe[0].value["Mã hồ sơ"]) == ["TEST-A1", "TEST-A2", "TEST-A3"]   # its preview
+    app.button(key="upload_confirm").click().run()
+    assert_clean(app)
+    assert any("trang tính «Tháng 4»" in s.value for s in app.success)
+    # The sample is taken out by this first upload of own data: 0 + the 3 dossiers of «Tháng 4».
+    assert metric_value(app, "Số hồ sơ trong cơ sở dữ liệu") == "3"
+    con = db.connect(tmp_path / "cchc.duckdb")
+    assert con.execute("SELECT dossier_id FROM dossiers ORDER BY 1").fetchall() == [
+        ("TEST-A1",), ("TEST-A2",), ("TEST-A3",)]
+
+
 def id_less_register() -> bytes:
     """An official register: a running number "TT", no dossier id, unit or channel column; a header
     that would render as an image if it were not escaped."""

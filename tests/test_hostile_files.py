@@ -338,7 +338,8 @@ def test_two_visible_dossier_lists_are_refused_naming_both(con, tmp_path):
     data = sheets_workbook(tmp_path, ("Tháng 3", ROWS, "visible"), ("Tháng 4", second, "visible"))
     message = refused(con, data, "hai-trang.xlsx")
     assert "tệp có 2 trang tính đều là danh sách hồ sơ: «Tháng 3», «Tháng 4»" in message
-    assert "lưu mỗi trang thành một tệp riêng" in message
+    assert "hãy chọn trang tính cần nạp" in message and "--sheet TÊN" in message   # how to choose
+    # Choosing is tested in tests/test_several_lists.py.
 
 
 def test_a_dossier_list_beside_a_title_sheet_loads(con, tmp_path):

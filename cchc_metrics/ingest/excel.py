@@ -20,12 +20,13 @@ from isal import isal_zlib
 
 from . import excel_pieces, limits
 from .extent import FarCellsError, biff_extents, check_extent
-from .grid import Grid, check_rows, top_rows
+from .grid import Grid, check_rows, chosen_sheet, top_rows
 from ..errors import IngestError
 
 
-def read_excel_grids(data: bytes, file_name: str, file_format: str):
-    """Yield a text grid per sheet (first sheets first), loaded lazily one at a time."""
+def read_excel_grids(data: bytes, file_name: str, file_format: str, sheet: str | None = None):
+    """Yield a text grid per visible sheet (first sheets first), loaded lazily one at a time; only
+    the visible sheet named `sheet` when given."""
     zf = zipfile.ZipFile(io.BytesIO(data)) if file_format == "xlsx" else None
     if file_format == "xls":
         _check_xls_extents(data, file_name)
@@ -41,6 +42,8 @@ def read_excel_grids(data: bytes, file_name: str, file_format: str):
         visible = _visible_sheets(data, zf, len(names))
     except zipfile.BadZipFile as exc:
         raise _corrupt(file_name, file_format) from exc
+    if sheet is not None:
+        visible = [visible[chosen_sheet([names[i] for i in visible], sheet, file_name)]]
     for index in visible[:limits.MAX_SHEETS_TRIED]:
         name = names[index]
         path = _sheet_path(zf, index) if zf else None

@@ -1,6 +1,7 @@
 """A sheet as read: text columns, Excel row numbers, the first rows for the header search."""
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -42,3 +43,22 @@ def check_rows(count: int, sheet: str, file_name: str) -> None:
         raise IngestError(f"trang «{sheet}» có từ {format_number(count)} dòng trở lên, vượt giới "
                           f"hạn {format_number(limits.MAX_ROWS)} dòng. Hãy xuất theo từng tháng hoặc quý.",
                           file_name)
+
+
+def same_sheet(name: str | None, wanted: str) -> bool:
+    """Whether a sheet's name is the one asked for: compared in NFC without surrounding spaces, as a
+    name typed in a terminal (macOS writes decomposed text) may differ only there."""
+    def key(text: str) -> str:
+        return unicodedata.normalize("NFC", text).strip()
+    return name is not None and key(name) == key(wanted)
+
+
+def chosen_sheet(names: list[str], wanted: str, file_name: str) -> int:
+    """Position in `names` (the visible sheets) of the sheet the user chose, or a Vietnamese
+    refusal listing them."""
+    for index, name in enumerate(names):
+        if same_sheet(name, wanted):
+            return index
+    raise IngestError(f"tệp không có trang tính nào tên «{wanted}». Các trang tính của tệp: "
+                      + ", ".join(f"«{name}»" for name in names) + ". Hãy chọn một trong các trang này.",
+                      file_name)

@@ -11,14 +11,14 @@ import pyarrow as pa
 from .columns import NOT_AN_ID_VI, confirm_columns, is_personal, rank_columns
 from .csv_text import read_csv_grids
 from .excel import read_excel_grids
-from .grid import ROW_COLUMN, Grid
+from .grid import ROW_COLUMN, Grid, chosen_sheet
 from . import summary
 from .header import Header, find_header, header_like_cells, title_period
 from .html_table import read_html_grids
 from .legacy_text import convert_table, font_encodings, prepare_grid
 from .safety import detect_format
 from .spreadsheet_xml import read_spreadsheet_xml_grids
-from ..errors import IngestError
+from ..errors import IngestError, SeveralListsError
 from ..schema import FIELD_BY_NAME
 
 CONFIDENT_HEADER_SCORE = 4    # fields recognised on a sheet that make it a dossier list
@@ -63,6 +63,7 @@ class RawExport:
     # A vendor profile's codes: field -> {source value (lower-case) -> canonical value}, read
     # before the generic vocabulary (store._value_lookups).
     value_codes: dict[str, dict] = field(default_factory=dict)
+    sheet_chosen: bool = False        # `sheet` was named by the user (read_export's sheet=)
 
     @property
     def layout(self) -> dict:
@@ -70,6 +71,8 @@ class RawExport:
                   "first_data_row": self.first_data_row or self.header_rows[-1] + 1}
         if self.sheet is not None:
             layout["sheet"] = self.sheet
+        if self.sheet_chosen:
+            layout["sheet_chosen"] = True
         if self.delimiter is not None:
             layout["delimiter"] = self.delimiter
         if self.vendor is not None:
@@ -86,17 +89,26 @@ class RawExport:
         return [name for name in ("received_at",) if name not in self.mapping]
 
 
-def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> RawExport:
-    """Read any supported export: detect format and header, map columns, keep rows as text."""
+def read_export(data: bytes, file_name: str, *, mapping: dict | None = None,
+                sheet: str | None = None) -> RawExport:
+    """Read any supported export: detect format and header, map columns, keep rows as text.
+
+    `sheet` names the visible sheet to read (a workbook of several dossier lists raises
+    SeveralListsError without it); a file without sheets (CSV, HTML table) refuses it."""
     file_format = detect_format(data, file_name)
+    if sheet is not None and file_format in ("csv", "html"):
+        raise IngestError(f"tệp dạng {file_format.upper()} không chia trang tính nên không chọn được "
+                          f"trang «{sheet}». Hãy nạp tệp này mà không chọn trang tính.", file_name)
     if file_format == "csv":
         grids = read_csv_grids(data, file_name)
     elif file_format == "html":
         grids = read_html_grids(data, file_name)
     elif file_format == "xml2003":
         grids = read_spreadsheet_xml_grids(data, file_name)
+        if sheet is not None:
+            grids = [grids[chosen_sheet([grid.sheet for grid in grids], sheet, file_name)]]
     else:
-        grids = read_excel_grids(data, file_name, file_format)
+        grids = read_excel_grids(data, file_name, file_format, sheet)
     best, seen, tops, lists = None, [], [], []
     fonts = font_encodings(data, file_format)
     for grid in grids:
@@ -109,15 +121,16 @@ def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> 
         if found and found.score >= CONFIDENT_HEADER_SCORE and not summary.is_summary(
                 [display for display, _ in found.cells if display], grid.top[found.data_start:]):
             lists.append(grid)
-    if len(lists) > 1:          # never silently only the first
+    if len(lists) > 1:          # never silently only the first: the user chooses
         for grid in lists:
             if grid.rest is not None:
                 grid.rest.close()
-        raise IngestError(
-            "tệp có " + str(len(lists)) + " trang tính đều là danh sách hồ sơ: "
-            + ", ".join(f"«{grid.sheet}»" for grid in lists) + ". Ứng dụng nạp mỗi lần một danh "
-            "sách: hãy lưu mỗi trang thành một tệp riêng (hoặc xóa trang không cần nạp) rồi tải lên "
-            "từng tệp.", file_name)
+        names = [grid.sheet for grid in lists]
+        raise SeveralListsError(
+            f"tệp có {len(lists)} trang tính đều là danh sách hồ sơ: "
+            + ", ".join(f"«{name}»" for name in names) + ". Mỗi lần nạp một trang: trên trang «Tải "
+            "dữ liệu» hãy chọn trang tính cần nạp; với dòng lệnh thêm --sheet TÊN (ví dụ --sheet "
+            f"\"{names[-1]}\"). Nạp lần lượt từng trang để nạp tất cả.", file_name, sheets=names)
     if best is None and not seen:
         raise IngestError("tệp trống, không có ô dữ liệu nào. Hãy xuất lại tệp từ hệ thống một cửa.",
                           file_name)
@@ -138,7 +151,9 @@ def read_export(data: bytes, file_name: str, *, mapping: dict | None = None) -> 
     header_texts = [display for display, _ in found.cells if display]
     if summary.is_summary(header_texts, grid.top[found.data_start:]):
         raise summary.refuse(file_name, header_texts)
-    return _build_export(grid, file_name, file_format, found, mapping)
+    export = _build_export(grid, file_name, file_format, found, mapping)
+    export.sheet_chosen = sheet is not None
+    return export
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -44,7 +44,7 @@ from ..schema import DOSSIER_FIELDS, FIELD_BY_NAME
 from . import explain
 from .boundary import file_boundary
 from .explain import UNKNOWN_PROCEDURE, UNKNOWN_UNIT
-from .grid import ROW_COLUMN
+from .grid import ROW_COLUMN, same_sheet
 from .reader import RawExport, read_export
 from .vendors import coded_sql
 from .values import (FLAG_FIELDS, TEXT_FIELDS, amount_sql, channel_sql, end_of_day_sql, flag_sql,
@@ -126,10 +126,10 @@ class UndoResult:
 
 @file_boundary
 def preview_export(data: bytes, file_name: str, *, mapping: dict | None = None,
-                   rows: int = 20) -> ExportPreview:
+                   rows: int = 20, sheet: str | None = None) -> ExportPreview:
     """What the upload page shows before loading: headers, detected mapping, first rows, what the
     file can feed (per indicator, from which columns) and the columns it will not use."""
-    export = read_export(data, file_name, mapping=mapping)
+    export = read_export(data, file_name, mapping=mapping, sheet=sheet)
     export.more.close()                 # the rest of a big sheet is not needed for a preview
     sample = export.table.slice(0, rows).to_pandas().set_index(ROW_COLUMN).map(format_cell_text)
     sample = sample.astype(object).where(sample.notna(), "")   # a blank cell, not "None"
@@ -148,20 +148,28 @@ def preview_export(data: bytes, file_name: str, *, mapping: dict | None = None,
 def ingest_file(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *,
                 mapping: dict | None = None, skip_invalid: bool = False,
                 default_unit: str | None = None, progress: Progress | None = None,
-                is_sample: bool = False) -> UploadResult:
-    """Load one export in one transaction; raises IngestError (database unchanged) when the file
-    or, unless skip_invalid, any row is bad."""
+                is_sample: bool = False, sheet: str | None = None) -> UploadResult:
+    """Load one export (only its visible sheet `sheet` when given) in one transaction; raises
+    IngestError (database unchanged) when the file or, unless skip_invalid, any row is bad."""
     report = progress or (lambda stage, fraction: None)
     sha256 = hashlib.sha256(data).hexdigest()
     cur = con.cursor()
     with writing(cur):
         earlier = cur.execute(
-            "SELECT upload_id, uploaded_at FROM uploads WHERE sha256 = ? AND undone_at IS NULL "
-            "ORDER BY upload_id LIMIT 1", [sha256]).fetchone()
+            "SELECT upload_id, layout FROM uploads WHERE sha256 = ? AND undone_at IS NULL "
+            "ORDER BY upload_id", [sha256]).fetchall()
+        earlier = [upload_id for upload_id, layout in earlier
+                   if _read_alike(json.loads(layout or "{}"), sheet)]
         if earlier:
             return _already_loaded(cur, earlier[0], file_name)
         return _load(cur, data, file_name, sha256, mapping=mapping, skip_invalid=skip_invalid,
-                     default_unit=default_unit, report=report, is_sample=is_sample)
+                     default_unit=default_unit, report=report, is_sample=is_sample, sheet=sheet)
+
+
+def _read_alike(layout: dict, sheet: str | None) -> bool:
+    """Whether an earlier load of the same bytes read what this one will: the sheet named now, or,
+    with none named, a load that named none (choosing one list of several says nothing of the others)."""
+    return same_sheet(layout.get("sheet"), sheet) if sheet is not None else not layout.get("sheet_chosen")
 
 
 @contextlib.contextmanager
@@ -182,10 +190,10 @@ def _transaction(cur):
 
 
 def _load(cur, data: bytes, file_name: str, sha256: str, *, mapping, skip_invalid, default_unit,
-          report: Progress, is_sample: bool) -> UploadResult:
+          report: Progress, is_sample: bool, sheet: str | None) -> UploadResult:
     """ingest_file after the duplicate check: read, then stage and write in one transaction."""
     report("read", 0.0)
-    export = read_export(data, file_name, mapping=mapping)
+    export = read_export(data, file_name, mapping=mapping, sheet=sheet)
     default_unit = (default_unit or "").strip() or None
     missing = export.missing_required
     if missing:
@@ -285,9 +293,11 @@ def _already_loaded(cur, upload_id: int, file_name: str) -> UploadResult:
         "SELECT file_name, sha256, layout, mapping, period_start, period_end, rows_read, uploaded_at, "
         "warnings FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
     first_name, sha256, layout, mapping, start, end, rows_read, uploaded_at, warnings = row
-    message = (f"Tệp «{file_name}» giống hệt tệp «{first_name}» đã nạp lúc "
+    layout = json.loads(layout)
+    chosen = f" (trang tính «{layout['sheet']}»)" if layout.get("sheet_chosen") else ""
+    message = (f"Tệp «{file_name}»{chosen} giống hệt tệp «{first_name}» đã nạp lúc "
                f"{uploaded_at:%H:%M %d/%m/%Y} (lần tải số {upload_id}): không có gì thay đổi.")
-    return UploadResult(upload_id, file_name, "already_loaded", sha256, json.loads(layout),
+    return UploadResult(upload_id, file_name, "already_loaded", sha256, layout,
                         json.loads(mapping), start, end, rows_read, 0, 0, 0, 0, uploaded_at, message,
                         json.loads(warnings or "[]"))
 
@@ -561,7 +571,8 @@ def _write(cur, stage, export: RawExport, sha256: str, size: int, is_sample: boo
     cur.execute("UPDATE uploads SET added = ?, updated = ?, unchanged = ? WHERE upload_id = ?",
                 [added, updated, unchanged, upload_id])
     cur.execute("DROP VIEW incoming; DROP TABLE previous")
-    message = (f"Đã nạp «{export.file_name}»: {format_number(rows_read)} dòng hồ sơ, "
+    chosen = f" (trang tính «{export.sheet}»)" if export.sheet_chosen else ""
+    message = (f"Đã nạp «{export.file_name}»{chosen}: {format_number(rows_read)} dòng hồ sơ, "
                f"{format_number(added)} hồ sơ mới, {format_number(updated)} cập nhật, "
                f"{format_number(unchanged)} không đổi, {format_number(rejected)} dòng lỗi bị bỏ qua"
                + (f" (kỳ {period_start:%d/%m/%Y}–{period_end:%d/%m/%Y})" if period_start and period_end
