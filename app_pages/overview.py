@@ -18,7 +18,7 @@ FIRST_SCREEN_CSS = """<style>
 DELTA_COLOURS = {"met": "green", "close": "orange", "missed": "red"}
 
 
-def criterion_card(row, nouns: wording.Nouns) -> None:
+def criterion_card(row, nouns: wording.Nouns, term: str) -> None:
     with st.container(border=True):
         st.markdown(f"**{app_services.escape_markdown(row.name)}**  \n:gray[{app_services.escape_markdown(row.code)}]")
         if is_missing(row.points):  # no data is not zero: say so, and why
@@ -40,7 +40,7 @@ def criterion_card(row, nouns: wording.Nouns) -> None:
         st.caption(f"Chỉ tiêu: {format_percent(row.target)} · {wording.fraction_vi(row, nouns)} · "
                    f"{wording.gap_vi(row, nouns)}  \n"
                    f"Điểm: **{format_points(row.points)} / {format_points(row.max_points)}** · "
-                   f"dự kiến cuối năm: {format_points(row.projected_points)}")
+                   f"dự kiến cuối {term}: {format_points(row.projected_points)}")
 
 
 def priority_card(rank: int, priority: priorities.Priority) -> None:
@@ -80,6 +80,7 @@ with common.user_errors():
     report = common.score_report(chosen)
     freshness = common.cached(metrics.data_freshness)
     period = "kỳ chấm điểm" if chosen.period else f"năm đánh giá {report.year}"
+    term = scoring.PERIOD_TERM_VI if chosen.period else scoring.YEAR_TERM_VI
     st.caption(f"{report.framework_title} · {period}: {format_date(report.start)} – "
                f"{format_date(report.end)} · số liệu đến ngày {format_date(report.as_of)} · {chosen.units_label}")
     freshness_notice(freshness)
@@ -88,7 +89,7 @@ with common.user_errors():
     total, projected, lost, unknown, fresh = st.columns([1.15, 1, 0.9, 1.25, 1.1])
     total.metric("Tổng điểm hiện tại", f"{format_points(report.total)} / {format_points(report.max_total)}",
                  border=True)
-    projected.metric("Dự kiến cuối năm", format_points(report.projected_total), border=True,
+    projected.metric(f"Dự kiến cuối {term}", format_points(report.projected_total), border=True,
                      help="Chỉ cộng các tiêu chí đã có dữ liệu; tiêu chí chưa có dữ liệu vẫn chưa tính được.")
     lost.metric("Điểm bị mất", format_points(report.points_lost_total), border=True)
     unknown.metric("Điểm chưa tính được", format_points(report.points_unknown), border=True,
@@ -102,7 +103,7 @@ with common.user_errors():
     top = common.cached(priorities.week_priorities, chosen.framework, chosen.year, units=chosen.units,
                         period=chosen.period)
     if not top:
-        st.success("Không còn tiêu chí tính từ dữ liệu hồ sơ nào có thể lấy lại điểm trong năm nay.",
+        st.success(f"Không còn tiêu chí tính từ dữ liệu hồ sơ nào có thể lấy lại điểm trong {term} này.",
                    icon=":material/check_circle:")
     for column, (rank, priority) in zip(st.columns(priorities.TOP_CRITERIA), enumerate(top, start=1)):
         with column:
@@ -114,7 +115,7 @@ with common.user_errors():
     for start in range(0, len(records), CARDS_PER_ROW):
         for column, row in zip(st.columns(CARDS_PER_ROW), records[start:start + CARDS_PER_ROW]):
             with column:
-                criterion_card(row, nouns.get(row.code, wording.DOSSIER_NOUNS))
+                criterion_card(row, nouns.get(row.code, wording.DOSSIER_NOUNS), term)
 
     if not report.parts.empty:
         with st.expander("Chỉ số thành phần (như Cổng DVCQG hiển thị)"):
@@ -127,14 +128,14 @@ with common.user_errors():
         for start in range(0, len(department), CARDS_PER_ROW):
             for column, row in zip(st.columns(CARDS_PER_ROW), department[start:start + CARDS_PER_ROW]):
                 with column:
-                    criterion_card(row, nouns.get(row.code, wording.DOSSIER_NOUNS))
+                    criterion_card(row, nouns.get(row.code, wording.DOSSIER_NOUNS), term)
 
     st.html(charts.bullet_chart_html(report.scored_rows()))
 
     st.subheader("Mọi tiêu chí còn có thể lấy lại điểm")
     recoverable = report.recovery_ranking()
     if recoverable.empty:
-        st.success("Không còn tiêu chí nào có thể lấy lại điểm trong năm nay.", icon=":material/check_circle:")
+        st.success(f"Không còn tiêu chí nào có thể lấy lại điểm trong {term} này.", icon=":material/check_circle:")
     for rank, row in enumerate(recoverable.itertuples(index=False), start=1):
         action = row.what_it_takes_vi if not is_missing(row.what_it_takes_vi) else (
             f"{wording.gap_vi(row, nouns.get(row.code, wording.DOSSIER_NOUNS)).capitalize()}: tiêu chí nhập tay, "

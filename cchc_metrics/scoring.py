@@ -153,13 +153,18 @@ def _status(criterion: Criterion, points: float | None, gap_pp: float | None) ->
     return "chưa đạt chỉ tiêu" if gap_pp else "đạt chỉ tiêu"
 
 
-def _what_it_takes(criterion: Criterion, needed: int, rate: Fraction | None) -> str:
+YEAR_TERM_VI = "năm"
+PERIOD_TERM_VI = "kỳ"
+"""What the scored stretch of time is called in advice: an evaluation year, or any period."""
+
+
+def _what_it_takes(criterion: Criterion, needed: int, rate: Fraction | None, term: str) -> str:
     counted = INDICATORS[criterion.indicator].counted_vi
     head = f"Cần thêm {format_number(needed)} {counted}"
     if rate is None:
         return (f"{head}; {CANNOT_REACH_VI} chỉ tiêu {format_percent(float(criterion.aim), 1)} "
-                "trong năm đánh giá này")
-    return f"{head}; phần còn lại của năm phải đạt {format_percent(float(rate), 1)}"
+                + ("trong năm đánh giá này" if term == YEAR_TERM_VI else f"trong {term} này"))
+    return f"{head}; phần còn lại của {term} phải đạt {format_percent(float(rate), 1)}"
 
 
 def unit_shortfalls(by_unit: pd.DataFrame, criterion: Criterion) -> pd.DataFrame:
@@ -202,7 +207,7 @@ def _projected_ratio(criterion: Criterion, numerator: int, denominator: int,
 
 
 def _what_it_takes_fields(criterion: Criterion, numerator: int, denominator: int,
-                          by_unit: pd.DataFrame, scale: Fraction | None) -> dict:
+                          by_unit: pd.DataFrame, scale: Fraction | None, term: str) -> dict:
     aim = criterion.aim
     needed = rules.needed_more(numerator, denominator, aim)
     expected = denominator * scale if scale is not None else denominator
@@ -210,7 +215,7 @@ def _what_it_takes_fields(criterion: Criterion, numerator: int, denominator: int
     shortfalls = unit_shortfalls(by_unit, criterion).dropna(subset=["unit"])
     shortfalls = shortfalls[shortfalls["shortfall"] > 0]
     return {"needed_more": needed, "needed_rate": _as_float(rate),
-            "what_it_takes_vi": _what_it_takes(criterion, needed, rate),
+            "what_it_takes_vi": _what_it_takes(criterion, needed, rate, term),
             "responsible_unit": (shortfalls.loc[shortfalls["shortfall"].idxmax(), "unit"]
                                  if len(shortfalls) else None)}
 
@@ -264,9 +269,10 @@ def _parts_points(part_rows: list[dict], decimals: int) -> tuple[float | None, s
 
 def _score_row(criterion: Criterion, decimals: int, so_far: pd.DataFrame,
                recent: pd.DataFrame | None, by_unit: pd.DataFrame, scale: Fraction | None,
-               part_rows: list[dict] | None = None) -> dict:
+               part_rows: list[dict] | None = None, term: str = YEAR_TERM_VI) -> dict:
     """One criterion's row; `scale` = expected year-end / so far (None when the year is over).
-    For a criterion made of parts, `part_rows` receives its parts' rows."""
+    For a criterion made of parts, `part_rows` receives its parts' rows; `term` names the scored
+    time in the advice ("năm" or "kỳ")."""
     numerator, denominator = _observed(criterion, so_far)
     ratio = rules.ratio_of(numerator, denominator)
     aim = None if criterion.rule == "manual_points" else criterion.aim
@@ -298,7 +304,7 @@ def _score_row(criterion: Criterion, decimals: int, so_far: pd.DataFrame,
            "no_data_reason_vi": None if points is not None else (
                parts_reason or _no_data_reason(criterion, so_far))}
     if not criterion.is_manual and gap:
-        row.update(_what_it_takes_fields(criterion, numerator, denominator, by_unit, scale))
+        row.update(_what_it_takes_fields(criterion, numerator, denominator, by_unit, scale, term))
     return row
 
 
@@ -333,7 +339,7 @@ def score_year(con, key: str, year: int, *, as_of: dt.date | None = None,
     `as_of`) and projected to the year end; see the module docstring for the choices made."""
     framework = frameworks.load_framework(con, key, year)
     start, end = periods.evaluation_period(framework.year, framework.start_day)
-    return _score(con, framework, start, end, as_of, units)
+    return _score(con, framework, start, end, as_of, units, YEAR_TERM_VI)
 
 
 def score_period(con, key: str, start: dt.date, end: dt.date, *, as_of: dt.date | None = None,
@@ -344,7 +350,7 @@ def score_period(con, key: str, start: dt.date, end: dt.date, *, as_of: dt.date 
     periods.check_period(start, end)
     year = settings.year_of_period(con, key, (start, end))
     framework = frameworks.load_framework(con, key, year, period=(start, end))
-    return _score(con, framework, start, end, as_of, units)
+    return _score(con, framework, start, end, as_of, units, PERIOD_TERM_VI)
 
 
 def _with_procedure_counts(con, framework: Framework, start: dt.date, as_of: dt.date,
@@ -358,7 +364,7 @@ def _with_procedure_counts(con, framework: Framework, start: dt.date, as_of: dt.
 
 
 def _score(con, framework: Framework, start: dt.date, end: dt.date, as_of: dt.date | None,
-           units: Sequence[str] | None) -> ScoreReport:
+           units: Sequence[str] | None, term: str) -> ScoreReport:
     as_of = _as_of_within(con, start, end, as_of)
     units = tuple(units or ())
     by_unit = metrics.compute_metrics(con, start, as_of, by="unit", units=units)
@@ -371,7 +377,7 @@ def _score(con, framework: Framework, start: dt.date, end: dt.date, as_of: dt.da
     part_rows: list[dict] = []
 
     def table(criteria: list[Criterion]) -> pd.DataFrame:
-        return pd.DataFrame([_score_row(c, framework.decimals, so_far, recent, by_unit, scale, part_rows)
+        return pd.DataFrame([_score_row(c, framework.decimals, so_far, recent, by_unit, scale, part_rows, term)
                              for c in criteria], columns=list(ROW_COLUMNS))
 
     rows, department_rows = table(scored), table(apart)

@@ -88,4 +88,5 @@ def test_an_empty_month_says_the_portal_gives_zero(sample_template, tmp_path, mo
     at.sidebar.selectbox(key="filter_period_number").set_value(1).run()
     assert_clean(at)
     assert [m.value for m in at.metric if m.label == "Điểm"] == ["0,00 / 20,00", "0,00 / 10,00"]
+    assert "Dự kiến cuối kỳ" in [m.label for m in at.metric]       # a month is a period, not a year
     assert [c.value for c in at.caption].count(PORTAL_ZERO_VI) == 2   # progress and payment
