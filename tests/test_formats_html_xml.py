@@ -342,3 +342,18 @@ def test_markup_limits_are_read_at_call_time(con, monkeypatch):
     monkeypatch.setattr(limits, "MAX_ROWS", 5)
     assert "vượt giới hạn" in refused(con, tan_dan_xls(), "hoso.xls")
     assert "vượt giới hạn" in refused(con, spreadsheet_xml(), "hoso.xml")
+
+
+def test_hidden_sheet_in_excel_2003_xml_is_ignored(con):
+    """A hidden sheet (<x:WorksheetOptions><x:Visible>SheetHidden</x:Visible>, as Excel writes it)
+    holding an older copy of the list is skipped: without the check the two visible-looking lists
+    were refused as "several lists" and the user asked to pick one they cannot see in Excel."""
+    data = spreadsheet_xml().decode("utf-8")
+    visible = data[data.index('<Worksheet ss:Name="Chi tiết">'):data.index("</Workbook>")]
+    hidden = (visible.replace('ss:Name="Chi tiết"', 'ss:Name="Bản cũ"')
+              .replace("HS-0003", "HS-0099")
+              .replace("<Selected/>", "<Visible>SheetHidden</Visible>"))
+    result = ingest_file(con, (data.replace(visible, hidden + visible)).encode("utf-8"), "an-trang.xls")
+    assert result.layout["sheet"] == "Chi tiết"
+    assert [r[0] for r in con.execute("SELECT dossier_id FROM dossiers ORDER BY 1").fetchall()] == [
+        "HS-0001", "HS-0002", "HS-0003"]

@@ -147,6 +147,16 @@ class _Sheet:
         return Grid(table, pa.array(self.numbers, pa.int32()), sheet=self.name, top=top_rows(table))
 
 
+_EXCEL_NS = "{urn:schemas-microsoft-com:office:excel}"
+
+
+def _hidden(worksheet) -> bool:
+    """Whether Excel hides the sheet: <x:WorksheetOptions><x:Visible>SheetHidden</x:Visible> (or
+    SheetVeryHidden), written after the sheet's table, so known at its end."""
+    return any((visible.text or "").strip() in ("SheetHidden", "SheetVeryHidden")
+               for visible in worksheet.iter(_EXCEL_NS + "Visible", "Visible"))
+
+
 def _read(data: bytes, file_name: str) -> list[Grid]:
     grids: list[Grid] = []
     sheet: _Sheet | None = None
@@ -160,7 +170,7 @@ def _read(data: bytes, file_name: str) -> list[Grid]:
             if event == "start":
                 sheet = _Sheet(_attr(element, "Name") or f"Trang {len(grids) + 1}")
                 continue
-            if sheet is not None:
+            if sheet is not None and not _hidden(element):
                 grids.append(sheet.grid())
             sheet = None
             element.clear(keep_tail=True)
