@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from cchc_metrics.db import connect
+from cchc_metrics.ingest import load_sample_data
 
 
 @pytest.fixture
@@ -17,6 +18,16 @@ def con(tmp_path):
     connection = connect(tmp_path / "test.duckdb")
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def sample_template(tmp_path_factory) -> Path:
+    """The bundled sample loaded once per session (about 2 s); tests copy the file, never change it."""
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    connection = connect(path)
+    load_sample_data(connection)
+    connection.close()
+    return path
 
 
 def write_xlsx(path: Path, rows: list[list], merges: tuple[str, ...] = ()) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from test_app_pages import PAGES, assert_clean, metric_value, open_page, sample_template, start_app  # noqa: F401
+from test_app_pages import PAGES, assert_clean, metric_value, open_page, start_app
 
 from cchc_metrics import app_services, db, settings, targets_editor
 from cchc_metrics.scoring import DEPARTMENT_WIDE_VI, PORTAL_ZERO_VI

@@ -1,6 +1,6 @@
 """The Streamlit app through AppTest on the bundled sample data.
 
-The sample data is loaded once per session into a template DuckDB file; each test copies it.
+The sample data is loaded once per session into a template DuckDB file (conftest.py); each test copies it.
 Expected numbers (worked out by hand from the sample's counts, see the Khánh Hòa framework):
 total 2 + 0,35 + 0,31 + 0,31 + 4,5 + 0 + 0 + 0,85 + 0 + 1,26 + 1,39 = 10,97 of 19,5; online
 3.159 / 15.047 = 20,99% against a 50% target gives 20,99 / 50 × 3 = 1,26 points, and against a
@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cchc_metrics import auth, db, ingest, profiles, settings
+from cchc_metrics import auth, db, profiles, settings
 from dossier_factory import insert_dossiers
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -26,13 +26,16 @@ SAMPLE_DOSSIERS = "15.221"
 FRAMEWORK = "khanh_hoa_department"
 
 
-@pytest.fixture(scope="session")
-def sample_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    con = db.connect(path)
-    ingest.load_sample_data(con)
-    con.close()
-    return path
+def run_app(db_path: Path, monkeypatch, *, editor: str | None = None, viewer: str | None = None) -> AppTest:
+    """The app run once on the database at `db_path`, with the given passwords (None: no password,
+    whatever the machine's environment holds)."""
+    monkeypatch.setenv("CCHC_DB", str(db_path))
+    for name, password in ((auth.EDITOR_ENV, editor), (auth.VIEWER_ENV, viewer)):
+        if password is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, auth.hash_password(password, iterations=1000))
+    return AppTest.from_file(APP, default_timeout=30).run()
 
 
 def start_app(sample_template, tmp_path, monkeypatch, *, editor: str | None = None,
@@ -40,13 +43,7 @@ def start_app(sample_template, tmp_path, monkeypatch, *, editor: str | None = No
     """The app run once on a fresh copy of the sample database, with the given passwords."""
     path = tmp_path / "cchc.duckdb"
     shutil.copy(sample_template, path)
-    monkeypatch.setenv("CCHC_DB", str(path))
-    for name, password in ((auth.EDITOR_ENV, editor), (auth.VIEWER_ENV, viewer)):
-        if password is None:
-            monkeypatch.delenv(name, raising=False)
-        else:
-            monkeypatch.setenv(name, auth.hash_password(password, iterations=1000))
-    return AppTest.from_file(APP, default_timeout=30).run()
+    return run_app(path, monkeypatch, editor=editor, viewer=viewer)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ own data takes the sample out; on an empty database a button loads it again for 
 from __future__ import annotations
 
 from test_app_pages import (SAMPLE_DOSSIERS, app, assert_clean, export_with_new_dossiers,  # noqa: F401
-                            metric_value, open_page, sample_template)
+                            metric_value, open_page)
 
 DOSSIERS = "Số hồ sơ trong cơ sở dữ liệu"
 

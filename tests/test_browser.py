@@ -11,7 +11,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from app_server import (PROJECT_ROOT, full_page_screenshot, is_local, launch_chromium, running_app,
                         wait_until_idle)
-from cchc_metrics import db, export, ingest
+from cchc_metrics import export
 
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
 PAGES = {"": "Tổng quan", "units": "So sánh đơn vị", "trends": "Xu hướng theo tháng",
@@ -21,11 +21,10 @@ PAGES = {"": "Tổng quan", "units": "So sánh đơn vị", "trends": "Xu hướ
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
+def sample_db(sample_template, tmp_path_factory):
+    """This module's own copy of the sample database (its tests change it)."""
     path = tmp_path_factory.mktemp("browser") / "cchc.duckdb"
-    con = db.connect(path)
-    ingest.load_sample_data(con)
-    con.close()
+    shutil.copy(sample_template, path)
     return path
 
 

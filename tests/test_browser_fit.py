@@ -4,11 +4,12 @@ totals and the three criteria to act on, and no table on the pages below is wide
 its client width). Screenshots go to test-output/screenshots/1366/."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from app_server import PROJECT_ROOT, launch_chromium, running_app, wait_until_idle
-from cchc_metrics import db, ingest
 
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots" / "1366"
 TABLE_PAGES = {"targets": "Chỉ tiêu & thang điểm", "upload": "Tải dữ liệu", "due_soon": "Hồ sơ sắp đến hạn",
@@ -21,11 +22,10 @@ GRID_WIDTHS = """() => [...document.querySelectorAll('[data-testid="stDataFrame"
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
+def sample_db(sample_template, tmp_path_factory):
+    """This module's own copy of the sample database (its tests change it)."""
     path = tmp_path_factory.mktemp("browser_fit") / "cchc.duckdb"
-    con = db.connect(path)
-    ingest.load_sample_data(con)
-    con.close()
+    shutil.copy(sample_template, path)
     return path
 
 

@@ -4,6 +4,7 @@ refresh through an HttpOnly cookie."""
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -123,13 +124,11 @@ def test_forwarded_for_from_a_trusted_proxy_names_the_client_and_cannot_be_aimed
         browser.close()
 
 
-def test_undo_box_offers_the_newest_upload_after_each_load_and_asks_first(tmp_path):
+def test_undo_box_offers_the_newest_upload_after_each_load_and_asks_first(sample_template, tmp_path):
     """In the browser, which keeps a widget's value across reruns: after loading two files the
     undo box shows the second (#15), not a choice left over from before."""
     path = tmp_path / "cchc.duckdb"
-    con = db.connect(path)
-    ingest.load_sample_data(con)  # uploads 1-13
-    con.close()
+    shutil.copy(sample_template, path)  # the sample: uploads 1-13
     first, second = tmp_path / "moi-1.xlsx", tmp_path / "moi-2.xlsx"
     first.write_bytes(export(["MOI-1", "MOI-2"]))
     second.write_bytes(export(["MOI-2", "MOI-3"], unit="Phòng 2"))

@@ -10,9 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from cchc_metrics import db, ingest, profiles
 from conftest import write_csv
+from test_app_pages import PAGES, run_app
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
-PAGES = ["overview", "units", "trends", "due_soon", "officers", "statistics", "upload", "targets", "export"]
 IMAGE = "![t](http://evil.example/x.png)"
 LINK = "[Đăng nhập lại](http://evil.example)"
 HTML = "<img src=x onerror=alert(1)>"
@@ -46,10 +45,7 @@ def hostile_app(tmp_path, monkeypatch) -> AppTest:
     ingest.ingest_file(con, source.read_bytes(), source.name)
     profiles.save_profile(con, LINK, {"dossier_id": "Mã hồ sơ"})
     con.close()
-    monkeypatch.setenv("CCHC_DB", str(path))
-    for name in ("CCHC_EDITOR_PASSWORD_HASH", "CCHC_VIEWER_PASSWORD_HASH"):
-        monkeypatch.delenv(name, raising=False)
-    return AppTest.from_file(APP, default_timeout=30).run()
+    return run_app(path, monkeypatch)
 
 
 def markdown_texts(at: AppTest) -> list[str]:

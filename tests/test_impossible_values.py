@@ -4,13 +4,12 @@ somehow holds an impossible date still opens every page, scores, and can undo.""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import openpyxl
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from cchc_metrics import db, scoring
+from test_app_pages import PAGES, run_app
 from cchc_metrics.errors import IngestError
 from cchc_metrics.ingest import ingest_file, rejected_rows, undo_upload
 
@@ -136,10 +135,8 @@ def test_database_holding_year_99999_scores_from_the_cli_which_opens_it_read_onl
 
 def test_database_holding_year_99999_opens_every_page(database_with_year_99999, monkeypatch):
     path, _ = database_with_year_99999
-    monkeypatch.setenv("CCHC_DB", str(path))
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"),
-                           default_timeout=30).run()
-    for name in ["overview", "units", "trends", "due_soon", "officers", "statistics", "upload", "targets", "export"]:
+    at = run_app(path, monkeypatch)
+    for name in PAGES:
         at = at.switch_page(f"app_pages/{name}.py").run()
         assert not at.exception, (name, [e.value for e in at.exception])
         assert not at.error, (name, [e.value for e in at.error])

@@ -311,15 +311,9 @@ def test_no_finish_column_leaves_resolved_and_pending_unknown(tmp_path):
 # ---- the overview page ------------------------------------------------------------------------------
 
 def start_app(path: Path, monkeypatch):
-    from streamlit.testing.v1 import AppTest
+    from test_app_pages import run_app
 
-    from cchc_metrics import auth
-
-    monkeypatch.setenv("CCHC_DB", str(path))
-    monkeypatch.delenv(auth.EDITOR_ENV, raising=False)
-    monkeypatch.delenv(auth.VIEWER_ENV, raising=False)
-    app = str(Path(__file__).resolve().parent.parent / "dashboard.py")
-    at = AppTest.from_file(app, default_timeout=30).run()
+    at = run_app(path, monkeypatch)
     assert_clean(at)
     return at
 

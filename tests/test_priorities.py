@@ -30,9 +30,9 @@ from pathlib import Path
 
 import pytest
 from conftest import write_xlsx
-from streamlit.testing.v1 import AppTest
+from test_app_pages import run_app
 
-from cchc_metrics import auth, db, ingest, priorities
+from cchc_metrics import db, ingest, priorities
 
 KEY = "khanh_hoa_department"
 HEADERS = ["Mã hồ sơ", "Tên thủ tục", "Đơn vị xử lý", "Ngày tiếp nhận", "Ngày hẹn trả", "Ngày có kết quả",
@@ -89,10 +89,7 @@ def test_units_to_act_on_ties_and_single_unit():
 
 
 def test_overview_first_screen_names_both_units(fixture_db, monkeypatch):
-    monkeypatch.setenv("CCHC_DB", str(fixture_db))
-    monkeypatch.delenv(auth.EDITOR_ENV, raising=False)
-    monkeypatch.delenv(auth.VIEWER_ENV, raising=False)
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=30).run()
+    at = run_app(fixture_db, monkeypatch)
     assert not at.exception and not at.error
     # The priorities come right after the totals, before the criterion cards.
     headings = [h.value for h in at.subheader]

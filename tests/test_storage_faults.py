@@ -12,11 +12,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from cchc_metrics.db import connect
 from cchc_metrics.ingest import ingest_file
 from conftest import write_xlsx
+from test_app_pages import run_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_FILE = PROJECT_ROOT / "sample_data" / "2023-01_bao-cao-ho-so_vnpt.xlsx"
@@ -131,7 +131,6 @@ def test_a_damaged_block_met_while_reading_says_the_file_is_damaged(tmp_path):
 def test_the_dashboard_on_a_damaged_database_shows_what_to_do(tmp_path, monkeypatch):
     db = tmp_path / "cchc.duckdb"
     db.write_bytes(b"\x00" * 5000)
-    monkeypatch.setenv("CCHC_DB", str(db))
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=30).run()
+    at = run_app(db, monkeypatch)
     assert not at.exception
     assert any("bị hỏng" in e.value and "Đừng xóa tệp này" in e.value for e in at.error)

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pandas as pd
 from dossier_factory import insert_dossiers
-from test_app_pages import FRAMEWORK, app, assert_clean, metric_value, open_page, sample_template  # noqa: F401
+from test_app_pages import FRAMEWORK, app, assert_clean, metric_value, open_page  # noqa: F401
 
 from cchc_metrics import db, scoring, targets_editor, watchlist, workdays
 

@@ -3,7 +3,7 @@
 partial; 2023 has dossiers in all twelve."""
 from __future__ import annotations
 
-from test_app_pages import app, assert_clean, open_page, sample_template  # noqa: F401
+from test_app_pages import app, assert_clean, open_page  # noqa: F401
 
 
 def test_partial_years_are_labelled_and_the_trends_page_says_so(app):

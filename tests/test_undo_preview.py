@@ -15,7 +15,7 @@ from cchc_metrics import ingest
 from cchc_metrics.errors import IngestError
 from cchc_metrics.formatting import format_datetime
 from cchc_metrics.undo_preview import newest_in_force, undo_preview
-from test_app_pages import APP, metric_value, sample_template  # noqa: F401  (session fixture)
+from test_app_pages import metric_value, run_app
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -62,10 +62,7 @@ def test_newest_in_force_skips_undone_uploads(con):
 def upload_page(sample_template, tmp_path, monkeypatch) -> AppTest:  # noqa: F811
     path = tmp_path / "cchc.duckdb"
     shutil.copy(sample_template, path)  # the sample: uploads 1-13
-    monkeypatch.setenv("CCHC_DB", str(path))
-    for name in ("CCHC_EDITOR_PASSWORD_HASH", "CCHC_VIEWER_PASSWORD_HASH"):
-        monkeypatch.delenv(name, raising=False)
-    return AppTest.from_file(APP, default_timeout=30).run().switch_page("app_pages/upload.py").run()
+    return run_app(path, monkeypatch).switch_page("app_pages/upload.py").run()
 
 
 def load(at: AppTest, name: str, data: bytes) -> None:
