@@ -4,8 +4,8 @@ import datetime as dt
 import streamlit as st
 
 from cchc_metrics import app_services, charts, metrics, priorities, scoring, wording
-from cchc_metrics.formatting import (format_date, format_datetime, format_missing, format_number,
-                                     format_percent, format_points, is_missing)
+from cchc_metrics.formatting import (NO_DATA_LABEL, format_date, format_datetime, format_missing,
+                                     format_number, format_percent, format_points, is_missing)
 from app_pages import common
 
 CARDS_PER_ROW = 3
@@ -22,7 +22,7 @@ def criterion_card(row, nouns: wording.Nouns, term: str) -> None:
     with st.container(border=True):
         st.markdown(f"**{app_services.escape_markdown(row.name)}**  \n:gray[{app_services.escape_markdown(row.code)}]")
         if is_missing(row.points):  # no data is not zero: say so, and why
-            st.metric("Kết quả", app_services.NO_DATA_LABEL_VI)
+            st.metric("Kết quả", NO_DATA_LABEL)
             st.caption(f"{app_services.escape_markdown(app_services.no_data_text(row.no_data_reason_vi))}  \n"
                        f"Điểm: **chưa tính được** / {format_points(row.max_points)}")
             return

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import frameworks, periods
 from .db import resolve_db_path
-from .formatting import (NO_DATA_LABEL, csv_safe_frame, format_datetime, format_editable_number, is_missing,
+from .formatting import (csv_safe_frame, format_datetime, format_editable_number, is_missing,
                          no_data_text)
 from .rules import RULE_LABELS_VI
 
@@ -297,7 +297,6 @@ def upload_progress(stage: str, fraction: float) -> tuple[float, str]:
 
 # ---- No data is not zero: what pages show instead of a ratio or points they cannot compute -------
 
-NO_DATA_LABEL_VI = NO_DATA_LABEL
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
 
 
@@ -342,12 +341,12 @@ def units_without_data(by_unit: pd.DataFrame, code: str) -> list[str]:
 def with_missing_columns_note(detail: pd.DataFrame) -> pd.DataFrame:
     """A `metrics.compute_metrics` frame with a `no_data_vi` column: "Chưa có dữ liệu — tệp tải lên
     không có cột «…»" for rows whose files lacked columns some ratio needs, else None."""
-    from .coverage import missing_columns_vi, missing_from_counts
+    from .coverage import missing_from_counts, missing_reason_vi
 
     notes = []
     for position in range(len(detail)):
         missing = missing_from_counts(detail.iloc[position])
-        notes.append(no_data_text("tệp tải lên không có cột " + missing_columns_vi(missing)) if missing else None)
+        notes.append(no_data_text(missing_reason_vi(missing)) if missing else None)
     return detail.assign(no_data_vi=notes)
 
 

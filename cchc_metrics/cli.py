@@ -17,7 +17,7 @@ import re
 import sys
 from pathlib import Path
 
-from .db import WAIT_SECONDS, connect, holds_impossible_dates
+from .db import WAIT_SECONDS, connect, needs_upgrade
 from .errors import CchcError
 from .formatting import csv_safe_frame, format_date, format_number, is_missing, terminal_text
 from .schema import FIELD_BY_NAME
@@ -296,7 +296,7 @@ def _open_existing_db(args):
         raise CchcError(f"Không tìm thấy cơ sở dữ liệu «{path}». Hãy nạp dữ liệu trước "
                         "(python -m cchc_metrics ingest TỆP) hoặc chỉ đúng tệp bằng --db.")
     con = connect(path, read_only=True, wait_seconds=WAIT_SECONDS)
-    if holds_impossible_dates(con):  # an older version stored one: open once for writing to repair
+    if needs_upgrade(con):  # an older version made the file: open it once for writing to bring it up to date
         con.close()
         connect(path, wait_seconds=WAIT_SECONDS).close()
         con = connect(path, read_only=True, wait_seconds=WAIT_SECONDS)

@@ -24,13 +24,15 @@ FIELD_BITS = {f.name: 1 << i for i, f in enumerate(DOSSIER_FIELDS)}
 ALL_FIELD_BITS = (1 << len(DOSSIER_FIELDS)) - 1
 
 
+SOURCES = {"finished_at": ("finished_at", "returned_at"), "has_fee": ("has_fee", "fee_amount")}
+"""Fields a column of another field also gives: a return date stands for the finish, a fee amount
+for the fee flag (`ingest` fills them so)."""
+
+
 def carried_fields(mapped: Iterable[str], *, default_unit: bool = False) -> list[str]:
     """The canonical fields a file carries, from the fields its columns were mapped to."""
     fields = set(mapped)
-    if "returned_at" in fields:
-        fields.add("finished_at")
-    if "fee_amount" in fields:
-        fields.add("has_fee")
+    fields |= {field for field, sources in SOURCES.items() if fields & set(sources)}
     if default_unit:
         fields.add("unit")
     return [f.name for f in DOSSIER_FIELDS if f.name in fields]
@@ -97,11 +99,9 @@ def missing_columns_vi(fields: Iterable[str]) -> str:
     return ", ".join(f"«{MISSING_COLUMN_VI.get(f, FIELD_BY_NAME[f].label_vi)}»" for f in fields)
 
 
-def no_data_reason_vi(indicator: str, carried: Iterable[str] | None = None) -> str:
-    """Why an indicator has no data: "tệp tải lên không có cột «Ngày hẹn trả»"."""
-    need = INDICATOR_NEEDS[indicator]
-    missing = need.missing(carried) if carried is not None else list(need.fields)
-    return "tệp tải lên không có cột " + missing_columns_vi(missing or need.fields)
+def missing_reason_vi(fields: Iterable[str]) -> str:
+    """Why a number has no data: "tệp tải lên không có cột «Ngày hẹn trả»"."""
+    return "tệp tải lên không có cột " + missing_columns_vi(fields)
 
 
 @dataclass(frozen=True)
@@ -115,15 +115,14 @@ class Feed:
     missing: tuple[str, ...]          # canonical fields the file lacks
 
 
-def feeds(mapping: dict[str, str], *, default_unit: bool = False) -> list[Feed]:
+def feeds(mapping: dict[str, str]) -> list[Feed]:
     """Per indicator: can this file (its mapping canonical field -> source header) feed it?"""
-    carried = carried_fields(mapping, default_unit=default_unit)
+    carried = carried_fields(mapping)
     result = []
     for key, need in INDICATOR_NEEDS.items():
         used = []
         for name in need.fields:
-            sources = {"finished_at": ("finished_at", "returned_at"),
-                       "has_fee": ("has_fee", "fee_amount")}.get(name, (name,))
+            sources = SOURCES.get(name, (name,))
             header = next((mapping[s] for s in sources if s in mapping), None)
             if header:
                 used.append(header)
@@ -162,4 +161,4 @@ def reason_from_counts(indicator: str, counts) -> str | None:
     missing = [f for f in INDICATOR_NEEDS[indicator].fields if f in missing_from_counts(counts)]
     if not missing:
         return None
-    return "tệp tải lên không có cột " + missing_columns_vi(missing)
+    return missing_reason_vi(missing)

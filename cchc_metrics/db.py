@@ -269,7 +269,11 @@ class SharedDatabase:
         except StorageError:
             if not self.path.exists():
                 raise
-            return connect(self.path, read_only=True, wait_seconds=self.wait_seconds)
+            con = connect(self.path, read_only=True, wait_seconds=self.wait_seconds)
+            if needs_upgrade(con):  # made by an older version: the pages' queries would fail
+                con.close()
+                raise
+            return con
 
     @contextlib.contextmanager
     def use(self):
@@ -359,6 +363,21 @@ def holds_impossible_dates(con: duckdb.DuckDBPyConnection) -> bool:
     outside = " OR ".join(_impossible_date_conditions().values())
     return any(con.cursor().execute(f"SELECT count(*) FROM {table} WHERE {outside}").fetchone()[0]
                for table in ("dossiers", "dossier_versions"))
+
+
+def needs_upgrade(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `connect` would change this file when opening it for writing: a column or the key
+    an older version did not have, or an impossible date. A read-only connection (the CLI's reading
+    commands) cannot make these changes, and the queries need them."""
+    cur = con.cursor()
+    columns = set(cur.execute("SELECT table_name || '.' || column_name FROM duckdb_columns() "
+                              "WHERE database_name = current_database()").fetchall())
+    wanted = {("uploads.warnings",)} | {(f"{t}.fields_carried",) for t in ("uploads", "dossier_versions", "dossiers")}
+    if not wanted <= columns:
+        return True
+    has_key = cur.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'dossiers' "
+                          "AND constraint_type = 'PRIMARY KEY'").fetchone()[0]
+    return not has_key or holds_impossible_dates(con)
 
 
 def _clear_impossible_dates(con: duckdb.DuckDBPyConnection) -> None:

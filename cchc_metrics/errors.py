@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .formatting import format_number
+
+SHOWN_VALUE_CHARS = 80
+"""A cell quoted in a message is cut here: a CSV cell can hold 128 KB, and twenty are listed."""
+
 
 @dataclass(frozen=True)
 class RowProblem:
@@ -18,7 +23,8 @@ class RowProblem:
     message: str
 
     def describe(self) -> str:
-        return f"dòng {self.row}, cột «{self.column}», giá trị «{self.value}»: {self.message}"
+        value = self.value if len(self.value) <= SHOWN_VALUE_CHARS else self.value[:SHOWN_VALUE_CHARS] + "…"
+        return f"dòng {self.row}, cột «{self.column}», giá trị «{value}»: {self.message}"
 
 
 @dataclass
@@ -38,7 +44,7 @@ class CchcError(Exception):
             return head
         shown = "\n".join(f"- {p.describe()}" for p in self.problems[:20])
         more = len(self.problems) - 20
-        tail = f"\n- … và {more:,} lỗi khác".replace(",", ".") if more > 0 else ""
+        tail = f"\n- … và {format_number(more)} lỗi khác" if more > 0 else ""
         return f"{head}\n{shown}{tail}"
 
 

@@ -16,7 +16,6 @@ RULE_COLUMNS = ("code", "name", "rule", "max_points", "target", "threshold")
 MANUAL_COLUMNS = ("code", "name", "manual_numerator", "manual_denominator", "manual_points",
                   "deduction", "deduction_base")
 BAND_COLUMNS = ("lower", "points")
-BANDS_RULE_LABEL = "bands"
 
 
 def rules_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -140,3 +140,41 @@ def test_database_holding_year_99999_opens_every_page(database_with_year_99999, 
         at = at.switch_page(f"app_pages/{name}.py").run()
         assert not at.exception, (name, [e.value for e in at.exception])
         assert not at.error, (name, [e.value for e in at.error])
+
+
+def test_a_csv_line_of_200000_commas_is_refused_not_a_huge_table(con):
+    # 3 dossier rows and one line of 200,001 empty fields: before, a table of 200,001 x 4 cells.
+    text = ("Mã hồ sơ,Tên thủ tục,Ngày tiếp nhận\nHS-1,X,01/03/2024\nHS-2,X,02/03/2024\n"
+            + "," * 200_000 + "\n")
+    with pytest.raises(IngestError, match="hơn 200 cột"):
+        ingest_file(con, text.encode(), "rong.csv")
+    assert con.execute("SELECT count(*) FROM uploads").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("fee", ["nan", "inf", "1e400", "-5"])
+def test_a_fee_amount_that_is_no_amount_is_a_row_error_not_a_fee(con, fee):
+    # Before, "nan" and "inf" became NaN / infinity (NaN > 0 is true in DuckDB: a fee dossier).
+    text = ("Mã hồ sơ,Tên thủ tục,Ngày tiếp nhận,Lệ phí (đồng)\n"
+            + "".join(f"HS-{i},X,0{i}/03/2024,20000\n" for i in range(1, 4)) + f"HS-9,X,09/03/2024,{fee}\n")
+    with pytest.raises(IngestError) as refused:
+        ingest_file(con, text.encode(), "phi.csv")
+    assert f"dòng 5, cột «Lệ phí (đồng)», giá trị «{fee}»: không đọc được số tiền" in str(refused.value)
+
+
+def test_a_title_period_from_year_1_is_not_the_files_period(con):
+    text = ("Báo cáo hồ sơ từ ngày 01/01/0001 đến ngày 31/03/2024\n"
+            "Mã hồ sơ,Tên thủ tục,Ngày tiếp nhận\nHS-1,X,01/03/2024\n")
+    result = ingest_file(con, text.encode(), "ky.csv")
+    # not 01/01/0001: the period comes from the file's own dates instead
+    assert (result.period_start, result.period_end) == (dt.date(2024, 3, 1), dt.date(2024, 3, 1))
+
+
+def test_a_file_whose_every_row_is_skipped_leaves_the_sample_in_place(con):
+    from cchc_metrics.ingest import load_sample_data
+
+    load_sample_data(con)
+    in_force = con.execute("SELECT count(*) FROM dossiers").fetchone()[0]
+    text = "Mã hồ sơ,Tên thủ tục,Ngày tiếp nhận\nHS-1,X,31/02/2024\nHS-2,X,99/99/2024\n"
+    result = ingest_file(con, text.encode(), "sai.csv", skip_invalid=True)
+    assert (result.added, result.rejected) == (0, 2)
+    assert con.execute("SELECT count(*) FROM dossiers").fetchone()[0] == in_force   # sample kept

@@ -53,6 +53,9 @@ def read_csv_grids(data: bytes, file_name: str):
                           "Excel hoặc trình soạn thảo, sửa dấu ngoặc kép ở dòng đó rồi tải lại.",
                           file_name) from exc
     width = max(len(r) for r in rows)
+    if width > limits.MAX_COLUMNS:   # one line of commas would make a table of width x rows cells
+        raise IngestError(f"tệp CSV có dòng hơn {format_number(limits.MAX_COLUMNS)} cột, vượt giới hạn. Hãy "
+                          "xuất lại chỉ các cột của danh sách hồ sơ.", file_name)
     columns = {f"c{i}": pa.array([(r[i] or None) if i < len(r) else None for r in rows], pa.string())
                for i in range(width)}
     table = pa.table(columns)

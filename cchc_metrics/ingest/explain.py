@@ -9,7 +9,7 @@ so both say the same thing. Only the received date is required; for the rest:
 """
 from __future__ import annotations
 
-from ..coverage import MISSING_COLUMN_VI, Feed, carried_fields, feeds, missing_columns_vi
+from ..coverage import MISSING_COLUMN_VI, SOURCES, Feed, carried_fields, feeds, missing_columns_vi
 from ..formatting import format_number
 
 UNKNOWN_UNIT = "(chưa rõ đơn vị)"
@@ -41,7 +41,7 @@ def file_feeds(mapping: dict[str, str]) -> list[Feed]:
     finished = "finished_at" in carried
     lines = [Feed("received", RECEIVED_LABEL_VI, "received_at" in mapping,
                   _column(mapping, "received_at"), () if "received_at" in mapping else ("received_at",)),
-             Feed("resolved", COUNTS_LABEL_VI, finished, _column(mapping, "finished_at", "returned_at"),
+             Feed("resolved", COUNTS_LABEL_VI, finished, _column(mapping, *SOURCES["finished_at"]),
                   () if finished else ("finished_at",))]
     return lines + feeds(mapping)
 

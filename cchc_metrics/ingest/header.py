@@ -14,6 +14,7 @@ from datetime import date
 from typing import NamedTuple
 
 from .columns import field_for_header, fold, folded_words, match_columns, synonyms
+from .values import FIRST_YEAR, LAST_YEAR
 
 MAX_HEADER_ROWS = 4
 
@@ -227,11 +228,13 @@ _PERIOD = re.compile(r"\btu(?:\s+ngay)?\s*:?\s*" + _DATE
 
 
 def _date(groups: tuple) -> date | None:
+    """The date of a title, None when it is no real day or its year is one no load stores."""
     d, m, y, iy, im, iday = groups
     try:
-        return date(int(y), int(m), int(d)) if d else date(int(iy), int(im), int(iday))
+        day = date(int(y), int(m), int(d)) if d else date(int(iy), int(im), int(iday))
     except ValueError:
         return None
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 def title_period(title_rows: list) -> tuple[date | None, date | None]:

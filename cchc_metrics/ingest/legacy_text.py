@@ -73,7 +73,6 @@ VNI_TO_UNICODE = _vni_table()
 _TCVN3_TRANSLATE = str.maketrans(TCVN3_TO_UNICODE)
 _VNI_PATTERN = re.compile("|".join(re.escape(k) for k in sorted(VNI_TO_UNICODE, key=len, reverse=True)))
 
-ENCODING_NAMES = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI Windows"}
 
 # Letters only Unicode Vietnamese has (outside Latin-1), and combining marks (decomposed text):
 # a cell holding one is Unicode and never converted.

@@ -223,7 +223,9 @@ def _load(cur, data: bytes, file_name: str, sha256: str, *, mapping, skip_invali
         carried = carried_mask(carried_fields(export.mapping, default_unit=bool(default_unit)))
         warnings = (explain.file_warnings(export.mapping, default_unit) + export.column_notes
                     + _blank_cell_warnings(stage, export, default_unit))
-        retired = 0 if is_sample else _retire_sample(cur)
+        # the sample steps aside for the department's own dossiers, not for a file whose every row
+        # was skipped (its bad rows are only kept for review)
+        retired = 0 if is_sample or rows_read == problem_rows else _retire_sample(cur)
         result = _write(cur, stage, export, sha256, len(data), is_sample, rows_read, problem_rows,
                         carried, report, warnings)
         if retired:
@@ -634,16 +636,17 @@ def list_uploads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def undo_upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> UndoResult:
     """Remove one upload's versions and rebuild its dossiers from the remaining versions."""
     cur = con.cursor()
-    row = cur.execute("SELECT file_name, undone_at FROM uploads WHERE upload_id = ?",
-                      [upload_id]).fetchone()
-    if row is None:
-        raise IngestError(f"không có lần tải dữ liệu số {upload_id}. Xem danh sách bằng lệnh «uploads».")
-    file_name, undone_at = row
-    if undone_at is not None:
-        raise IngestError(f"lần tải số {upload_id} đã được hoàn tác lúc {undone_at:%H:%M %d/%m/%Y}.",
-                          file_name)
-    with writing(cur), _transaction(cur):
-        removed, restored = _take_out(cur, [upload_id])
+    with writing(cur):   # checked under the lock: two undos at once cannot both pass
+        row = cur.execute("SELECT file_name, undone_at FROM uploads WHERE upload_id = ?",
+                          [upload_id]).fetchone()
+        if row is None:
+            raise IngestError(f"không có lần tải dữ liệu số {upload_id}. Xem danh sách bằng lệnh «uploads».")
+        file_name, undone_at = row
+        if undone_at is not None:
+            raise IngestError(f"lần tải số {upload_id} đã được hoàn tác lúc {undone_at:%H:%M %d/%m/%Y}.",
+                              file_name)
+        with _transaction(cur):
+            removed, restored = _take_out(cur, [upload_id])
     message = (f"Đã hoàn tác lần tải số {upload_id} («{file_name}»): bỏ {format_number(removed)} hồ sơ chỉ có "
                f"trong tệp này, {format_number(restored)} hồ sơ trở về phiên bản trước.")
     return UndoResult(upload_id, file_name, removed, restored, message)

@@ -164,8 +164,10 @@ def channel_sql(folded: str) -> str:
 
 
 def amount_sql(col: str) -> str:
-    """SQL: '15.000', '15,000 đồng', '15000 (VNĐ)', '15000.5' -> DOUBLE; NULL when not a number."""
+    """SQL: '15.000', '15,000 đồng', '15000 (VNĐ)', '15000.5' -> DOUBLE; NULL when not a plain
+    non-negative number ('nan', 'inf', '1e400' or '-5' are not fees: NaN > 0 would count as one)."""
     bare = f"regexp_replace(lower({col}), '\\s|đồng|dong|vnđ|vnd|đ|\\(|\\)', '', 'g')"
     return (f"CASE WHEN regexp_full_match({bare}, '\\d{{1,3}}([.,]\\d{{3}})+') "
             f"THEN CAST(regexp_replace({bare}, '[.,]', '', 'g') AS DOUBLE) "
-            f"ELSE try_cast(replace({bare}, ',', '.') AS DOUBLE) END")
+            f"WHEN regexp_full_match({bare}, '\\d+([.,]\\d+)?') "
+            f"THEN try_cast(replace({bare}, ',', '.') AS DOUBLE) END")
