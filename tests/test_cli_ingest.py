@@ -75,3 +75,20 @@ def test_module_entry_point(tmp_path):
                           cwd=Path(__file__).resolve().parent.parent)
     assert done.returncode == 0, done.stderr
     assert "2 hồ sơ mới" in done.stdout
+
+
+def test_reading_commands_bring_a_database_of_an_older_version_up_to_date(tmp_path, capsys):
+    """They open the file read-only, which cannot add the columns newer code reads: before, `uploads`
+    stopped on KeyError 'warnings' and `score` on a missing «fields_carried»."""
+    from cchc_metrics import db
+    from cchc_metrics.cli import main
+
+    path = tmp_path / "cu.duckdb"
+    con = db.connect(path)
+    con.execute("ALTER TABLE uploads DROP COLUMN warnings")
+    con.execute("ALTER TABLE dossiers DROP COLUMN fields_carried")
+    con.close()
+    assert main(["uploads", "--db", str(path)]) == 0
+    assert main(["score", "--db", str(path), "--year", "2024"]) == 0
+    with db.connect(path, read_only=True) as con:
+        assert not db.needs_upgrade(con)
