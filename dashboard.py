@@ -145,5 +145,8 @@ if __name__ == "__main__":  # a visit: Streamlit runs this file as __main__
 else:  # `streamlit run dashboard.py` imports this file to find the server app. The import comes before
     # Streamlit's runtime exists, so Streamlit logs "No runtime found, using MemoryCacheStorageManager"
     # once while checking app_pages.common's cache settings; the caches themselves are made later.
-    common.trust_forwarded_for_only_from(auth.trusted_proxies(os.environ))
+    try:
+        common.trust_forwarded_for_only_from(auth.trusted_proxies(os.environ))
+    except CchcError as err:   # a mistyped CCHC_TRUSTED_PROXIES: say so and stop, no traceback
+        raise SystemExit(str(err)) from None
     app = st.App(__file__, lifespan=warm_up, routes=common.session_routes())

@@ -132,7 +132,7 @@ with common.user_errors():
         if add_box.button("Thêm / sửa ngày", icon=":material/event_available:", key="calendar_add"):
             day = app_services.parse_day(typed)
             if day is None:
-                st.error(f"«{typed}» không phải là một ngày hợp lệ. Hãy gõ theo dạng ngày/tháng/năm, ví dụ 02/05/2025.",
+                st.error(f"«{app_services.escape_markdown(typed)}» không phải là một ngày hợp lệ. Hãy gõ theo dạng ngày/tháng/năm, ví dụ 02/05/2025.",
                          icon=":material/event_busy:")
             else:
                 common.run(workdays.save_override, day, CALENDAR_KINDS[kind], note)

@@ -407,7 +407,7 @@ def _cmd_report(args) -> int:
         try:
             path.write_bytes(build(content))
         except OSError as exc:
-            raise CchcError(f"Không ghi được tệp «{path}»: {exc.strerror}. Hãy chọn thư mục khác "
+            raise CchcError(f"Không ghi được tệp «{path}»: {os_error_vi(exc)}. Hãy chọn thư mục khác "
                             "hoặc đóng tệp nếu đang mở trong Excel.") from exc
         print(f"Đã ghi {path}")
     print(f"Biểu thống kê: {content.statistics.period.label_vi}.")

@@ -423,8 +423,8 @@ def advice_text(row) -> str | None:
 
 
 def _gap_total(report) -> list[_Cell]:
-    """Points, maximum and projection come from the report; points lost add up the column above."""
-    lost = pd.to_numeric(report.rows["points_lost"], errors="coerce").sum(min_count=1)
+    """Points, maximum, points lost and projection as the report sums them."""
+    lost = report.points_lost_total
     cells = [_Cell("") for _ in GAP_COLUMNS]
     cells[0] = _Cell("Tổng cộng")
     cells[8], cells[9] = _Cell(report.total), _Cell(report.max_total)

@@ -24,6 +24,7 @@ from .db import SharedDatabase
 from .errors import CchcError, DatabaseBusyError, StorageError
 from .ingest import ingest_file
 from .ingest.boundary import UNEXPECTED_VI
+from .ingest.safety import check_file_size
 
 LOG = logging.getLogger("cchc_metrics.inbox")
 DONE, REFUSED = "done", "refused"
@@ -103,10 +104,12 @@ class InboxWatcher:
 
     def _load(self, path: Path) -> InboxOutcome:
         try:
+            check_file_size(path.stat().st_size, path.name)   # a huge file is never read into memory
             data = path.read_bytes()
             with self.database.use() as con:
                 result = ingest_file(con, data, path.name)
-        except (DatabaseBusyError, StorageError) as err:   # not the file's fault: try again later
+        except (DatabaseBusyError, StorageError, OSError) as err:   # not the file's fault (a copy
+            # still holding it, the database busy or full): try again later
             LOG.warning("Inbox file %s waits: %s", path.name, err)
             return InboxOutcome(path.name, "waiting", str(err))
         except CchcError as err:

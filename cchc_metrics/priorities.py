@@ -85,7 +85,7 @@ def top_priorities(report: scoring.ScoreReport, by_unit: pd.DataFrame,
                    limit: int = TOP_CRITERIA) -> list[Priority]:
     """The `limit` data-fed criteria with the most recoverable points (ties in framework order)."""
     ranked = report.recovery_ranking()
-    ranked = ranked[ranked["indicator"] != "manual"].head(limit)
+    ranked = ranked[scoring.from_dossiers(ranked)].head(limit)
     result = []
     for row in ranked.itertuples(index=False):
         most, worst = units_to_act_on(unit_gaps(by_unit, row.code, row.target)

@@ -12,14 +12,13 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from . import wording
 from .errors import CchcError
-from .export import advice_text, png_size, statistics_header_groups, STATISTICS_NOTES
-from .formatting import (NO_DATA_SHORT, format_date, format_datetime, format_number, format_percent,
+from .export import MANUAL_POINTS_VI, advice_text, png_size, statistics_header_groups, STATISTICS_NOTES
+from .formatting import (NO_DATA, NO_DATA_SHORT, format_date, format_datetime, format_number, format_percent,
                          format_points, is_missing)
 from .statistics_table import BY_LABELS_VI, HEADINGS
 
@@ -33,7 +32,6 @@ LINE_MM = 4.6  # one line of 10 pt text plus leading
 PADDING_MM = 1.0
 HEADER_FILL = (217, 225, 242)
 STATUS_FILLS = {"met": (198, 239, 206), "close": (255, 235, 156), "missed": (255, 199, 206)}
-MANUAL_POINTS_VI = "nhập điểm"
 
 
 def _font_paths() -> tuple[str, dict[str, Path]]:
@@ -128,9 +126,8 @@ def _gap_section(pdf: _Report, content, title_lines) -> None:
     report = content.report
     _titles(pdf, title_lines(f"BẢNG CHÊNH LỆCH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {report.year}"))
     pdf.set_font(pdf.family, "B", BODY_PT)
-    lost = pd.to_numeric(report.rows["points_lost"], errors="coerce").sum(min_count=1)
     summary = (f"Tổng điểm: {format_points(report.total)} / {format_points(report.max_total)}; "
-               f"điểm bị mất: {format_points(lost, missing='0,00')}; "
+               f"điểm bị mất: {format_points(report.points_lost_total, missing=NO_DATA_SHORT)}; "
                f"dự kiến cuối năm: {format_points(report.projected_total)}.")
     if report.points_unknown:
         summary += f" Điểm chưa tính được (chưa có dữ liệu): {format_points(report.points_unknown)}."
@@ -145,7 +142,7 @@ def _gap_section(pdf: _Report, content, title_lines) -> None:
         if row.rule == "manual_points":
             result = MANUAL_POINTS_VI
         elif is_missing(row.ratio):
-            result = "chưa có dữ liệu"
+            result = NO_DATA
         else:
             result = f"{format_percent(row.ratio)}\n({_count(row.numerator)} / {_count(row.denominator)})"
         rows.append([row.code, row.name, result, format_percent(row.target, missing=NO_DATA_SHORT),
@@ -211,7 +208,7 @@ def _unit_section(pdf: _Report, content, title_lines) -> None:
         for row in block.itertuples(index=False):
             status = status_for(row.ratio, row.target)
             fill = None if status == "none" else status
-            result = ("chưa có dữ liệu" if is_missing(row.ratio) else
+            result = (NO_DATA if is_missing(row.ratio) else
                       f"{format_percent(row.ratio)}\n({_count(row.numerator)} / {_count(row.denominator)})")
             note = no_data_text(getattr(row, "no_data_reason_vi", None)) if is_missing(row.ratio) else ""
             rows.append([str(unit), row.code, row.name, result, format_percent(row.target, missing=NO_DATA_SHORT),

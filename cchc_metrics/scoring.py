@@ -92,14 +92,21 @@ class ScoreReport:
         return None if pd.isna(total) else float(total)
 
     def scored_rows(self) -> pd.DataFrame:
-        """The criteria scored from dossier data (every indicator but "manual"), in framework order."""
-        return self.rows[self.rows["indicator"] != "manual"]
+        """The criteria scored from dossier data, in framework order."""
+        return self.rows[from_dossiers(self.rows)]
 
     def recovery_ranking(self) -> pd.DataFrame:
         """Criteria that can still win points back this year (recoverable_points > 0), most
         recoverable points first; ties keep the framework order."""
         recoverable = self.rows[self.rows["recoverable_points"].fillna(0) > 0]
         return recoverable.sort_values("recoverable_points", ascending=False, kind="stable")
+
+
+def from_dossiers(rows: pd.DataFrame) -> pd.Series:
+    """Which rows are scored from dossier data: not typed in, neither as a ratio ("manual") nor as
+    points ("manual_points", e.g. 766.3 until its formula is confirmed); Criterion.is_department_wide
+    for report rows."""
+    return (rows["indicator"] != frameworks.MANUAL) & (rows["rule"] != "manual_points")
 
 
 def parts(counts: pd.DataFrame, indicator: str) -> tuple[pd.Series, pd.Series]:

@@ -287,7 +287,7 @@ def _check_parts_add_up(key: str, maxima: dict[str, float]) -> None:
     for parent, parts in parts_of.items():
         total = sum(exact(maxima[part]) for part in parts)
         if total != exact(maxima[parent]):
-            raise CchcError(f"Tiêu chí {parent}, cột «max_points»: điểm tối đa "
+            raise CchcError(f"Tiêu chí {parent}, cột «{COLUMN_LABELS_VI['max_points']}»: điểm tối đa "
                             f"{format_editable_number(maxima[parent])} phải bằng tổng điểm tối đa của các chỉ số "
                             f"thành phần {', '.join(parts)} ({format_editable_number(total)}). Hãy sửa cho khớp.")
 

@@ -30,6 +30,7 @@ import pandas as pd
 
 from .errors import CchcError
 from .metrics import compute_metrics, sum_counts
+from .periods import check_period
 
 CUTOFF_DAY = 15  # a report period starts on the 15th of the month before and ends on the 14th
 
@@ -108,9 +109,7 @@ def report_period(kind: str, year: int, number: int = 1) -> ReportPeriod:
 
 
 def custom_period(start: dt.date, end: dt.date) -> ReportPeriod:
-    if end < start:
-        raise CchcError(f"Kỳ báo cáo không hợp lệ: ngày kết thúc {end:%d/%m/%Y} trước ngày bắt đầu "
-                        f"{start:%d/%m/%Y}. Hãy đổi lại hai ngày.")
+    check_period(start, end)
     return ReportPeriod("custom", 0, end.year, start, end)
 
 

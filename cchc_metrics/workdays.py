@@ -100,10 +100,8 @@ def save_override(con, day: dt.date, is_working: bool, note: str | None = None) 
     projection, officers' late days) reads it at once."""
     if not isinstance(day, dt.date):
         raise CchcError("Hãy chọn một ngày hợp lệ (ngày/tháng/năm) để sửa lịch làm việc.")
-    cur = con.cursor()
-    cur.execute("DELETE FROM calendar_overrides WHERE day = ?", [day])
-    cur.execute("INSERT INTO calendar_overrides VALUES (?, ?, ?)",
-                [day, bool(is_working), (note or "").strip() or None])
+    con.cursor().execute("INSERT OR REPLACE INTO calendar_overrides VALUES (?, ?, ?)",
+                         [day, bool(is_working), (note or "").strip() or None])
 
 
 def remove_override(con, day: dt.date) -> None:

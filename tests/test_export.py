@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
@@ -34,10 +33,10 @@ def _report():
                 "max_points", "points_lost", "projected_points", "what_it_takes_vi", "responsible_unit"])
     rows["rule"] = ["bands", "proportional_to_target", "proportional", "proportional"]
     rows["needed_more"] = [24, 4365, NAN, NAN]  # dossiers still needed to reach the target
-    return SimpleNamespace(framework="khanh_hoa_department", framework_title="Chỉ số CCHC cấp sở",
-                           year=2026, start=dt.date(2025, 12, 15), end=dt.date(2026, 12, 14),
-                           as_of=dt.date(2026, 11, 20), total=6.46, max_total=9.5, projected_total=6.5,
-                           rows=rows)
+    return scoring.ScoreReport(framework="khanh_hoa_department", framework_title="Chỉ số CCHC cấp sở",
+                               year=2026, start=dt.date(2025, 12, 15), end=dt.date(2026, 12, 14),
+                               as_of=dt.date(2026, 11, 20), total=6.46, max_total=9.5, projected_total=6.5,
+                               rows=rows)
 
 
 def _unit_scores():

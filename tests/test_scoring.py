@@ -172,10 +172,12 @@ def test_national_766_points(half_year):
 
 
 def hand_report(rows: list[dict]) -> ScoreReport:
-    """A ScoreReport around hand-made rows (only the columns the helpers read)."""
+    """A ScoreReport around hand-made rows (only the columns the helpers read; rule defaults to a
+    ratio rule)."""
     return ScoreReport(framework=KEY, framework_title="", year=2023, start=dt.date(2022, 12, 15),
                        end=dt.date(2023, 12, 14), as_of=dt.date(2023, 6, 30), total=0.0,
-                       max_total=0.0, projected_total=0.0, rows=pd.DataFrame(rows))
+                       max_total=0.0, projected_total=0.0,
+                       rows=pd.DataFrame([{"rule": "proportional", **row} for row in rows]))
 
 
 NAN = float("nan")
@@ -197,6 +199,13 @@ def test_points_lost_total_skips_criteria_without_points():
 
 def test_scored_rows_leave_out_manual_criteria():
     assert hand_report(HAND_ROWS).scored_rows()["code"].tolist() == ["A", "C", "D"]
+
+
+def test_scored_rows_leave_out_points_typed_in_for_a_data_indicator():
+    # 766.3: the online share is computed, but its points are typed in until the formula is confirmed
+    rows = [dict(code="766.2", indicator="on_time_rate_766"),
+            dict(code="766.3", indicator="online_rate", rule="manual_points")]
+    assert hand_report(rows).scored_rows()["code"].tolist() == ["766.2"]
 
 
 def test_recovery_ranking_most_recoverable_first_ties_in_framework_order():

@@ -22,15 +22,20 @@ _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _SPREADSHEET_NS = b"urn:schemas-microsoft-com:office:spreadsheet"
 
 
+def check_file_size(size: int, file_name: str) -> None:
+    """Refuse a file over the size limit (before reading it, where its size is known first)."""
+    if size > limits.MAX_FILE_BYTES:
+        raise IngestError(f"tệp quá lớn ({format_number(size / 2**20)} MB, tối đa "
+                          f"{format_number(limits.MAX_FILE_BYTES / 2**20)} MB)."
+                          " Hãy xuất theo từng tháng hoặc từng quý.", file_name)
+
+
 def detect_format(data: bytes, file_name: str) -> str:
     """xlsx / xls / html / xml2003 / csv from the content, never the name; refuses empty, oversized,
     encrypted and foreign files."""
     if not data:
         raise IngestError("tệp trống (0 byte). Hãy xuất lại tệp từ hệ thống một cửa.", file_name)
-    if len(data) > limits.MAX_FILE_BYTES:
-        raise IngestError(f"tệp quá lớn ({format_number(len(data) / 2**20)} MB, tối đa "
-                          f"{format_number(limits.MAX_FILE_BYTES / 2**20)} MB)."
-                          " Hãy xuất theo từng tháng hoặc từng quý.", file_name)
+    check_file_size(len(data), file_name)
     if data.startswith(_OLE2_MAGIC):
         if _ENCRYPTED_STREAM in data:
             raise IngestError("tệp Excel được đặt mật khẩu nên không đọc được. Hãy mở tệp bằng Excel,"
